@@ -1,0 +1,56 @@
+import type { EngineError } from '../../workers/api.ts';
+import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
+import { applyPullEvent, emptyProgress, type PullProgress } from './pull-progress.ts';
+
+export type PullPhase = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export class PullState {
+  open = $state(false);
+  reference = $state('');
+  platform = $state('');
+  phase = $state<PullPhase>('idle');
+  progress = $state.raw<PullProgress>(emptyProgress());
+  error = $state.raw<EngineError | null>(null);
+  #job: string | null = null;
+
+  constructor(private engine: EngineClient, private onChange: () => void) {}
+
+  show(defaultPlatform: string): void {
+    this.open = true;
+    if (this.phase !== 'running') {
+      this.platform = defaultPlatform;
+      this.phase = 'idle';
+      this.error = null;
+      this.progress = emptyProgress();
+    }
+  }
+
+  async start(): Promise<void> {
+    const ref = this.reference.trim();
+    if (!ref || this.phase === 'running') return;
+    const job = (this.#job = newJobId());
+    this.phase = 'running';
+    this.error = null;
+    this.progress = emptyProgress();
+    const outcome = await this.engine.api.pull(
+      job,
+      ref,
+      this.platform || undefined,
+      Comlink.proxy((e) => {
+        this.progress = applyPullEvent(this.progress, e);
+      }),
+    );
+    this.#job = null;
+    if (outcome.ok) this.phase = 'done';
+    else if (outcome.cancelled) this.phase = 'cancelled';
+    else {
+      this.phase = 'failed';
+      this.error = outcome.error;
+    }
+    this.onChange();
+  }
+
+  async cancel(): Promise<void> {
+    if (this.#job) await this.engine.api.cancel(this.#job);
+  }
+}
