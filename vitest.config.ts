@@ -17,6 +17,7 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['tests/e2e/global-setup.ts'],
           // One Chromium, shared: e2e files run one after another.
           fileParallelism: false,
           testTimeout: 120_000,
