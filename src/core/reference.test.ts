@@ -11,8 +11,8 @@ import {
   referenceString,
 } from './reference.ts';
 
-const D = 'sha256:' + 'a'.repeat(64);
-const D2 = 'sha256:' + '0123456789abcdef'.repeat(4);
+const D = `sha256:${'a'.repeat(64)}` as const;
+const D2 = `sha256:${'0123456789abcdef'.repeat(4)}` as const;
 
 // input → [registry, repository, tag, digest, familiarString]
 const good: [string, string, string, string | undefined, string | undefined, string][] = [
