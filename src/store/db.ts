@@ -35,8 +35,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<I
   request.addEventListener('upgradeneeded', (event) => {
     const tx = request.transaction;
     if (!tx) return;
+    const wrappedTx = wrap(tx);
+    // The open request reports an aborted upgrade; this promise must not go unhandled.
+    wrappedTx.done.catch(() => {});
     try {
-      upgrade(wrap(request.result) as IDBPDatabase<unknown>, event.oldVersion, event.newVersion, wrap(tx) as never, migrations);
+      upgrade(wrap(request.result) as IDBPDatabase<unknown>, event.oldVersion, event.newVersion, wrappedTx as never, migrations);
     } catch (e) {
       // Aborting the versionchange transaction fails the open and keeps the old data intact.
       console.error('layerscope store: schema upgrade failed', e);

@@ -218,6 +218,16 @@ function checkImage(image: ImageRecord): void {
   if (!Array.isArray(image.repoDigests)) throw new StoreError('INVALID_ARGUMENT', 'image repoDigests must be an array');
 }
 
+/**
+ * Marks a request promise as handled. A transaction that aborts mid-way rejects every pending
+ * request; when a later request throws synchronously, earlier ones are never awaited, and
+ * would surface as unhandled rejections. The error still reaches the caller through run().
+ */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const buf = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -477,7 +487,7 @@ export class Store {
       const blobs = tx.objectStore('blobs');
       const rec = await blobs.get(digest);
       if (rec?.complete) return false;
-      await Promise.all([blobs.delete(digest), tx.objectStore('chunks').delete(chunkRange(digest))]);
+      await Promise.all([quiet(blobs.delete(digest)), quiet(tx.objectStore('chunks').delete(chunkRange(digest)))]);
       return rec !== undefined;
     });
     if (deleted) this.changed('blob', { digest });
@@ -521,11 +531,11 @@ export class Store {
         const ops: Promise<unknown>[] = [];
         let n = 0;
         for (let off = 0; off < bytes.byteLength; off += chunkSize, n++) {
-          ops.push(chunks.put({ digest, n, bytes: bytes.slice(off, off + chunkSize) }));
+          ops.push(quiet(chunks.put({ digest, n, bytes: bytes.slice(off, off + chunkSize) })));
         }
         const now = this.now();
         ops.push(
-          blobs.put({
+          quiet(blobs.put({
             digest,
             size: bytes.byteLength,
             mediaType,
@@ -535,7 +545,7 @@ export class Store {
             complete: true,
             createdAt: existing?.createdAt ?? now,
             updatedAt: now,
-          }),
+          })),
         );
         await Promise.all(ops);
         return true;
@@ -757,7 +767,7 @@ export class Store {
         if (names.length && !opts.force) {
           throw new StoreError('IMAGE_REFERENCED', `image ${short(id)} is referenced by ${names.join(', ')}`, { imageId: id, tags: names });
         }
-        await Promise.all([...names.map((n) => tags.delete(n)), images.delete(id)]);
+        await Promise.all([...names.map((n) => quiet(tags.delete(n))), quiet(images.delete(id))]);
         return names;
       }),
     );
@@ -896,6 +906,7 @@ export class Store {
         const surviving = new Map<string, number>();
         for (const b of await blobs.getAll()) {
           if (marked.has(b.digest)) {
+            if (!b.complete) r.keptPartials++; // held by a writer's lock or a lease
             surviving.set(b.digest, b.chunkCount);
             continue;
           }
@@ -907,17 +918,17 @@ export class Store {
           r.deletedBlobs++;
           r.reclaimedBytes += b.complete ? b.size : b.bytesWritten;
           r.deletedDigests.push(b.digest);
-          ops.push(blobs.delete(b.digest), chunks.delete(chunkRange(b.digest)));
+          ops.push(quiet(blobs.delete(b.digest)), quiet(chunks.delete(chunkRange(b.digest))));
         }
         for (const key of await tx.objectStore('manifests').getAllKeys()) {
           if (marked.has(key)) continue;
           r.deletedManifests++;
-          ops.push(tx.objectStore('manifests').delete(key));
+          ops.push(quiet(tx.objectStore('manifests').delete(key)));
         }
         for (const key of await tx.objectStore('layerIndex').getAllKeys()) {
           if (marked.has(key)) continue;
           r.deletedLayerIndexes++;
-          ops.push(tx.objectStore('layerIndex').delete(key));
+          ops.push(quiet(tx.objectStore('layerIndex').delete(key)));
         }
         await Promise.all(ops);
         // Orphan chunks (no record, or beyond the record's count): only a bug or an old
