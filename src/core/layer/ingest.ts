@@ -1,0 +1,208 @@
+/**
+ * One streaming pass per layer blob (DESIGN.md "Pull pipeline"):
+ *   blob ─┬─▶ sha256 (digest) ─▶ onChunk (the caller stores it)
+ *         └─▶ decompress ─┬─▶ sha256 (diff_id)
+ *                         └─▶ tar reader ─▶ entries
+ * Digest and diff_id mismatches are thrown after the stream ends (the caller then discards
+ * what it wrote); tar and decompression errors as soon as they are found. Memory is bounded by
+ * chunk sizes and the index itself, never by the layer size.
+ */
+import { CompressionError, decompress, sniffCompression, type Compression, type DecompressOptions } from '../compression.ts';
+import type { Digest } from '../digest.ts';
+import { createSha256 } from '../sha256.ts';
+import { ByteReader, iteratorOf, streamOf, type ByteSource } from '../tar/bytes.ts';
+import { TarError } from '../tar/errors.ts';
+import { readTar } from '../tar/reader.ts';
+import type { LayerEntry } from './entry.ts';
+import { LayerError } from './errors.ts';
+import { layerSize } from './size.ts';
+
+export interface IngestOptions extends DecompressOptions {
+  expectedDigest?: Digest;
+  expectedDiffId?: Digest;
+  /** Compressed size from the manifest; more bytes than this stop the pull at once. */
+  expectedSize?: number;
+  /** Each compressed chunk, awaited (backpressure). */
+  onChunk?: (compressedChunk: Uint8Array) => void | Promise<void>;
+  onProgress?: (compressedBytes: number) => void;
+  signal?: AbortSignal;
+  maxEntries?: number;
+  maxPaxSize?: number;
+  maxLongNameSize?: number;
+}
+
+export interface LayerIngest {
+  digest: Digest;
+  diffId: Digest;
+  compression: Compression;
+  compressedSize: number;
+  uncompressedSize: number;
+  /** Docker's layer size (see size.ts). */
+  size: number;
+  entries: LayerEntry[];
+}
+
+function wrap(e: unknown, layer: string): unknown {
+  if (e instanceof TarError) return new LayerError(e.code, `layer ${layer}: ${e.message}`, layer, e.path);
+  if (e instanceof CompressionError) {
+    return new LayerError(e.code === 'COMPRESSION_LIMIT' ? 'LAYER_LIMIT' : 'LAYER_CORRUPT', `layer ${layer}: ${e.message}`, layer);
+  }
+  return e;
+}
+
+/** Reads the first bytes to sniff the compression, then gives them back in front of the rest. */
+async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ compression: Compression; source: AsyncIterable<Uint8Array> }> {
+  const head: Uint8Array[] = [];
+  let n = 0;
+  while (n < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    head.push(r.value);
+    n += r.value.length;
+  }
+  const first = new Uint8Array(Math.min(n, 4));
+  let at = 0;
+  for (const h of head) {
+    if (at >= first.length) break;
+    const take = Math.min(h.length, first.length - at);
+    first.set(h.subarray(0, take), at);
+    at += take;
+  }
+  async function* source(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { compression: sniffCompression(first), source: source() };
+}
+
+function stripHeaderOffset(h: LayerEntry & { headerOffset?: number }): LayerEntry {
+  const { headerOffset: _, ...e } = h;
+  return e;
+}
+
+export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<LayerIngest> {
+  const name = opts.expectedDigest ?? 'blob';
+  const digestHash = createSha256();
+  const diffHash = createSha256();
+  let compressedSize = 0;
+  let uncompressedSize = 0;
+  const blobIt = iteratorOf(blob);
+
+  async function* compressed(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const r = await blobIt.next();
+      if (r.done) return;
+      const c = r.value;
+      if (c.length === 0) continue;
+      compressedSize += c.length;
+      if (opts.expectedSize !== undefined && compressedSize > opts.expectedSize) {
+        throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: more than the expected ${opts.expectedSize} bytes`, name);
+      }
+      digestHash.update(c);
+      if (opts.onChunk) await opts.onChunk(c);
+      opts.onProgress?.(compressedSize);
+      yield c;
+    }
+  }
+
+  const entries: LayerEntry[] = [];
+  let compression: Compression = 'none';
+  let plainIt: AsyncIterator<Uint8Array> | undefined;
+  try {
+    const sniffed = await sniff(compressed());
+    compression = sniffed.compression;
+    const plain = decompress(sniffed.source, compression, opts);
+    plainIt = plain;
+    const hashed: AsyncGenerator<Uint8Array> = (async function* () {
+      for (let r = await plain.next(); !r.done; r = await plain.next()) {
+        diffHash.update(r.value);
+        uncompressedSize += r.value.length;
+        yield r.value;
+      }
+    })();
+    const tarOpts: Parameters<typeof readTar>[1] = {};
+    if (opts.maxEntries !== undefined) tarOpts.maxEntries = opts.maxEntries;
+    if (opts.maxPaxSize !== undefined) tarOpts.maxPaxSize = opts.maxPaxSize;
+    if (opts.maxLongNameSize !== undefined) tarOpts.maxLongNameSize = opts.maxLongNameSize;
+    if (opts.signal) tarOpts.signal = opts.signal;
+    // readTar never closes its source, so the bytes after end-of-archive are still ours.
+    const tarSource: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: () => hashed.next() }) };
+    for await (const entry of readTar(tarSource, tarOpts)) entries.push(stripHeaderOffset(entry.header));
+    // The diff_id covers the whole decompressed stream, padding past end-of-archive included.
+    for (let r = await hashed.next(); !r.done; r = await hashed.next());
+  } catch (e) {
+    await plainIt?.return?.(undefined).catch(() => {});
+    await blobIt.return?.().catch(() => {});
+    throw wrap(e, name);
+  }
+
+  if (opts.expectedSize !== undefined && compressedSize !== opts.expectedSize) {
+    throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: ${compressedSize} bytes, expected ${opts.expectedSize}`, name);
+  }
+  const digest = digestHash.digest();
+  if (opts.expectedDigest !== undefined && digest !== opts.expectedDigest) {
+    throw new LayerError('LAYER_DIGEST_MISMATCH', `layer ${name}: digest is ${digest}`, name);
+  }
+  const diffId = diffHash.digest();
+  if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
+    throw new LayerError('LAYER_DIFFID_MISMATCH', `layer ${name}: diff_id is ${diffId}, expected ${opts.expectedDiffId}`, name);
+  }
+  return { digest, diffId, compression, compressedSize, uncompressedSize, size: layerSize(entries), entries };
+}
+
+export interface ReadFileOptions extends DecompressOptions {
+  /** Refuse files larger than this (LAYER_LIMIT); default 64 MiB. */
+  maxBytes?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 64 << 20;
+
+/** The file's bytes as pieces: decompress up to `offset`, skip (no buffering), read `size`. */
+async function* fileBytes(blob: ByteSource, entry: { offset: number; size: number }, opts: ReadFileOptions): AsyncGenerator<Uint8Array> {
+  const blobIt = iteratorOf(blob);
+  let plain: AsyncGenerator<Uint8Array> | undefined;
+  try {
+    const { compression, source } = await sniff(blobIt);
+    plain = decompress(source, compression, opts);
+    const r = new ByteReader(plain);
+    if ((await r.skip(entry.offset)) < entry.offset) {
+      throw new LayerError('TAR_TRUNCATED', `layer ends before offset ${entry.offset}`);
+    }
+    let left = entry.size;
+    while (left > 0) {
+      opts.signal?.throwIfAborted();
+      const p = await r.piece(left);
+      if (p.length === 0) throw new LayerError('TAR_TRUNCATED', `layer ends inside the file at offset ${entry.offset}`);
+      left -= p.length;
+      yield p;
+    }
+  } catch (e) {
+    throw wrap(e, 'blob');
+  } finally {
+    // We stop reading here: cancel the rest of the blob.
+    await plain?.return(undefined).catch(() => {});
+    await blobIt.return?.().catch(() => {});
+  }
+}
+
+export async function readFileFromLayer(blob: ReadableStream<Uint8Array>, entry: { offset: number; size: number }, opts: ReadFileOptions = {}): Promise<Uint8Array> {
+  const max = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (entry.size > max) {
+    await blob.cancel().catch(() => {});
+    throw new LayerError('LAYER_LIMIT', `file of ${entry.size} bytes exceeds the limit of ${max}`);
+  }
+  const out = new Uint8Array(entry.size);
+  let at = 0;
+  for await (const p of fileBytes(blob, entry, opts)) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The file as a stream, for files too large to hold. Cancelling it cancels the blob. */
+export function streamFileFromLayer(blob: ReadableStream<Uint8Array>, entry: { offset: number; size: number }, opts: ReadFileOptions = {}): ReadableStream<Uint8Array> {
+  return streamOf(fileBytes(blob, entry, opts));
+}
