@@ -310,3 +310,61 @@ describe('serialization and notifications', () => {
     tabB.close();
   });
 });
+
+describe('space', () => {
+  it('estimate() and persist() wrap navigator.storage, and are undefined without it', async () => {
+    const e = env();
+    const calls: string[] = [];
+    const store = await e.open({
+      storage: {
+        estimate: async () => (calls.push('estimate'), { usage: 1234, quota: 5678 }),
+        persisted: async () => false,
+        persist: async () => (calls.push('persist'), true),
+      },
+    });
+    expect(await store.estimate()).toEqual({ usage: 1234, quota: 5678, persisted: false });
+    expect(await store.persist()).toBe(true);
+    expect(calls).toEqual(['estimate', 'persist']);
+    store.close();
+    const bare = await e.open({ storage: null });
+    expect(await bare.estimate()).toBeUndefined();
+    expect(await bare.persist()).toBeUndefined();
+    bare.close();
+  });
+
+  it('checkInvariants catches a tampered store (deep and shallow)', async () => {
+    const e = env(1000);
+    const store = await e.open();
+    const f = fakeImage('t', [bytesOf(2500, 11)]);
+    await pull(store, f, ['docker.io/library/t:latest']);
+    await ok(store);
+    // Tamper through a raw connection: drop a chunk, truncate another, dangle a tag.
+    const req = e.factory.open('layerscope');
+    await new Promise((r) => (req.onsuccess = r));
+    const raw = req.result;
+    const tx = raw.transaction(['chunks', 'tags', 'images'], 'readwrite');
+    const layer = f.image.layers[0]!.digest;
+    tx.objectStore('chunks').delete([layer, 1]);
+    tx.objectStore('chunks').put({ digest: layer, n: 2, bytes: new Uint8Array(10) });
+    tx.objectStore('chunks').put({ digest: sha(new Uint8Array([5])), n: 0, bytes: new Uint8Array(1) });
+    tx.objectStore('tags').put({ name: 'docker.io/library/gone:latest', imageId: sha(new Uint8Array([6])) });
+    await new Promise((r) => (tx.oncomplete = r));
+    raw.close();
+    const deep = await store.checkInvariants();
+    expect(deep).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('tag docker.io/library/gone:latest points to missing image'),
+        expect.stringMatching(/chunk 0 of sha256:.* has no blob record/),
+        expect.stringMatching(/chunks \[0,2\] stored, record says 3/),
+        expect.stringMatching(/chunks \[2\] have the wrong length/),
+      ]),
+    );
+    const shallow = await store.checkInvariants({ deep: false });
+    expect(shallow.some((p) => p.includes('wrong length'))).toBe(false);
+    expect(shallow.some((p) => p.includes('record says 3'))).toBe(true);
+    // gc removes the orphan chunk; the missing one cannot be repaired, and is still reported.
+    expect(await store.gc()).toMatchObject({ deletedOrphanChunks: 1 });
+    expect((await store.checkInvariants()).some((p) => p.includes('has no blob record'))).toBe(false);
+    store.close();
+  });
+});

@@ -635,6 +635,7 @@ export class Store {
     checkMediaType(mediaType);
     if (!(bytes instanceof Uint8Array)) throw new StoreError('INVALID_ARGUMENT', 'manifest bytes must be a Uint8Array');
     if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new StoreError('TOO_LARGE', `manifest ${short(digest)} is ${bytes.byteLength} bytes; at most ${MAX_MANIFEST_BYTES} are accepted`);
+    // Exactly these bytes: cloning a view of a larger buffer would store the whole buffer.
     const copy = bytes.slice();
     await this.run(['manifests'], 'readwrite', `store manifest ${short(digest)}`, async (tx) => {
       await tx.objectStore('manifests').put({ digest, mediaType, bytes: copy, storedAt: this.now() });
@@ -951,12 +952,14 @@ export class Store {
   }
 
   /**
-   * The store's invariants; returns one line per violation (empty when all hold). Reads every
-   * chunk, so it costs a pass over the stored bytes: for tests and diagnostics.
+   * The store's invariants; returns one line per violation (empty when all hold). By default
+   * it reads every chunk to check lengths, a pass over the stored bytes (tests, diagnostics);
+   * `deep: false` walks chunk keys only (counts, not byte lengths).
    * `afterGc`: also no unreferenced complete blob, manifest or layer index (except those held
    * by a lease or blob lock right now).
    */
-  async checkInvariants(opts: { afterGc?: boolean } = {}): Promise<string[]> {
+  async checkInvariants(opts: { afterGc?: boolean; deep?: boolean } = {}): Promise<string[]> {
+    const deep = opts.deep ?? true;
     const held = opts.afterGc ? await this.protectedDigests() : new Set<string>();
     return this.run(STORE_NAMES_MUTABLE(), 'readonly', 'check the store', async (tx) => {
       const problems: string[] = [];
@@ -985,23 +988,33 @@ export class Store {
         for (const l of img.layers) referenced.add(l.diffId);
       }
 
-      // Chunks: walk every one (values: lengths are needed).
+      // Chunks in key order: per digest, n ascending.
       const seen = new Map<string, { count: number; bytes: number; ns: number[]; badLen: number[] }>();
-      let cursor = await tx.objectStore('chunks').openCursor();
-      while (cursor) {
-        const c = cursor.value as ChunkRecord;
-        const b = blobRecs.get(c.digest);
-        if (!b) problems.push(`chunk ${c.n} of ${short(c.digest)} has no blob record`);
-        else {
-          let s = seen.get(c.digest);
-          if (!s) seen.set(c.digest, (s = { count: 0, bytes: 0, ns: [], badLen: [] }));
-          s.count++;
-          s.bytes += c.bytes.byteLength;
-          s.ns.push(c.n);
-          const want = Math.min(b.chunkSize, b.size - c.n * b.chunkSize);
-          if (c.bytes.byteLength !== want) s.badLen.push(c.n);
+      const visit = (digest: string, n: number, length: number | undefined) => {
+        const b = blobRecs.get(digest);
+        if (!b) return problems.push(`chunk ${n} of ${short(digest)} has no blob record`);
+        let s = seen.get(digest);
+        if (!s) seen.set(digest, (s = { count: 0, bytes: 0, ns: [], badLen: [] }));
+        s.count++;
+        s.ns.push(n);
+        const want = Math.min(b.chunkSize, b.size - n * b.chunkSize);
+        s.bytes += length ?? want;
+        if (length !== undefined && length !== want) s.badLen.push(n);
+      };
+      if (deep) {
+        let cursor = await tx.objectStore('chunks').openCursor();
+        while (cursor) {
+          const c = cursor.value as ChunkRecord;
+          visit(c.digest, c.n, c.bytes.byteLength);
+          cursor = await cursor.continue();
         }
-        cursor = await cursor.continue();
+      } else {
+        let cursor = await tx.objectStore('chunks').openKeyCursor();
+        while (cursor) {
+          const [digest, n] = cursor.key as [string, number];
+          visit(digest, n, undefined);
+          cursor = await cursor.continue();
+        }
       }
       for (const b of blobRecs.values()) {
         const s = seen.get(b.digest) ?? { count: 0, bytes: 0, ns: [], badLen: [] };
