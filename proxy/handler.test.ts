@@ -157,6 +157,16 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '100000' });
         res.write(Buffer.alloc(1000));
         return; // then silence
+      case '/trickle': {
+        // a byte every 50 ms, forever: never idle, never done
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const t = setInterval(() => res.write('x'), 50);
+        res.on('close', () => clearInterval(t));
+        return;
+      }
+      case '/chunked':
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }); // no Content-Length
+        return res.end(Buffer.alloc(5000));
       case '/not-modified':
         res.writeHead(304, { etag: '"x"' });
         return res.end();
@@ -452,6 +462,21 @@ describe('refusals', () => {
     const res = await get(handler({ idleTimeoutMs: 300 }), `/proxy/${reg()}/stall`);
     expect(res.status).toBe(200);
     await expect(res.arrayBuffer()).rejects.toThrow();
+  });
+
+  it('bounds a whole exchange even when the body keeps trickling', async () => {
+    const started = Date.now();
+    const res = await get(handler({ idleTimeoutMs: 1000, maxDurationMs: 400 }), `/proxy/${reg()}/trickle`);
+    expect(res.status).toBe(200);
+    await expect(res.arrayBuffer()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('counts body bytes when there is no Content-Length', async () => {
+    const res = await get(handler({ maxBodyBytes: 1000 }), `/proxy/${reg()}/chunked`);
+    expect(res.status).toBe(200);
+    await expect(res.arrayBuffer()).rejects.toThrow(/over the 1000-byte limit/);
+    expect((await get(handler({ maxBodyBytes: 5000 }), `/proxy/${reg()}/chunked`).then((r) => r.arrayBuffer())).byteLength).toBe(5000);
   });
 
   it('refuses a body over maxBodyBytes (Content-Length check)', async () => {

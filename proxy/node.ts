@@ -113,7 +113,7 @@ export function createNodeListener(
     if (options.log) {
       const log = options.log;
       res.once('close', () => {
-        const outcome = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
+        const outcome = res.writableEnded ? String(res.statusCode) : `${res.statusCode} aborted`;
         log(`${new Date().toISOString()} ${req.method} ${pathOnly} ${outcome} ${Date.now() - started}ms`);
       });
     }
