@@ -2,7 +2,8 @@
  * never retains more than the current chunk (so skipping a body never buffers it). */
 export const EMPTY = new Uint8Array(0);
 
-export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+/** A stream, an (async) iterable of chunks, or one Uint8Array holding everything. */
+export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
 
 /** An AsyncIterator over a stream or iterable. ReadableStream's own async iteration is missing
  * in Safari, so streams are read through a reader. */
@@ -20,7 +21,10 @@ export function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> {
       },
     };
   }
-  return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  if (source instanceof Uint8Array) source = [source];
+  if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const it = (source as Iterable<Uint8Array>)[Symbol.iterator]();
+  return { next: async () => it.next(), return: async () => it.return?.() ?? { done: true, value: undefined } };
 }
 
 /** A ReadableStream pulling from an async iterable (ReadableStream.from is not everywhere). */
