@@ -44,6 +44,8 @@ export interface TokenServer {
   field: 'token' | 'access_token' | 'both';
   /** Serve anonymous pull tokens. */
   anonymousPull: boolean;
+  /** `aud` of issued tokens; set it to something else to issue tokens the registry refuses. */
+  audience: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startTokenServer(opts: {
     tokenLifetime: 300,
     field: 'token',
     anonymousPull: true,
+    audience: undefined,
   };
 
   const jwt = (subject: string, access: object[]): string => {
@@ -94,7 +97,7 @@ export async function startTokenServer(opts: {
     const claims = {
       iss: state.issuer,
       sub: subject,
-      aud: state.service,
+      aud: state.audience ?? state.service,
       exp: now + state.tokenLifetime,
       nbf: now - 10,
       iat: now,
