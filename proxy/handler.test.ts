@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { createProxyHandler, EXPOSE_HEADERS, type ProxyConfig } from './handler.ts';
 import { startProxyServer, type ProxyServer } from './server.ts';
 import { proxyConfigFromEnv } from './config.ts';
@@ -164,6 +165,13 @@ beforeAll(async () => {
         res.on('close', () => clearInterval(t));
         return;
       }
+      case '/gzipped': {
+        // a server that encodes although asked for identity: fetch decodes, headers must follow
+        hits.push(`gzipped accept-encoding ${req.headers['accept-encoding']}`);
+        const gz = gzipSync(MANIFEST);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gz.length) });
+        return res.end(gz);
+      }
       case '/chunked':
         res.writeHead(200, { 'content-type': 'application/octet-stream' }); // no Content-Length
         return res.end(Buffer.alloc(5000));
@@ -294,6 +302,14 @@ describe('forwarding', () => {
     expect(m.headers.get('access-control-allow-origin')).toBe(APP);
     expect(m.headers.get('vary')).toBe('Origin, Accept');
     expect(m.headers.get('content-security-policy')).toContain('sandbox');
+  });
+
+  it('asks for identity coding and keeps headers true when upstream encodes anyway', async () => {
+    const res = await get(handler(), `/proxy/${reg()}/gzipped`);
+    expect(hits).toContain('gzipped accept-encoding identity');
+    expect(res.headers.get('content-encoding')).toBeNull();
+    expect(res.headers.get('content-length')).toBeNull();
+    expect(await res.text()).toBe(MANIFEST);
   });
 
   it('passes the token endpoint query through', async () => {
