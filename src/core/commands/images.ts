@@ -1,0 +1,385 @@
+/**
+ * `docker images` / `docker image ls`: the daemon's filtering (moby image list: `dangling`,
+ * `reference`, `before`, `since`, `label`, `until`) and the CLI's rows (docker/cli
+ * formatter/image.go: one row per repository tag, digest rows with `--digests`), plus the
+ * tree view of Docker CLI v29 (`--tree`, cli/command/image/tree.go layout).
+ *
+ * Layerscope hides untagged images unless `-a` or a `dangling` filter asks, as the current
+ * CLI does; Docker's map-ordered rows (Go map iteration is random) are sorted by name here.
+ */
+import { GoStruct } from '../docker/template.ts';
+import { createdSince, goTimeString, humanSize, humanSizeWithPrecision, shortId, truncateId } from '../docker/format.ts';
+import { renderRows, isTableFormat } from '../docker/formatter.ts';
+import { platformString, resolveImage, type ImageView, type RefView } from './store-view.ts';
+
+export const DEFAULT_IMAGE_TABLE =
+  'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
+export const DEFAULT_IMAGE_TABLE_WITH_DIGEST =
+  'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
+
+export const IMAGE_HEADERS: Readonly<Record<string, string>> = {
+  ID: 'IMAGE ID',
+  Repository: 'REPOSITORY',
+  Tag: 'TAG',
+  Digest: 'DIGEST',
+  CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT',
+  Size: 'SIZE',
+  Containers: 'CONTAINERS',
+  VirtualSize: 'SIZE',
+  SharedSize: 'SHARED SIZE',
+  UniqueSize: 'UNIQUE SIZE',
+};
+
+export class DaemonError extends Error {
+  override name = 'DaemonError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+
+const ACCEPTED_FILTERS = new Set(['dangling', 'label', 'before', 'since', 'reference', 'until']);
+
+export type Filters = Map<string, string[]>;
+
+/** `--filter k=v` values into a map; the CLI already refused values without `=`. */
+export function parseFilters(values: readonly string[]): Filters {
+  const m: Filters = new Map();
+  for (const v of values) {
+    const i = v.indexOf('=');
+    const k = v.slice(0, i).trim().toLowerCase();
+    const list = m.get(k) ?? [];
+    list.push(v.slice(i + 1).trim());
+    m.set(k, list);
+  }
+  return m;
+}
+
+/** Go's path.Match, as distribution/reference FamiliarMatch uses it. Throws on a bad pattern. */
+export function pathMatch(pattern: string, name: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '\\') {
+      if (i + 1 >= pattern.length) throw new DaemonError('syntax error in pattern');
+      re += escapeRe(pattern[++i]!);
+    } else if (c === '[') {
+      let j = i + 1;
+      let cls = '';
+      if (pattern[j] === '^') {
+        cls += '^';
+        j++;
+      }
+      let first = true;
+      for (; j < pattern.length && (pattern[j] !== ']' || first); j++) {
+        first = false;
+        let ch = pattern[j]!;
+        if (ch === '\\') {
+          if (j + 1 >= pattern.length) throw new DaemonError('syntax error in pattern');
+          ch = pattern[++j]!;
+        }
+        if (ch === '/' ) continue;
+        cls += ch === '-' && pattern[j + 1] !== ']' && cls !== '' && cls !== '^' ? '-' : escapeRe(ch);
+      }
+      if (j >= pattern.length || cls === '' || cls === '^') throw new DaemonError('syntax error in pattern');
+      re += `(?![/])[${cls}]`;
+      i = j;
+    } else re += escapeRe(c);
+  }
+  return new RegExp(re + '$').test(name);
+}
+
+function escapeRe(c: string): string {
+  return /[.*+?^${}()|[\]\\/-]/.test(c) ? '\\' + c : c;
+}
+
+/** reference.FamiliarMatch: the pattern against `name:tag`, else against the name alone. */
+export function familiarMatch(pattern: string, ref: RefView): boolean {
+  return pathMatch(pattern, ref.familiar) || pathMatch(pattern, ref.familiarName);
+}
+
+const DURATION_RE = /^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$/;
+
+/** docker/api GetTimestamp: a Go duration before `now`, a date, or Unix seconds. Returns ms. */
+export function parseTimestamp(value: string, nowMs: number): number {
+  if (DURATION_RE.test(value)) {
+    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+    let ms = 0;
+    for (const m of value.matchAll(/([0-9]+(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]!]!;
+    return nowMs - ms;
+  }
+  if (/^-?[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value) * 1000;
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?$/.test(value)) {
+    const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(value);
+    const iso = value.replace(' ', 'T') + (hasZone ? '' : value.length === 10 ? 'T00:00:00Z' : 'Z');
+    const ms = Date.parse(iso);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new DaemonError(`failed to parse value as time or duration: "${value}"`);
+}
+
+export interface FilteredImage extends ImageView {
+  /** True when the image had no references at all before filtering (`<none>:<none>`). */
+  dangling: boolean;
+}
+
+/**
+ * The daemon side of `docker images`: filters, and narrowing each image's references to those
+ * a `reference` filter matches. Labels come from the image configs, read only when asked.
+ */
+export async function filterImages(
+  views: readonly ImageView[],
+  filters: Filters,
+  opts: { all: boolean; nowMs: number; labelsOf: (view: ImageView) => Promise<Record<string, string>> },
+): Promise<FilteredImage[]> {
+  for (const k of filters.keys()) if (!ACCEPTED_FILTERS.has(k)) throw new DaemonError(`invalid filter '${k}'`);
+  let danglingOnly = false;
+  const dangling = filters.get('dangling');
+  if (dangling) {
+    if (dangling.every((v) => v.toLowerCase() === 'true' || v === '1')) danglingOnly = true;
+    else if (!dangling.every((v) => v.toLowerCase() === 'false' || v === '0')) {
+      throw new DaemonError(`invalid filter 'dangling=[${dangling.join(' ')}]'`);
+    }
+  }
+  const created = (key: string): number[] =>
+    (filters.get(key) ?? []).map((arg) => {
+      const r = resolveImage(arg, views);
+      if (!r.ok) throw new DaemonError(r.error);
+      return r.view.created;
+    });
+  const before = created('before');
+  const since = created('since');
+  const until = (filters.get('until') ?? []).map((v) => parseTimestamp(v, opts.nowMs) / 1000);
+  const patterns = filters.get('reference') ?? [];
+  const labels = filters.get('label') ?? [];
+
+  const out: FilteredImage[] = [];
+  for (const v of views) {
+    if (before.some((t) => v.created >= t)) continue;
+    if (since.some((t) => v.created <= t)) continue;
+    if (until.some((t) => v.created >= t)) continue;
+    if (labels.length > 0) {
+      const have = await opts.labelsOf(v);
+      const ok = labels.every((l) => {
+        const i = l.indexOf('=');
+        return i < 0 ? Object.prototype.hasOwnProperty.call(have, l) : have[l.slice(0, i)] === l.slice(i + 1);
+      });
+      if (!ok) continue;
+    }
+    const keep = (r: RefView): boolean => patterns.length === 0 || patterns.some((p) => familiarMatch(p, r));
+    const tags = v.tags.filter(keep);
+    const digests = v.digests.filter(keep);
+    const noRefs = v.tags.length === 0 && v.digests.length === 0;
+    if (tags.length === 0 && digests.length === 0) {
+      if (!noRefs || patterns.length > 0) continue; // references exist but none matched
+      if (dangling && !danglingOnly) continue;
+      if (!dangling && !opts.all) continue;
+    } else {
+      if (danglingOnly && tags.length > 0) continue;
+      if (dangling && !danglingOnly && tags.length === 0) continue;
+      if (!dangling && !opts.all && tags.length === 0) continue;
+    }
+    out.push({ ...v, tags, digests, dangling: noRefs });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+export interface ImageRowOptions {
+  nowMs: number;
+  trunc: boolean;
+  /** `--digests`. */
+  digest: boolean;
+  /** Show digests for tag rows (`--digests` or a format mentioning `{{.Digest}}`). */
+  needDigest: boolean;
+}
+
+/** docker/cli imageContext for one row. */
+export function imageRow(v: ImageView, repo: string, tag: string, digest: string, o: ImageRowOptions): GoStruct {
+  const size = v.image.size;
+  return new GoStruct('*formatter.imageContext', {
+    Containers: 'N/A',
+    CreatedAt: goTimeString(v.created),
+    CreatedSince: createdSince(v.created, o.nowMs),
+    Digest: digest,
+    ID: o.trunc ? truncateId(v.image.id) : v.image.id,
+    Repository: repo,
+    SharedSize: 'N/A',
+    Size: humanSizeWithPrecision(size, 3),
+    Tag: tag,
+    UniqueSize: 'N/A',
+    VirtualSize: humanSize(size),
+  });
+}
+
+const familiarRepo = (r: RefView): string => r.familiarName;
+
+/** formatter.imageFormat: the rows of one image. */
+export function rowsOf(v: FilteredImage, o: ImageRowOptions): GoStruct[] {
+  if (v.tags.length === 0 && v.digests.length === 0) return [imageRow(v, '<none>', '<none>', '<none>', o)];
+  const rows: GoStruct[] = [];
+  const digestsByRepo = new Map<string, string[]>();
+  for (const d of v.digests) {
+    const repo = familiarRepo(d);
+    digestsByRepo.set(repo, [...(digestsByRepo.get(repo) ?? []), d.ref.digest!]);
+  }
+  const tagsByRepo = new Map<string, string[]>();
+  for (const t of v.tags) {
+    const repo = familiarRepo(t);
+    tagsByRepo.set(repo, [...(tagsByRepo.get(repo) ?? []), t.ref.tag!]);
+  }
+  for (const [repo, tags] of [...tagsByRepo].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const digests = o.needDigest ? (digestsByRepo.get(repo) ?? []) : [];
+    digestsByRepo.delete(repo);
+    for (const tag of tags) {
+      if (digests.length === 0) rows.push(imageRow(v, repo, tag, '<none>', o));
+      else for (const d of digests) rows.push(imageRow(v, repo, tag, d, o));
+    }
+  }
+  for (const [repo, digests] of [...digestsByRepo].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (o.digest) for (const d of digests) rows.push(imageRow(v, repo, '<none>', d, o));
+    else rows.push(imageRow(v, repo, '<none>', '', o));
+  }
+  return rows;
+}
+
+/** formatter.NewImageFormat. */
+export function imageFormat(source: string, quiet: boolean, digest: boolean): string {
+  if (source === 'table') {
+    if (quiet) return '{{.ID}}';
+    return digest ? DEFAULT_IMAGE_TABLE_WITH_DIGEST : DEFAULT_IMAGE_TABLE;
+  }
+  if (source === 'raw') {
+    if (quiet) return 'image_id: {{.ID}}';
+    return digest
+      ? 'repository: {{ .Repository }}\ntag: {{.Tag}}\ndigest: {{.Digest}}\nimage_id: {{.ID}}\ncreated_at: {{.CreatedAt}}\nvirtual_size: {{.Size}}\n'
+      : 'repository: {{ .Repository }}\ntag: {{.Tag}}\nimage_id: {{.ID}}\ncreated_at: {{.CreatedAt}}\nvirtual_size: {{.Size}}\n';
+  }
+  if (isTableFormat(source) && digest && !source.includes('{{.Digest}}')) return source + '\t{{.Digest}}';
+  return source;
+}
+
+export interface ImagesOptions {
+  quiet: boolean;
+  digests: boolean;
+  noTrunc: boolean;
+  format: string;
+  nowMs: number;
+}
+
+/** The whole `docker images` output for already filtered images. Throws FormatError. */
+export function renderImages(images: readonly FilteredImage[], o: ImagesOptions): string {
+  const format = imageFormat(o.format || 'table', o.quiet, o.digests);
+  const rowOpts: ImageRowOptions = {
+    nowMs: o.nowMs,
+    trunc: !o.noTrunc,
+    digest: o.digests,
+    needDigest: o.digests || format.includes('{{.Digest}}'),
+  };
+  const rows = images.flatMap((v) => rowsOf(v, rowOpts));
+  return renderRows(format, rows, IMAGE_HEADERS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tree view
+
+interface TreeDetails {
+  id: string;
+  diskUsage: string;
+  contentSize: string;
+  inUse: boolean;
+}
+export interface TreeImage {
+  names: string[];
+  details: TreeDetails;
+  children: { platform: string; details: TreeDetails }[];
+}
+
+const COLUMN_SPACING = 3;
+
+/** The tree view's data for filtered images: one child per stored platform manifest. */
+export function treeImages(images: readonly FilteredImage[]): TreeImage[] {
+  return images.map((v) => ({
+    names: v.tags.map((t) => t.familiar),
+    details: {
+      id: v.image.id,
+      diskUsage: humanSizeWithPrecision(v.image.size, 3),
+      contentSize: humanSizeWithPrecision(v.image.downloadSize, 3),
+      inUse: false,
+    },
+    children: [
+      {
+        platform: platformString(v.image.platform),
+        details: {
+          id: v.image.manifestDigest,
+          diskUsage: humanSizeWithPrecision(v.image.size, 3),
+          contentSize: humanSizeWithPrecision(v.image.downloadSize, 3),
+          inUse: false,
+        },
+      },
+    ],
+  }));
+}
+
+function runeLength(s: string): number {
+  return Array.from(s).length;
+}
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+function fit(s: string, width: number, align: 'left' | 'right'): string {
+  const n = runeLength(s);
+  if (n > width) return Array.from(s).slice(0, width - 3).join('') + '...';
+  return align === 'left' ? s + ' '.repeat(width - n) : ' '.repeat(width - n) + s;
+}
+
+/** printImageTree for a non-terminal of 80 columns (no colours, no warning line). */
+export function renderTree(images: readonly TreeImage[], terminalWidth = 80): string {
+  const cols = [
+    { title: 'ID', width: 12, align: 'left' as const, value: (d: TreeDetails) => shortId(d.id) },
+    { title: 'DISK USAGE', width: 10, align: 'right' as const, value: (d: TreeDetails) => d.diskUsage },
+    { title: 'CONTENT SIZE', width: 12, align: 'right' as const, value: (d: TreeDetails) => d.contentSize },
+    { title: 'EXTRA', width: 5, align: 'left' as const, value: (d: TreeDetails) => (d.inUse ? 'U' : ' ') },
+  ];
+  let nameWidth = Math.max(terminalWidth, 20);
+  let shown = cols.length;
+  for (let i = 0; i < cols.length; i++) {
+    const d = cols[i]!.width + COLUMN_SPACING;
+    if (nameWidth - d < 12) {
+      shown = i;
+      break;
+    }
+    nameWidth -= d;
+  }
+  const columns = cols.slice(0, shown);
+  // Go measures the first column in bytes here (len), and pads in runes.
+  let widest = 'IMAGE'.length;
+  for (const img of images) {
+    for (const n of img.names) widest = Math.max(widest, utf8Length(n));
+    if (img.names.length === 0) widest = Math.max(widest, '<untagged>'.length);
+    for (const c of img.children) widest = Math.max(widest, utf8Length(c.platform) + utf8Length('└─ '));
+  }
+  nameWidth = Math.min(nameWidth, widest);
+  const spacing = images.some((i) => i.children.length > 0);
+  const details = (d: TreeDetails): string =>
+    columns.map((c) => ' '.repeat(COLUMN_SPACING) + fit(c.value(d), c.width, c.align)).join('');
+  let out = fit('IMAGE', nameWidth, 'left') + columns.map((c) => ' '.repeat(COLUMN_SPACING) + fit(c.title, c.width, c.align)).join('') + '\n';
+  for (const img of images) {
+    const names = img.names.length > 0 ? img.names : ['<untagged>'];
+    out += names.map((n) => fit(n, nameWidth, 'left')).join('\n');
+    out += details(img.details);
+    if (img.children.length > 0 || spacing) out += '\n';
+    img.children.forEach((c, i) => {
+      const branch = i === img.children.length - 1 ? '└─ ' : '├─ ';
+      out += fit(branch + c.platform, nameWidth, 'left') + details(c.details) + '\n';
+    });
+    out += '\n';
+  }
+  return out;
+}
+
+export { resolveImage };
