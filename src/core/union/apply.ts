@@ -544,9 +544,13 @@ function diffFields(a: ViewEntry, b: ViewEntry): ChangedField[] {
 
 /** Paths sharing an inode (hard-link groups of two or more), keyed by inode. */
 export function inodeGroups(view: UnionView): Map<number, string[]> {
+  // Only an inode some hard link points at can have several paths.
+  const linked = new Set<number>();
+  for (const e of view.entries.values()) if (e.hardlinkTo !== undefined) linked.add(e.inode);
   const byInode = new Map<number, string[]>();
+  if (linked.size === 0) return byInode;
   for (const e of view.entries.values()) {
-    if (e.type === 'dir') continue;
+    if (!linked.has(e.inode)) continue;
     const g = byInode.get(e.inode);
     if (g) g.push(e.path);
     else byInode.set(e.inode, [e.path]);
