@@ -141,9 +141,9 @@ function checkPath(path: string): string | null {
   if (path.charCodeAt(0) === 47 /* / */) return 'absolute path';
   if (path.includes('\0')) return 'NUL in path';
   if (path.endsWith('/') || path.includes('//')) return 'empty path component';
-  if (path.includes('.')) {
-    for (const c of path.split('/')) if (c === '.' || c === '..') return `"${c}" path component`;
-  }
+  const q = `/${path}/`;
+  if (q.includes('/./')) return '"." path component';
+  if (q.includes('/../')) return '".." path component';
   return null;
 }
 
@@ -215,10 +215,11 @@ class ViewBuilder {
         }
       }
     } catch (err) {
-      if (!(err instanceof UnionError)) throw err;
+      // Whatever went wrong, the view goes back to what it was below this layer.
       this.rollback();
       this.root = rootBefore;
       this.nextInode = inodeBefore;
+      if (!(err instanceof UnionError)) throw err;
       return {
         error: { layer: index, path: err.path, code: err.code, message: `layer ${index}: ${err.message}` },
       };
