@@ -12,11 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyLayers, inodeGroups, type UnionView } from '../../src/core/union/index.ts';
 import { hostId, isRoot, newImage, readImage, repack, umoci, unpack, walkRootfs, type ListingRow, type UmociImage } from '../helpers/umoci.ts';
 
-const TAG = 'test';
+const TAG = 's5'; // one tag per step: s0 (empty) … s5 (final)
 let tmp: string;
 let image: UmociImage;
 let view: UnionView;
 let unpacked: ListingRow[];
+/** `umoci unpack` of each step's tag, s1…s4. */
+const steps: ListingRow[][] = [];
 
 /** Comparable line per path: type, permission bits, owner, size of regular files, link target. */
 function line(r: { path: string; type: string; mode: number; uid: number; gid: number; size: number; linkname?: string | undefined }): string {
@@ -27,7 +29,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'layerscope-umoci-'));
   const layout = join(tmp, 'layout');
   const bundle = join(tmp, 'bundle');
-  await newImage(layout, TAG, bundle);
+  await newImage(layout, 's0', bundle);
   const root = join(bundle, 'rootfs');
   const at = (p: string) => join(root, p);
   const own = (p: string, uid: number, gid: number) => {
@@ -57,7 +59,7 @@ beforeAll(async () => {
   writeFileSync(at('home/www/index.html'), '<p>hi</p>');
   own('home/www/index.html', 33, 33);
   execFileSync('mkfifo', [at('srv/pipe')]);
-  await repack(layout, TAG, bundle, 'layer 1: base tree');
+  await repack(layout, 's1', bundle, 'layer 1: base tree');
 
   // Layer 2: modify, chmod, chown, delete a file, dir → file, file → dir, new files.
   writeFileSync(at('etc/app.conf'), 'listen 8080\nworkers 4\n');
@@ -70,7 +72,7 @@ beforeAll(async () => {
   mkdirSync(at('opt/file-to-dir'));
   writeFileSync(at('opt/file-to-dir/inside'), 'in');
   writeFileSync(at('etc/new.conf'), 'new');
-  await repack(layout, TAG, bundle, 'layer 2: modify and replace');
+  await repack(layout, 's2', bundle, 'layer 2: modify and replace');
 
   // Layer 3: delete a whole directory, replace every file of another, retarget a symlink,
   // replace a symlink with a file.
@@ -81,7 +83,7 @@ beforeAll(async () => {
   symlinkSync('libx.so', at('usr/lib/libx.so.1'));
   unlinkSync(at('bin'));
   writeFileSync(at('bin'), 'not a link any more');
-  await repack(layout, TAG, bundle, 'layer 3: deletions');
+  await repack(layout, 's3', bundle, 'layer 3: deletions');
 
   // Layer 4: an opaque directory (umoci insert --opaque), layer 5: a whiteout (insert --whiteout).
   const src = join(tmp, 'cache-src');
@@ -92,14 +94,21 @@ beforeAll(async () => {
   // end-of-archive blocks (GNU tar refuses such a layer, Go's reader accepts it). An empty file
   // last in walk order keeps the layer a valid tar for our strict reader.
   writeFileSync(join(src, 'zz-empty'), '');
-  await umoci(['insert', '--image', `${layout}:${TAG}`, '--opaque', src, '/var/cache']);
-  await umoci(['insert', '--image', `${layout}:${TAG}`, '--whiteout', '/etc/new.conf']);
+  await umoci(['tag', '--image', `${layout}:s3`, 's4']);
+  await umoci(['insert', '--image', `${layout}:s4`, '--opaque', src, '/var/cache']);
+  await umoci(['tag', '--image', `${layout}:s4`, 's5']);
+  await umoci(['insert', '--image', `${layout}:s5`, '--whiteout', '/etc/new.conf']);
 
   image = await readImage(layout, TAG);
   view = applyLayers(image.layers.map((l) => l.entries));
   const final = join(tmp, 'final');
   await unpack(layout, TAG, final);
   unpacked = await walkRootfs(join(final, 'rootfs'));
+  for (let k = 1; k <= 4; k++) {
+    const dest = join(tmp, `step${k}`);
+    await unpack(layout, `s${k}`, dest);
+    steps.push(await walkRootfs(join(dest, 'rootfs')));
+  }
 }, 120_000);
 
 afterAll(() => {
@@ -139,6 +148,16 @@ describe('union view vs umoci unpack', () => {
       expect(paths.has(gone)).toBe(false);
     }
     expect(paths.has('var/cache/fresh')).toBe(true);
+  });
+
+  it('so does the view up to every earlier layer (each step unpacked on its own)', () => {
+    for (let k = 1; k <= 4; k++) {
+      const upTo = applyLayers(image.layers.slice(0, k).map((l) => l.entries));
+      const ours = [...upTo.entries.values()].map((e) => line({ ...e, uid: hostId(e.uid, 'uid'), gid: hostId(e.gid, 'gid') })).sort();
+      expect(ours, `view up to layer ${k}`).toEqual(steps[k - 1]!.map(line));
+    }
+    // The steps differ from each other, so each comparison says something of its own.
+    expect(new Set(steps.map((s) => s.map(line).join('\n'))).size).toBe(4);
   });
 
   it('hard-link groups match the inodes on disk', () => {
