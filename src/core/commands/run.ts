@@ -343,9 +343,10 @@ async function prune(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): 
   if (!flagBool(p, 'force')) {
     const warning = all ? PRUNE_ALL_WARNING : PRUNE_DANGLING_WARNING;
     out.stdout(warning + ' [y/N] ');
+    // Piped, Docker echoes nothing after the prompt (prune-command-success.all.golden).
     const yes = ctx.confirm ? await ctx.confirm(warning) : false;
-    out.stdout(yes ? 'y\n' : 'N\n');
     if (!yes) {
+      out.stdout('\n');
       out.stderr('image prune has been cancelled\n');
       return 1;
     }
