@@ -239,6 +239,43 @@ describe('applyLayers: breakout and edge table (refused per layer)', () => {
     });
   }
 
+  // The same kind of table through real tar bytes: what the reader lets through (it refuses
+  // `..` and absolute names itself), the union refuses or keeps inside the root.
+  const tarTable: [string, (b: TarBuilder) => TarBuilder, string, string][] = [
+    ['tar: whiteout of ..', (b) => b.whiteout('etc', '..'), 'bad-whiteout', 'etc/.wh...'],
+    ['tar: whiteout of .', (b) => b.whiteout('etc', '.'), 'bad-whiteout', 'etc/.wh..'],
+    ['tar: whiteout as a directory', (b) => b.file('d/.wh.x/y', 'y'), 'bad-path', 'd/.wh.x/y'],
+    ['tar: hard link to a missing target', (b) => b.link('d/l', 'etc/nope'), 'hardlink-missing', 'd/l'],
+    ['tar: hard link to a directory', (b) => b.link('d/l', 'etc'), 'hardlink-dir', 'd/l'],
+    ['tar: file below a file', (b) => b.file('etc/passwd/x', 'x'), 'parent-not-dir', 'etc/passwd'],
+    ['tar: symlink loop as a parent', (b) => b.symlink('a', 'b').symlink('b', 'a').file('a/x', 'x'), 'symlink-loop', 'a'],
+  ];
+  for (const [name, build, code, path] of tarTable) {
+    it(name, async () => {
+      const hostile = await entriesOf(build(tarBuilder().file('partial', 'p').whiteout('d', 'x')));
+      const v = applyLayers([baseLayer, hostile, top]);
+      expect(v.errors.map((e) => [e.layer, e.code, e.path])).toEqual([[1, code, path]]);
+      expect(listing(v)).toEqual(['d dir', 'd/x file 1', 'etc dir', 'etc/passwd file 10', 'top file 1']);
+    });
+  }
+
+  it('tar: an entry below a symlink that climbs out lands inside the root', async () => {
+    const layer = await entriesOf(tarBuilder().symlink('up', '../../..').symlink('abs', '/').file('up/etc/x', 'x').file('abs/tmp/y', 'y'));
+    const v = applyLayers([baseLayer, layer]);
+    expect(v.errors).toEqual([]);
+    expect(listing(v)).toEqual([
+      'abs symlink -> /',
+      'd dir',
+      'd/x file 1',
+      'etc dir',
+      'etc/passwd file 10',
+      'etc/x file 1',
+      'tmp dir',
+      'tmp/y file 1',
+      'up symlink -> ../../..',
+    ]);
+  });
+
   it('symlinks pointing outside are legal and resolve inside the root', () => {
     const v = applyLayers([baseLayer, [symlink('out', '../../../../etc/passwd'), symlink('abs', '/etc/passwd')]]);
     expect(v.errors).toEqual([]);
