@@ -20,6 +20,7 @@
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
 import { isDigest, type Digest } from '../core/digest.ts';
 import type { ImageRecord, TagRecord } from '../core/model.ts';
+import type { RemovalStep } from '../core/commands/context.ts';
 import { openDatabase, type OpenDatabaseOptions } from './db.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { holdLock, memoryLocks, webLocks, type LockProvider } from './locks.ts';
@@ -774,6 +775,42 @@ export class Store {
     );
     this.changed('deleteImage', { imageId: id, names: untagged });
     return { untagged };
+  }
+
+  /**
+   * Applies `docker rmi` / `image prune` steps (planned in core: src/core/commands/remove.ts)
+   * in ONE transaction: untag names, drop digest references, delete image records. Either all
+   * steps hold or none is applied. Blobs go at the next gc.
+   */
+  async applyRemoval(steps: readonly RemovalStep[]): Promise<void> {
+    for (const st of steps) {
+      if (st.kind === 'untag') checkTagName(st.name);
+      else checkDigest(st.imageId, 'image id');
+    }
+    await this.exclusive(() =>
+      this.run(['images', 'tags'], 'readwrite', 'remove images', async (tx) => {
+        const tags = tx.objectStore('tags');
+        const images = tx.objectStore('images');
+        for (const st of steps) {
+          if (st.kind === 'untag') {
+            if ((await tags.getKey(st.name)) === undefined) throw new StoreError('NOT_FOUND', `No such image: ${st.name}`, { name: st.name });
+            await tags.delete(st.name);
+          } else if (st.kind === 'untagDigest') {
+            const img = await images.get(st.imageId);
+            if (!img) throw new StoreError('NOT_FOUND', `No such image: ${st.imageId}`, { imageId: st.imageId });
+            await images.put({ ...img, repoDigests: img.repoDigests.filter((d) => d !== st.reference) });
+          } else {
+            if ((await images.getKey(st.imageId)) === undefined) throw new StoreError('NOT_FOUND', `No such image: ${st.imageId}`, { imageId: st.imageId });
+            const names = (await tags.index('imageId').getAllKeys(st.imageId)).map(String);
+            if (names.length) {
+              throw new StoreError('IMAGE_REFERENCED', `image ${short(st.imageId)} is still referenced by ${names.join(', ')}`, { imageId: st.imageId, tags: names });
+            }
+            await images.delete(st.imageId);
+          }
+        }
+      }),
+    );
+    this.changed('deleteImage', { names: steps.flatMap((s) => (s.kind === 'untag' ? [s.name] : [])) });
   }
 
   async getImage(id: Digest): Promise<ImageRecord | undefined> {

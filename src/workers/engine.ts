@@ -1,0 +1,235 @@
+/**
+ * The engine: the one place where the core meets IndexedDB and the network. It runs in a Web
+ * Worker (engine.worker.ts exposes it with comlink) and, unchanged, in Node integration tests
+ * with fake-indexeddb and a real registry.
+ */
+import { buildViews } from '../core/commands/store-view.ts';
+import { runCommand } from '../core/commands/run.ts';
+import type { DockerContext, RemovalStep } from '../core/commands/context.ts';
+import { createdSince, humanSize } from '../core/docker/format.ts';
+import type { Digest } from '../core/digest.ts';
+import { ingestLayer } from '../core/layer/ingest.ts';
+import { pull, type RegistryPort } from '../core/pull.ts';
+import type { PullEvent } from '../core/pull-events.ts';
+import { parseReference, type Reference } from '../core/reference.ts';
+import { RegistryClient } from '../core/registry/client.ts';
+import { fetchBlob } from '../core/registry/blobs.ts';
+import { parsePlatform } from '../core/registry/platform.ts';
+import { resolveImage } from '../core/registry/resolve.ts';
+import { schema1ToConfig } from '../core/registry/schema1.ts';
+import type { FetchLike } from '../core/registry/transport.ts';
+import { openStore, type Store, type StoreOptions } from '../store/index.ts';
+import type { CommandSink, EngineApi, EngineError, EngineSettings, ImageRow, ImagesSnapshot, PullOutcome } from './api.ts';
+import { storePort } from './store-port.ts';
+
+export interface EngineEnv {
+  fetch: FetchLike;
+  storeOptions?: StoreOptions;
+  now?: () => number;
+}
+
+/** `https://host/path?q` → `${proxy}host/path?q`: the proxy's path scheme (proxy/README.md). */
+export function proxyMapper(proxyUrl: string): (url: URL) => string {
+  return (url) => `${proxyUrl}${url.host}${url.pathname}${url.search}`;
+}
+
+/** Docker Hub files its credentials under `docker.io`, whatever host name served it. */
+function credentialKey(registry: string): string {
+  return registry === 'index.docker.io' || registry === 'registry-1.docker.io' ? 'docker.io' : registry;
+}
+
+export function registryPort(client: RegistryClient): RegistryPort {
+  return {
+    async resolve(ref, platform, signal) {
+      const r = await resolveImage(client, ref, { ...(platform ? { platform: parsePlatform(platform) } : {}), ...(signal ? { signal } : {}) });
+      const schema1 = r.schema1;
+      return {
+        manifestDigest: r.manifestDigest,
+        manifestBytes: r.manifestBytes,
+        manifestMediaType: r.manifestMediaType,
+        ...(r.indexDigest && r.indexBytes && r.indexMediaType
+          ? { index: { digest: r.indexDigest, bytes: r.indexBytes, mediaType: r.indexMediaType } }
+          : {}),
+        ...(r.configDigest && r.configBytes && r.configMediaType
+          ? { config: { digest: r.configDigest, bytes: r.configBytes, mediaType: r.configMediaType } }
+          : {}),
+        layers: r.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, ...(l.size !== undefined ? { size: l.size } : {}) })),
+        warnings: r.warnings,
+        ...(schema1
+          ? {
+              schema1Config: async (diffIds: Digest[]) => {
+                const c = await schema1ToConfig(schema1.manifest, diffIds);
+                return { bytes: c.configBytes, digest: c.configDigest };
+              },
+            }
+          : {}),
+      };
+    },
+    fetchBlob: (ref, digest, opts) => fetchBlob(client, ref, digest, opts),
+  };
+}
+
+/** Any thrown value → plain data with a stable code (it crosses postMessage). */
+export function toEngineError(e: unknown): EngineError {
+  if (e instanceof TypeError && /fetch|network/i.test(e.message)) {
+    return { code: 'PROXY_UNREACHABLE', message: `the proxy could not be reached: ${e.message}` };
+  }
+  const x = e as { code?: unknown; message?: unknown; status?: unknown; rateLimit?: { limit?: number; remaining?: number } } | null;
+  const out: EngineError = {
+    code: typeof x?.code === 'string' ? x.code : 'ERROR',
+    message: typeof x?.message === 'string' ? x.message : String(e),
+  };
+  if (typeof x?.status === 'number') out.status = x.status;
+  if (x?.rateLimit) out.detail = `limit ${x.rateLimit.limit ?? '?'}, remaining ${x.rateLimit.remaining ?? '?'}`;
+  return out;
+}
+
+export class Engine implements EngineApi {
+  #env: EngineEnv;
+  #settings: EngineSettings = { proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} };
+  #client: RegistryClient | undefined;
+  #store: Promise<Store> | undefined;
+  #jobs = new Map<string, AbortController>();
+
+  constructor(env: EngineEnv) {
+    this.#env = env;
+  }
+
+  store(): Promise<Store> {
+    this.#store ??= openStore(this.#env.storeOptions ?? {});
+    return this.#store;
+  }
+
+  #now = (): number => (this.#env.now ?? Date.now)();
+
+  async configure(settings: EngineSettings): Promise<void> {
+    this.#settings = settings;
+    const opts: ConstructorParameters<typeof RegistryClient>[0] = {
+      fetch: this.#env.fetch,
+      credentials: (registry) => settings.credentials[credentialKey(registry)],
+    };
+    if (settings.proxyUrl) opts.mapUrl = proxyMapper(settings.proxyUrl);
+    this.#client = new RegistryClient(opts);
+    // Ask once for persistent storage, so the browser does not evict the images.
+    void (await this.store()).persist().catch(() => undefined);
+  }
+
+  #registry(): RegistryClient {
+    if (!this.#client) throw Object.assign(new Error('the engine is not configured'), { code: 'NOT_CONFIGURED' });
+    return this.#client;
+  }
+
+  async images(): Promise<ImagesSnapshot> {
+    const store = await this.store();
+    const [images, tags, usage, estimate] = await Promise.all([store.listImages(), store.listTags(), store.usage(), store.estimate()]);
+    const now = this.#now();
+    const rows: ImageRow[] = [];
+    for (const v of buildViews(images, tags)) {
+      const base = {
+        id: v.image.id,
+        shortId: v.image.id.slice(7, 19),
+        created: v.image.created,
+        createdSince: v.created ? createdSince(v.created, now) : 'N/A',
+        createdMs: v.created * 1000,
+        size: v.image.size,
+        sizeText: humanSize(v.image.size),
+      };
+      if (v.tags.length === 0) {
+        rows.push({ ...base, repository: v.digests[0]?.familiarName ?? '<none>', tag: '<none>', dangling: true });
+      }
+      for (const t of v.tags) rows.push({ ...base, repository: t.familiarName, tag: t.ref.tag ?? '<none>', dangling: false });
+    }
+    return {
+      rows,
+      summary: {
+        images: images.length,
+        logicalBytes: images.reduce((n, i) => n + i.size, 0),
+        storedBytes: usage.blobBytes,
+        unsharedBytes: images.reduce((n, i) => n + i.downloadSize, 0),
+        ...(estimate?.quota !== undefined
+          ? { quota: { usage: estimate.usage ?? 0, quota: estimate.quota, persisted: estimate.persisted ?? false } }
+          : {}),
+      },
+    };
+  }
+
+  #job(jobId: string): AbortController {
+    const c = new AbortController();
+    this.#jobs.set(jobId, c);
+    return c;
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    this.#jobs.get(jobId)?.abort(new DOMException('cancelled', 'AbortError'));
+  }
+
+  async #pull(ref: Reference, platform: string | undefined, onEvent: (e: PullEvent) => void, signal: AbortSignal) {
+    const client = this.#registry();
+    const store = await this.store();
+    try {
+      return await pull(ref, { registry: registryPort(client), store: storePort(store), ingest: ingestLayer }, {
+        platform: platform ?? this.#settings.defaultPlatform,
+        signal,
+        onEvent,
+        now: this.#now,
+      });
+    } catch (e) {
+      // Tokens and credentials never leave in a message.
+      if (e instanceof Error) e.message = client.redact(e.message);
+      throw e;
+    }
+  }
+
+  async pull(jobId: string, reference: string, platform: string | undefined, onEvent: (e: PullEvent) => void): Promise<PullOutcome> {
+    const ctl = this.#job(jobId);
+    try {
+      const ref = parseReference(reference.trim());
+      const r = await this.#pull(ref, platform, onEvent, ctl.signal);
+      return { ok: true, reference: r.reference, imageId: r.image.id, upToDate: r.upToDate };
+    } catch (e) {
+      return { ok: false, cancelled: ctl.signal.aborted, error: toEngineError(e) };
+    } finally {
+      this.#jobs.delete(jobId);
+    }
+  }
+
+  async run(jobId: string, line: string, sink: CommandSink): Promise<number> {
+    const ctl = this.#job(jobId);
+    try {
+      return await runCommand(line, await this.dockerContext(), sink, ctl.signal);
+    } finally {
+      this.#jobs.delete(jobId);
+    }
+  }
+
+  /** The command bar's view of this engine. */
+  async dockerContext(): Promise<DockerContext> {
+    const store = await this.store();
+    return {
+      now: this.#now,
+      version: '0.1.0',
+      listImages: () => store.listImages(),
+      listTags: () => store.listTags(),
+      getConfig: async (id) => {
+        if ((await store.hasBlob(id)) !== 'complete') return undefined;
+        return JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, 8 << 20)));
+      },
+      pull: async (ref, opts, onEvent, signal) => {
+        await this.#pull(ref, opts.platform, onEvent, signal ?? new AbortController().signal);
+      },
+      tag: async (imageId, name) => {
+        await store.tag(imageId, name);
+      },
+      remove: async (steps: readonly RemovalStep[]) => {
+        await store.applyRemoval(steps);
+        await store.gc();
+      },
+      save: async () => {
+        throw Object.assign(new Error('docker save is not available yet in this version of Layerscope'), { code: 'NOT_IMPLEMENTED' });
+      },
+      load: async () => {
+        throw Object.assign(new Error('docker load is not available yet in this version of Layerscope'), { code: 'NOT_IMPLEMENTED' });
+      },
+    };
+  }
+}
