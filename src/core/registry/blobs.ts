@@ -4,10 +4,10 @@
  * sha256 and size while the bytes flow.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Digest } from '../digest.ts';
+import { isDigest, type Digest } from '../digest.ts';
 import type { RegistryClient, RepositoryRef } from './client.ts';
 import { readCapped, RegistryError } from './errors.ts';
-import { sha256Digest } from './manifests.ts';
+import { assertRepository, sha256Digest } from './manifests.ts';
 
 export interface BlobResponse {
   /** The bytes from `rangeStart` when `rangeHonoured`, from 0 otherwise. */
@@ -34,6 +34,8 @@ export async function fetchBlob(
   digest: Digest,
   opts: FetchBlobOptions = {},
 ): Promise<BlobResponse> {
+  if (!isDigest(digest)) throw new RegistryError('DIGEST_INVALID', `invalid blob digest ${JSON.stringify(String(digest).slice(0, 80))}`);
+  assertRepository(repo.repository);
   const what = blobWhat(repo, digest);
   const start = opts.rangeStart ?? 0;
   if (!Number.isSafeInteger(start) || start < 0) throw new RangeError('rangeStart must be a non-negative integer');

@@ -42,6 +42,19 @@ describe('errorFromResponse', () => {
   });
 });
 
+describe('path inputs', () => {
+  it('refuses tags, digests and repositories that would bend the URL path', async () => {
+    const { RegistryClient } = await import('./client.ts');
+    const { fetchManifest } = await import('./manifests.ts');
+    const { fetchBlob } = await import('./blobs.ts');
+    const c = new RegistryClient({ fetch: () => Promise.reject(new Error('no network in this test')) });
+    const repo = { registry: 'r.test', repository: 'a/b' };
+    await expect(fetchManifest(c, repo, '../../x')).rejects.toMatchObject({ code: 'NAME_INVALID' });
+    await expect(fetchManifest(c, { ...repo, repository: 'a/../b' }, 'latest')).rejects.toMatchObject({ code: 'NAME_INVALID' });
+    await expect(fetchBlob(c, repo, 'sha256:../x' as `sha256:${string}`)).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
+  });
+});
+
 describe('transport', () => {
   it.each([
     ['localhost', true], ['localhost:5000', true], ['127.0.0.1', true], ['127.1.2.3:80', true], ['[::1]:5000', true],

@@ -17,9 +17,19 @@ import {
   OCI_MANIFEST,
 } from '../media-types.ts';
 import type { Platform } from '../model.ts';
+import { isValidTag } from '../reference.ts';
 import type { RegistryClient, RepositoryRef } from './client.ts';
 import { readCapped, RegistryError } from './errors.ts';
 import { schema1Payload } from './schema1.ts';
+
+const REPOSITORY_RE = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
+
+/** Repository names go into URL paths: only the grammar of distribution/reference passes. */
+export function assertRepository(repository: string): void {
+  if (repository.length > 255 || !REPOSITORY_RE.test(repository)) {
+    throw new RegistryError('NAME_INVALID', `invalid repository name ${JSON.stringify(repository.slice(0, 140))}`);
+  }
+}
 
 /** distribution's default limit for a manifest body. */
 export const MANIFEST_CAP = 4 * 1024 * 1024;
@@ -236,6 +246,10 @@ export async function fetchManifest(
   reference: string,
   opts: { signal?: AbortSignal } = {},
 ): Promise<FetchedManifest> {
+  if (!isDigest(reference) && !isValidTag(reference)) {
+    throw new RegistryError('NAME_INVALID', `invalid tag or digest ${JSON.stringify(reference.slice(0, 140))}`);
+  }
+  assertRepository(repo.repository);
   const path = `/v2/${repo.repository}/manifests/${reference}`;
   const what = `manifest for ${repo.repository}:${reference}`.replace(':sha256:', '@sha256:');
   const reqOpts: Parameters<RegistryClient['request']>[2] = {
