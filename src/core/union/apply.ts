@@ -135,15 +135,22 @@ function join(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
 }
 
-/** A path an entry may carry: relative, no empty, `.` or `..` component. Scans instead of
- * splitting: this runs once per entry of every layer. */
+/** A path an entry may carry: relative, no empty, `.` or `..` component, no NUL. One scan,
+ * no allocation: this runs once per entry of every layer. */
 function checkPath(path: string): string | null {
   if (path.charCodeAt(0) === 47 /* / */) return 'absolute path';
-  if (path.includes('\0')) return 'NUL in path';
-  if (path.endsWith('/') || path.includes('//')) return 'empty path component';
-  const q = `/${path}/`;
-  if (q.includes('/./')) return '"." path component';
-  if (q.includes('/../')) return '".." path component';
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 47;
+    if (c === 0) return 'NUL in path';
+    if (c !== 47) continue;
+    const len = i - start;
+    if (len === 0) return 'empty path component';
+    if (len <= 2 && path.charCodeAt(start) === 46 /* . */ && (len === 1 || path.charCodeAt(start + 1) === 46)) {
+      return `"${len === 1 ? '.' : '..'}" path component`;
+    }
+    start = i + 1;
+  }
   return null;
 }
 
@@ -490,30 +497,27 @@ class ViewBuilder {
   }
 
   private collectChanges(layer: number): LayerChanges {
-    // Sorting the bare path strings (no comparator) takes V8's fast string path.
-    const paths = [...this.journal.keys()].sort();
-    const changes: PathChange[] = [];
+    const byPath = new Map<string, PathChange>();
     let added = 0;
     let modified = 0;
     let removed = 0;
-    for (const path of paths) {
-      const before = this.journal.get(path);
+    for (const [path, before] of this.journal) {
       const after = this.entries.get(path);
       if (before === undefined) {
         if (after === undefined) continue;
-        changes.push({ path, kind: 'added', type: after.type, size: after.size });
+        byPath.set(path, { path, kind: 'added', type: after.type, size: after.size });
         added++;
       } else if (after === undefined) {
         const c: PathChange = { path, kind: 'removed', type: before.type, size: before.size };
         const via = this.via.get(path);
         if (via) c.via = via;
-        changes.push(c);
+        byPath.set(path, c);
         removed++;
       } else {
         if (before === after) continue;
         const fields = diffFields(before, after);
         if (fields.length === 0) continue;
-        changes.push({
+        byPath.set(path, {
           path,
           kind: 'modified',
           type: after.type,
@@ -524,6 +528,8 @@ class ViewBuilder {
         modified++;
       }
     }
+    // Sorting the bare path strings (no comparator) takes V8's fast string path.
+    const changes = [...byPath.keys()].sort().map((p) => byPath.get(p)!);
     return { layer, applied: true, added, modified, removed, changes };
   }
 }
