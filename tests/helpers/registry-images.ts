@@ -3,6 +3,9 @@
  * pushes them to a test registry (OCI, Docker v2 schema 2 or schema 1; gzip or zstd; single
  * images or multi-platform indexes). What a test asserts against comes from `skopeo inspect
  * --raw` / `--config`, never from Layerscope's code.
+ *
+ * Note: skopeo reuses a layer blob already in the registry, whatever its compression; give a
+ * zstd test image content of its own (the default file names the image, so it differs).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -179,13 +179,7 @@ export class Authenticator {
     this.tokenRequests++;
     const started = this.#now();
     const res = await this.#transport.fetch(url, init);
-    if (!res.ok) {
-      const err = await errorFromResponse(res, `token from ${url.host}`, this.secrets);
-      if (res.status === 401 && err.code === 'UNAUTHORIZED' && creds) {
-        throw new RegistryError('UNAUTHORIZED', `${err.message}`, { status: 401 });
-      }
-      throw err;
-    }
+    if (!res.ok) throw await errorFromResponse(res, `token from ${url.host}`, this.secrets);
     const { bytes, truncated } = await readCapped(res.body, TOKEN_BODY_CAP);
     if (truncated) throw new RegistryError('TOKEN_INVALID', `token response from ${url.host} is too large`);
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
