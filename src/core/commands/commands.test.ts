@@ -552,3 +552,22 @@ describe('misc', () => {
     expect((await run('')).code).toBe(0);
   });
 });
+
+describe('hostile or broken store data', () => {
+  it('a config that is not an object, and unparsable tag names, do not break anything', async () => {
+    const ctx = fixture();
+    ctx.state.configs.set(d('b'), 'garbage');
+    ctx.state.tags.push({ name: 'not a reference!', imageId: d('b') });
+    const h = await run('docker history user/app:1.0', ctx);
+    expect([h.code, h.out]).toEqual([0, 'IMAGE     CREATED   CREATED BY   SIZE      COMMENT\n']);
+    const i = await run("docker image inspect -f '{{json .Config}} {{.Os}} {{.Created}}' user/app:1.0", ctx);
+    expect(i.out).toBe('{} linux <no value>\n');
+    expect((await run('docker images -q', ctx)).out).toBe(`${B}\n${B}\n${A}\n${A}\n`);
+  });
+  it('history entries beyond the cap are ignored, not looped over', async () => {
+    const ctx = fixture();
+    ctx.state.configs.set(d('a'), { history: Array.from({ length: 50_000 }, () => ({ created_by: 'x', empty_layer: true })) });
+    const r = await run('docker history -q ubuntu', ctx);
+    expect(r.out.split('\n').length - 1).toBe(10_000);
+  });
+});

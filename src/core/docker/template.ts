@@ -465,7 +465,7 @@ class Parser {
 }
 
 function describe(t: Tok): string {
-  return t.t === 'str' ? `"${t.v}"` : `"${t.v}"`;
+  return `"${t.v}"`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,9 +526,9 @@ function goTypeName(v: unknown): string {
 
 export type TemplateFunc = (...args: unknown[]) => unknown;
 
-function str(v: unknown, fn: string, i: number): string {
+function str(v: unknown): string {
   if (typeof v === 'string') return v;
-  throw new TemplateError(`wrong type for value; expected string; got ${goTypeName(v)}` + (fn ? '' : '') + (i < 0 ? '' : ''));
+  throw new TemplateError(`wrong type for value; expected string; got ${goTypeName(v)}`);
 }
 
 function utf8Length(s: string): number {
@@ -567,24 +567,24 @@ function printf(format: string, args: unknown[]): string {
 export const BASIC_FUNCS: Readonly<Record<string, TemplateFunc>> = {
   json: (v) => goJson(v ?? null, { escapeHTML: v instanceof GoStruct && v.json === 'marshaler' }),
   split: (s, sep) => {
-    const a = str(s, 'split', 0);
-    const b = str(sep, 'split', 1);
+    const a = str(s);
+    const b = str(sep);
     return b === '' ? Array.from(a) : a.split(b);
   },
   join: (arr, sep) => {
     if (!Array.isArray(arr)) throw new TemplateError(`wrong type for value; expected []string; got ${goTypeName(arr)}`);
-    return arr.map((x) => str(x, 'join', 0)).join(str(sep, 'join', 1));
+    return arr.map((x) => str(x)).join(str(sep));
   },
-  title: (s) => str(s, 'title', 0).replace(/(^|[^A-Za-z0-9_'])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
-  lower: (s) => str(s, 'lower', 0).toLowerCase(),
-  upper: (s) => str(s, 'upper', 0).toUpperCase(),
+  title: (s) => str(s).replace(/(^|[^A-Za-z0-9_])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
+  lower: (s) => str(s).toLowerCase(),
+  upper: (s) => str(s).toUpperCase(),
   pad: (s, prefix, suffix) => {
-    const v = str(s, 'pad', 0);
+    const v = str(s);
     if (v === '') return v;
     return ' '.repeat(Math.max(0, Number(prefix) | 0)) + v + ' '.repeat(Math.max(0, Number(suffix) | 0));
   },
   truncate: (s, n) => {
-    const v = str(s, 'truncate', 0);
+    const v = str(s);
     const len = Number(n) | 0;
     const bytes = new TextEncoder().encode(v);
     if (bytes.length < len) return v;
@@ -637,7 +637,7 @@ export const BASIC_FUNCS: Readonly<Record<string, TemplateFunc>> = {
   ge: (a, b) => compare('ge', a, b) >= 0,
   print: (...args) => args.map((a, i) => (i > 0 && typeof a !== 'string' && typeof args[i - 1] !== 'string' ? ' ' : '') + printValue(a)).join(''),
   println: (...args) => args.map(printValue).join(' ') + '\n',
-  printf: (f, ...args) => printf(str(f, 'printf', 0), args),
+  printf: (f, ...args) => printf(str(f), args),
 };
 
 /** docker/cli HeaderFunctions: table headers keep the column name intact. */
