@@ -21,7 +21,7 @@ export type PullEvent =
   | { type: 'warning'; text: string }
   /** `Digest: sha256:…` (the digest that was pulled: index or manifest). */
   | { type: 'digest'; digest: string }
-  /** `Status: Downloaded newer image for ubuntu:latest` / `Status: Image is up to date for …` */
+  /** `Downloaded newer image for ubuntu:latest` / `Image is up to date for …` (printed after `Status: `) */
   | { type: 'status'; text: string; upToDate: boolean }
   /** The final line: the full normalized reference, e.g. `docker.io/library/ubuntu:latest`. */
   | { type: 'done'; reference: string; imageId: string };

@@ -204,7 +204,7 @@ async function pullResolved(
       const repoDigests = mergeRepoDigests(existing.repoDigests, canonicalString(ref, pulledDigest));
       if (repoDigests.length !== existing.repoDigests.length) await store.commitImage({ ...existing, repoDigests }, tagName ? [tagName] : []);
       emit({ type: 'digest', digest: pulledDigest });
-      emit({ type: 'status', text: `Status: Image is up to date for ${displayRef}`, upToDate: true });
+      emit({ type: 'status', text: `Image is up to date for ${displayRef}`, upToDate: true });
       emit({ type: 'done', reference: referenceString(ref), imageId: existing.id });
       return { image: { ...existing, repoDigests }, reference: referenceString(ref), upToDate: true };
     }
@@ -268,7 +268,7 @@ async function pullResolved(
   signal?.throwIfAborted();
   await store.commitImage(image, tagName ? [tagName] : []);
   emit({ type: 'digest', digest: pulledDigest });
-  emit({ type: 'status', text: `Status: Downloaded newer image for ${displayRef}`, upToDate: false });
+  emit({ type: 'status', text: `Downloaded newer image for ${displayRef}`, upToDate: false });
   emit({ type: 'done', reference: referenceString(ref), imageId: image.id });
   return { image, reference: referenceString(ref), upToDate: false };
 }
@@ -357,6 +357,10 @@ async function pullLayer(
     }
   }
   const total = size;
+  // An error of the source (network cut, abort) is an interruption, whatever the decoder
+  // downstream makes of it: the stored prefix stays for a resume.
+  const watched = watchErrors(source);
+  source = watched.stream;
 
   let lastReport = 0;
   let result: Awaited<ReturnType<IngestFn>>;
@@ -384,8 +388,19 @@ async function pullLayer(
     });
   } catch (e) {
     // A failed verification discards the blob; an interruption keeps it for resuming.
-    if (isVerificationError(e)) await writer.abort();
-    else writer.release();
+    if (!watched.failed() && !signal?.aborted && isVerificationError(e)) {
+      await writer.abort();
+      throw e;
+    }
+    writer.release();
+    if (signal?.aborted) throw signal.reason;
+    if (watched.failed()) {
+      const cause = watched.error();
+      throw new PullError(
+        'DOWNLOAD_INTERRUPTED',
+        `download of layer ${id} was interrupted (${cause instanceof Error ? cause.message : String(cause)}); pull again to resume`,
+      );
+    }
     throw e;
   }
   say('Verifying Checksum');
@@ -396,6 +411,30 @@ async function pullLayer(
   await store.putLayer(summary, result.entries);
   say('Pull complete');
   return record(summary);
+}
+
+/** Passes a stream through, remembering whether the source itself failed. */
+function watchErrors(source: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; failed: () => boolean; error: () => unknown } {
+  let failed = false;
+  let error: unknown;
+  const reader = source.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        failed = true;
+        error = e;
+        controller.error(e);
+        return;
+      }
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { stream, failed: () => failed, error: () => error };
 }
 
 function isVerificationError(e: unknown): boolean {
