@@ -156,4 +156,3 @@ export class RegistryClient {
   }
 }
 
-export { RegistryError };
