@@ -400,6 +400,23 @@ describe('docker inspect', () => {
     expect([img.out, img.err]).toEqual(['[]\n', 'Error response from daemon: No such image: nosuch:latest\n']);
     expect((await run("docker image inspect -f '{{.Id}}' nosuch")).out).toBe('\n');
   });
+  it('templates see the typed struct first, then the raw map with missingkey=error (inspector.go)', async () => {
+    expect((await run("docker image inspect -f '[{{.Comment}}|{{.Variant}}|{{.Config.Entrypoint}}|{{.RootFS.Type}}]' user/app:1.0")).out).toBe(
+      '[||[]|layers]\n',
+    );
+    const missing = await run("docker image inspect -f '{{.Nope}}' user/app:1.0");
+    expect([missing.code, missing.out, missing.err]).toEqual([
+      1,
+      '\n',
+      'template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"\n',
+    ]);
+    const bad = await run("docker image inspect -f '{{.Id' user/app:1.0");
+    expect([bad.code, bad.err]).toEqual([64, 'template parsing error: template: :1: unclosed action\n']);
+    const json = await run('docker image inspect --format json user/app:1.0');
+    expect(json.out.startsWith(`[{"Id":"${d('b')}","RepoTags":["ghcr.io/o/app:dev","user/app:1.0"],"RepoDigests":[],"Created":`)).toBe(true);
+    expect(json.out.endsWith('}]\n')).toBe(true);
+    expect((await run("docker image inspect -f '{{json .Config.Env}}' user/app:1.0")).out).toBe('["PATH=/usr/bin","X=a&b<c>"]\n');
+  });
 });
 
 describe('docker system df', () => {
@@ -561,7 +578,7 @@ describe('hostile or broken store data', () => {
     const h = await run('docker history user/app:1.0', ctx);
     expect([h.code, h.out]).toEqual([0, 'IMAGE     CREATED   CREATED BY   SIZE      COMMENT\n']);
     const i = await run("docker image inspect -f '{{json .Config}} {{.Os}} {{.Created}}' user/app:1.0", ctx);
-    expect(i.out).toBe('{} linux <no value>\n');
+    expect(i.out).toBe('{} linux \n');
     expect((await run('docker images -q', ctx)).out).toBe(`${B}\n${B}\n${A}\n${A}\n`);
   });
   it('history entries beyond the cap are ignored, not looped over', async () => {

@@ -10,11 +10,12 @@ import type { PullEvent } from '../pull-events.ts';
 import { familiarString, InvalidReferenceError, parseReference, referenceString, type Reference } from '../reference.ts';
 import { flagBool, flagList, flagString, parseCommandLine, ROOT_HELP, type ParsedCommand } from '../docker/argv.ts';
 import { FormatError } from '../docker/formatter.ts';
-import { parseTemplate, TemplateError } from '../docker/template.ts';
+import { parseTemplate, TemplateError, type Template } from '../docker/template.ts';
+import { goJson } from '../docker/format.ts';
 import type { CommandOutput, DockerContext, PullFailure, SaveRequest } from './context.ts';
 import { renderDf } from './df.ts';
 import { DaemonError, filterImages, parseFilters, parseTimestamp, renderImages, renderTree, treeImages } from './images.ts';
-import { historyItems, inspectObject, labelsOf, renderHistory, renderInspectJson } from './inspect.ts';
+import { historyItems, inspectObject, inspectTyped, labelsOf, renderHistory, renderInspectCompact, renderInspectJson } from './inspect.ts';
 import { planPrune, planRmi, pruneReport, PRUNE_ALL_WARNING, PRUNE_DANGLING_WARNING } from './remove.ts';
 import { buildViews, noSuchImageName, resolveImage, type ImageView } from './store-view.ts';
 
@@ -215,18 +216,21 @@ async function inspect(p: ParsedCommand, ctx: DockerContext, out: CommandOutput)
     return 1;
   }
   const format = flagString(p, 'format') ?? '';
-  const tmpl = (() => {
-    if (format === '' || format === 'json') return null;
+  let tmpl: Template | null = null;
+  if (format !== '' && format !== 'json') {
     try {
-      return parseTemplate(format.replace(/\\t/g, '\t').replace(/\\n/g, '\n'));
+      tmpl = parseTemplate(format);
     } catch (e) {
-      if (e instanceof TemplateError) throw new FormatError(`template parsing error: ${e.message}`);
-      throw e;
+      if (!(e instanceof TemplateError)) throw e;
+      // inspect.Inspect: a template that does not parse is status 64.
+      out.stderr(`template parsing error: ${e.message}\n`);
+      return 64;
     }
-  })();
+  }
   const views = await loadViews(ctx);
   const objects: Record<string, unknown>[] = [];
   const errors: string[] = [];
+  let text = '';
   for (const arg of p.args) {
     if (generic && type && type !== 'image') {
       errors.push(`Error: No such ${type}: ${arg}`);
@@ -237,22 +241,26 @@ async function inspect(p: ParsedCommand, ctx: DockerContext, out: CommandOutput)
       errors.push(generic ? `Error: No such object: ${arg}` : `${DAEMON}${r.error}`);
       continue;
     }
-    objects.push(inspectObject(r.view, await ctx.getConfig(r.view.image.id)));
-  }
-  if (tmpl) {
-    let text = '';
-    for (const o of objects) {
+    const o = inspectObject(r.view, await ctx.getConfig(r.view.image.id));
+    if (!tmpl) {
+      objects.push(o);
+      continue;
+    }
+    // The typed struct first; on failure the raw JSON map with missingkey=error.
+    try {
+      text += tmpl.execute(inspectTyped(o)) + '\n';
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
       try {
-        text += tmpl.execute(o) + '\n';
-      } catch (e) {
-        if (e instanceof TemplateError) throw new FormatError(`template parsing error: ${e.message}`);
-        throw e;
+        text += tmpl.execute(JSON.parse(goJson(o)), undefined, { missingKeyError: true }) + '\n';
+      } catch (e2) {
+        if (!(e2 instanceof TemplateError)) throw e2;
+        errors.push(`template parsing error: ${e2.message}`);
       }
     }
-    out.stdout(text === '' ? '\n' : text);
-  } else {
-    out.stdout(renderInspectJson(objects));
   }
+  if (tmpl) out.stdout(text === '' ? '\n' : text);
+  else out.stdout(format === 'json' ? renderInspectCompact(objects) : renderInspectJson(objects));
   if (errors.length > 0) {
     out.stderr(errors.join('\n') + '\n');
     return 1;

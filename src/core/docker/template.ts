@@ -30,10 +30,13 @@ export class GoStruct {
      * HTML-escaped); `struct`: encoded as a plain Go struct, fields in declared order.
      */
     readonly json: 'marshaler' | 'struct' = 'marshaler',
+    /** What encoding/json writes for a struct whose `omitempty` fields drop out. */
+    readonly jsonValue?: unknown,
   ) {}
 
   /** JSON.stringify hook, so nested contexts encode as Go would. */
-  toJSON(): Record<string, unknown> {
+  toJSON(): unknown {
+    if (this.jsonValue !== undefined) return this.jsonValue;
     return this.json === 'struct' ? { ...this.fields } : sortedFields(this);
   }
 }
@@ -663,7 +666,11 @@ function sortedFields(s: GoStruct): Record<string, unknown> {
 
 export interface Template {
   readonly source: string;
-  execute(data: unknown, funcs?: Readonly<Record<string, TemplateFunc>>): string;
+  /**
+   * `missingKeyError`: Go's `missingkey=error` option (a map without the key is an error, as in
+   * docker inspect's raw fallback) instead of printing `<no value>`.
+   */
+  execute(data: unknown, funcs?: Readonly<Record<string, TemplateFunc>>, opts?: { missingKeyError?: boolean }): string;
 }
 
 class ExecError extends TemplateError {}
@@ -674,8 +681,8 @@ export function parseTemplate(source: string): Template {
   const nodes = new Parser(source, new Set(Object.keys(BASIC_FUNCS))).parse();
   return {
     source,
-    execute(data, funcs = BASIC_FUNCS) {
-      return new Exec(source, funcs).run(nodes, data);
+    execute(data, funcs = BASIC_FUNCS, opts = {}) {
+      return new Exec(source, funcs, opts.missingKeyError === true).run(nodes, data);
     },
   };
 }
@@ -687,6 +694,7 @@ class Exec {
   constructor(
     private src: string,
     private funcs: Readonly<Record<string, TemplateFunc>>,
+    private missingKeyError = false,
   ) {}
 
   run(nodes: Node[], data: unknown): string {
@@ -853,7 +861,10 @@ class Exec {
         this.fail(pos, src, `nil pointer evaluating interface {}.${name}`);
       } else if (typeof cur === 'object' && !Array.isArray(cur)) {
         const o = cur as Record<string, unknown>;
-        cur = Object.prototype.hasOwnProperty.call(o, name) ? o[name] : undefined;
+        if (!Object.prototype.hasOwnProperty.call(o, name)) {
+          if (this.missingKeyError) this.fail(pos, src, `map has no entry for key "${name}"`);
+          cur = undefined;
+        } else cur = o[name];
       } else {
         this.fail(pos, src, `can't evaluate field ${name} in type ${goTypeName(cur)}`);
       }
