@@ -6,7 +6,7 @@
 import { buildViews } from '../core/commands/store-view.ts';
 import { runCommand } from '../core/commands/run.ts';
 import type { DockerContext, RemovalStep } from '../core/commands/context.ts';
-import { createdSince, humanSize } from '../core/docker/format.ts';
+import { createdSince, humanSizeWithPrecision } from '../core/docker/format.ts';
 import type { Digest } from '../core/digest.ts';
 import { ingestLayer } from '../core/layer/ingest.ts';
 import { pull, type RegistryPort } from '../core/pull.ts';
@@ -122,6 +122,9 @@ export class Engine implements EngineApi {
   async images(): Promise<ImagesSnapshot> {
     const store = await this.store();
     const [images, tags, usage, estimate] = await Promise.all([store.listImages(), store.listTags(), store.usage(), store.estimate()]);
+    // What the same images would take if nothing were shared: every image's own blobs.
+    const configSizes = new Map<string, number>();
+    for (const i of images) configSizes.set(i.id, (await store.getBlobRecord(i.id))?.size ?? 0);
     const now = this.#now();
     const rows: ImageRow[] = [];
     for (const v of buildViews(images, tags)) {
@@ -132,7 +135,7 @@ export class Engine implements EngineApi {
         createdSince: v.created ? createdSince(v.created, now) : 'N/A',
         createdMs: v.created * 1000,
         size: v.image.size,
-        sizeText: humanSize(v.image.size),
+        sizeText: humanSizeWithPrecision(v.image.size, 3), // docker images: 3 significant digits
       };
       if (v.tags.length === 0) {
         rows.push({ ...base, repository: v.digests[0]?.familiarName ?? '<none>', tag: '<none>', dangling: true });
@@ -145,7 +148,7 @@ export class Engine implements EngineApi {
         images: images.length,
         logicalBytes: images.reduce((n, i) => n + i.size, 0),
         storedBytes: usage.blobBytes,
-        unsharedBytes: images.reduce((n, i) => n + i.downloadSize, 0),
+        unsharedBytes: images.reduce((n, i) => n + i.downloadSize + (configSizes.get(i.id) ?? 0), 0),
         ...(estimate?.quota !== undefined
           ? { quota: { usage: estimate.usage ?? 0, quota: estimate.quota, persisted: estimate.persisted ?? false } }
           : {}),

@@ -1,0 +1,139 @@
+/**
+ * The walking skeleton end to end: the built app and its proxy as `npm start` serves them, a
+ * real docker-registry behind a recording tap, headless Chromium with real IndexedDB. Pull by
+ * the command bar and by the dialog, compare the table with skopeo and GNU tar, go offline,
+ * reload, and still see both images.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { connect } from './browser.ts';
+import { startApp, type RunningApp } from './app.ts';
+import { layerSizeByGnuTar } from '../helpers/docker-size.ts';
+import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
+import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
+import { startTap, type Tap } from '../helpers/tap.ts';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let app: RunningApp;
+let reg: TestRegistry;
+let tap: Tap;
+let layout: TestLayout;
+let base: PushedImage;
+let derived: PushedImage;
+
+const blobPath = (digest: string) =>
+  join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
+const imageSize = (img: PushedImage) => img.layers.reduce((n, l) => n + layerSizeByGnuTar(blobPath(l.digest)), 0);
+
+beforeAll(async () => {
+  reg = await startRegistry();
+  tap = await startTap(reg.host);
+  layout = await TestLayout.create();
+  await layout.build({
+    tag: 'base',
+    layers: [{ 'etc/os-release': 'NAME=e2e\n', 'bin/sh': 'x'.repeat(40_000) }, { 'usr/lib/libx.so': 'y'.repeat(70_000) }],
+  });
+  await layout.build({ tag: 'app', from: 'base', layers: [{ 'srv/app.js': 'console.log(1)\n' }] });
+  base = await pushLayoutImage(reg, layout, 'base', 'e2e/base', 'v1', { format: 'v2s2' });
+  derived = await pushLayoutImage(reg, layout, 'app', 'e2e/app', 'v1', { format: 'oci', compression: 'zstd' });
+  app = await startApp({ PROXY_ALLOW_HOSTS: tap.host });
+  browser = await connect(inject('wsEndpoint'));
+  context = await browser.newContext({ locale: 'en-US' });
+  page = await context.newPage();
+  await page.goto(app.url);
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await app?.close();
+  await tap?.close();
+  await reg?.stop();
+  await layout?.cleanup();
+});
+
+async function runCommand(line: string): Promise<string> {
+  const log = page.getByRole('log');
+  const before = (await log.textContent()) ?? '';
+  await page.getByRole('textbox', { name: 'Command' }).fill(line);
+  await page.getByRole('textbox', { name: 'Command' }).press('Enter');
+  await expect.poll(() => log.getAttribute('aria-busy'), { timeout: 60_000 }).toBe('false');
+  await expect.poll(async () => ((await log.textContent()) ?? '').length > before.length + line.length + 3).toBe(true);
+  return ((await log.textContent()) ?? '').slice(before.length);
+}
+
+describe('walking skeleton', () => {
+  it('pulls through the command bar and prints what docker pull prints', async () => {
+    const out = await runCommand(`docker pull ${tap.host}/e2e/base:v1`);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toBe(`$ docker pull ${tap.host}/e2e/base:v1`);
+    expect(lines[1]).toBe('v1: Pulling from e2e/base');
+    for (const l of base.layers) expect(lines).toContain(`${l.digest.slice(7, 19)}: Pull complete`);
+    expect(lines.at(-3)).toBe(`Digest: ${base.manifestDigest}`);
+    expect(lines.at(-2)).toBe(`Status: Downloaded newer image for ${tap.host}/e2e/base:v1`);
+    expect(lines.at(-1)).toBe(`${tap.host}/e2e/base:v1`);
+  });
+
+  it('pulls through the dialog; shared layers say Already exists and are not fetched', async () => {
+    tap.clear();
+    await page.getByRole('button', { name: 'Pull image' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Image reference').fill(`${tap.host}/e2e/app:v1`);
+    await dialog.getByRole('button', { name: 'Pull', exact: true }).click();
+    await expect.poll(() => dialog.getByText(`Pulled ${tap.host}/e2e/app:v1`).count(), { timeout: 60_000 }).toBe(1);
+    for (const l of base.layers) {
+      await expect.poll(() => dialog.locator(`li[data-layer="${l.digest.slice(7, 19)}"] .state`).textContent()).toBe('Already exists');
+    }
+    const top = derived.layers.at(-1)!;
+    expect(await dialog.locator(`li[data-layer="${top.digest.slice(7, 19)}"] .state`).textContent()).toBe('Pull complete');
+    const blobGets = tap.records.filter((r) => r.path.includes('/blobs/'));
+    for (const l of base.layers) expect(blobGets.some((r) => r.path.endsWith(l.digest))).toBe(false);
+    expect(blobGets.some((r) => r.path.endsWith(top.digest))).toBe(true);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('lists both images as docker images would: IDs from skopeo, sizes from GNU tar', async () => {
+    const table = page.getByRole('table', { name: 'Images' });
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const td = [...tr.querySelectorAll('td')];
+        return { repo: td[0]!.textContent, tag: td[1]!.textContent, id: td[2]!.textContent, bytes: td[4]!.getAttribute('title') };
+      }),
+    );
+    const expected = [
+      { repo: `${tap.host}/e2e/app`, tag: 'v1', id: derived.configDigest!.slice(7, 19), bytes: `${imageSize(derived)} B` },
+      { repo: `${tap.host}/e2e/base`, tag: 'v1', id: base.configDigest!.slice(7, 19), bytes: `${imageSize(base)} B` },
+    ];
+    expect(rows.sort((a, b) => a.repo!.localeCompare(b.repo!))).toEqual(expected);
+
+    const out = await runCommand('docker images');
+    const lines = out.trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^REPOSITORY {3,}TAG {3,}IMAGE ID {3,}CREATED {3,}SIZE$/);
+    expect(lines.slice(2).map((l) => l.split(/ {3,}/)[2]).sort()).toEqual(expected.map((e) => e.id).sort());
+    mkdirSync('.tmp', { recursive: true });
+    await page.screenshot({ path: '.tmp/e2e-images.png', fullPage: true });
+  });
+
+  it('still lists both images offline after a reload (service worker + IndexedDB)', async () => {
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    // The first load is not controlled yet; a reload online puts the page under the worker.
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      const table = page.getByRole('table', { name: 'Images' });
+      await expect.poll(() => table.locator('tbody tr').count(), { timeout: 20_000 }).toBe(2);
+      await expect.poll(() => page.getByRole('status').filter({ hasText: 'Offline' }).count()).toBe(1);
+      const out = await runCommand('docker images -q');
+      expect(out.trimEnd().split('\n').slice(1).sort()).toEqual([base.configDigest!.slice(7, 19), derived.configDigest!.slice(7, 19)].sort());
+    } finally {
+      await context.setOffline(false);
+    }
+  });
+});
