@@ -248,7 +248,10 @@ describe('docker rmi', () => {
     const r = await run('docker image rm nosuch ubuntu:24.04 eeee');
     expect(r.code).toBe(1);
     expect(r.out).toBe(`Untagged: ubuntu:24.04\nDeleted: ${d('e')}\n`);
-    expect(r.err).toBe('Error response from daemon: No such image: nosuch:latest\n');
+    expect(r.err).toBe('Error response from daemon: No such image: nosuch:latest\n');    // With -f a missing image is reported but is not a failure (image/remove.go).
+    const f = await run('docker rmi -f nosuch');
+    expect([f.code, f.err]).toEqual([0, 'Error response from daemon: No such image: nosuch:latest\n']);
+    expect((await run('docker rmi -f nosuch bbbb')).code).toBe(0);
   });
 });
 

@@ -337,7 +337,9 @@ async function rmi(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Pr
   }
   if (errors.length > 0) {
     out.stderr(errors.join('\n') + '\n');
-    return 1;
+    // image/remove.go: with -f, "not found" alone is reported but not a failure.
+    const fatal = errors.some((e) => !e.startsWith(`${DAEMON}No such image:`));
+    return flagBool(p, 'force') && !fatal ? 0 : 1;
   }
   return 0;
 }
