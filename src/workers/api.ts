@@ -64,4 +64,13 @@ export interface EngineApi {
   pull(jobId: string, reference: string, platform: string | undefined, onEvent: (e: PullEvent) => void): Promise<PullOutcome>;
   run(jobId: string, line: string, sink: CommandSink): Promise<number>;
   cancel(jobId: string): Promise<void>;
+  /** Checks the store's invariants (every tag → image, every image's blobs complete, …). */
+  checkStore(): Promise<StoreCheck>;
+}
+
+export interface StoreCheck {
+  problems: string[];
+  images: number;
+  blobs: number;
+  partialBlobs: number;
 }

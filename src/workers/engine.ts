@@ -19,7 +19,7 @@ import { resolveImage } from '../core/registry/resolve.ts';
 import { schema1ToConfig } from '../core/registry/schema1.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
-import type { CommandSink, EngineApi, EngineError, EngineSettings, ImageRow, ImagesSnapshot, PullOutcome } from './api.ts';
+import type { CommandSink, EngineApi, EngineError, EngineSettings, ImageRow, ImagesSnapshot, PullOutcome, StoreCheck } from './api.ts';
 import { storePort } from './store-port.ts';
 
 export interface EngineEnv {
@@ -203,6 +203,12 @@ export class Engine implements EngineApi {
     } finally {
       this.#jobs.delete(jobId);
     }
+  }
+
+  async checkStore(): Promise<StoreCheck> {
+    const store = await this.store();
+    const [problems, usage] = await Promise.all([store.checkInvariants(), store.usage()]);
+    return { problems, images: usage.imageCount, blobs: usage.blobCount, partialBlobs: usage.partialCount };
   }
 
   /** The command bar's view of this engine. */
