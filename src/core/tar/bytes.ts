@@ -70,6 +70,24 @@ export class ByteReader {
     return true;
   }
 
+  /** n bytes from the current chunk without waiting (zero-copy), or undefined. */
+  tryRead(n: number): Uint8Array | undefined {
+    if (this.chunk.length - this.pos < n) return undefined;
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.offset += n;
+    return out;
+  }
+
+  /** Skips n bytes of the current chunk without waiting; false (and nothing skipped) if it
+   * holds fewer. */
+  trySkip(n: number): boolean {
+    if (this.chunk.length - this.pos < n) return false;
+    this.pos += n;
+    this.offset += n;
+    return true;
+  }
+
   /** Exactly n bytes, or fewer only at EOF. The result may be a view into a source chunk. */
   async read(n: number): Promise<Uint8Array> {
     if (!(await this.more())) return EMPTY;

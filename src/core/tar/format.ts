@@ -47,15 +47,33 @@ export function isZeroBlock(block: Uint8Array): boolean {
 export const utf8 = new TextEncoder();
 const dec = new TextDecoder('utf-8');
 
-/** A NUL-terminated (or full-width) string field. */
+/** A NUL-terminated (or full-width) string field. Names are mostly ASCII: decoded without
+ * TextDecoder then (it dominates the per-entry cost otherwise). */
 export function readString(block: Uint8Array, [off, len]: readonly [number, number]): string {
   let end = off;
   const max = off + len;
-  while (end < max && block[end] !== 0) end++;
+  let ascii = true;
+  while (end < max) {
+    const b = block[end]!;
+    if (b === 0) break;
+    if (b > 0x7f) ascii = false;
+    end++;
+  }
+  if (ascii) return String.fromCharCode.apply(null, block.subarray(off, end) as unknown as number[]);
   return dec.decode(block.subarray(off, end));
 }
 
 export function decodeUtf8(b: Uint8Array): string {
+  if (b.length <= 256) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
   return dec.decode(b);
 }
 

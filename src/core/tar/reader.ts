@@ -48,7 +48,12 @@ export const DEFAULT_MAX_PAX_SIZE = 1 << 20;
 export const DEFAULT_MAX_LONG_NAME_SIZE = 64 << 10;
 
 /** `./a//b/` → `a/b`; '' for the root. Refuses `..` and absolute paths. */
+// Anything normalization would change or refuse: `.`/`..` components, `//`, leading or
+// trailing `/`, NUL. Most names match none of it and are returned as they are.
+const SUSPECT = /(?:^|\/)\.\.?(?:\/|$)|\/\/|^\/|\/$|\0/;
+
 export function normalizeTarPath(raw: string, what = 'path'): string {
+  if (raw !== '' && !SUSPECT.test(raw)) return raw;
   if (raw.includes('\0')) throw new TarError('TAR_BAD_HEADER', `${what} contains a NUL byte: ${JSON.stringify(raw)}`, raw);
   if (raw.startsWith('/')) throw new TarError('TAR_PATH_ESCAPE', `absolute ${what} refused: ${raw}`, raw);
   const parts: string[] = [];
@@ -143,19 +148,84 @@ function paxSize(p: Pax): number {
   return n;
 }
 
+const NO_PAX: Pax = Object.freeze({}) as Pax;
+
+/** One entry's body state; methods on the prototype rather than closures per entry. */
+class Entry implements TarEntry {
+  remaining: number;
+  started = false;
+  done = false;
+  constructor(
+    readonly header: TarHeader,
+    private readonly r: ByteReader,
+    readonly bodySize: number,
+  ) {
+    this.remaining = bodySize;
+  }
+
+  private truncated(): TarError {
+    return new TarError('TAR_TRUNCATED', `archive ends inside the body of ${this.header.path}`, this.header.path);
+  }
+
+  async *body(): AsyncGenerator<Uint8Array> {
+    const path = this.header.path;
+    if (this.started) throw new TarError('TAR_WRITE', `body of ${path} read twice`, path);
+    this.started = true;
+    while (this.remaining > 0) {
+      if (this.done) throw new TarError('TAR_WRITE', `body of ${path} read after moving to the next entry`, path);
+      const piece = await this.r.piece(this.remaining);
+      if (piece.length === 0) throw this.truncated();
+      this.remaining -= piece.length;
+      yield piece;
+    }
+  }
+
+  stream(): ReadableStream<Uint8Array> {
+    return streamOf(this.body());
+  }
+
+  async bytes(maxBytes = Infinity): Promise<Uint8Array> {
+    const path = this.header.path;
+    if (this.bodySize > maxBytes) throw new TarError('TAR_LIMIT', `${path} is ${this.bodySize} bytes, more than ${maxBytes}`, path);
+    const out = new Uint8Array(this.bodySize);
+    let at = 0;
+    for await (const p of this.body()) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  async skip(): Promise<void> {
+    this.started = true;
+    const n = this.remaining;
+    if (!this.r.trySkip(n) && (await this.r.skip(n)) < n) throw this.truncated();
+    this.remaining = 0;
+  }
+
+  /** After the consumer is done: the rest of the body and its padding. */
+  async finish(): Promise<void> {
+    this.started = true;
+    const n = this.remaining + padding(this.bodySize);
+    if (!this.r.trySkip(n) && (await this.r.skip(n)) < n) throw this.truncated();
+    this.remaining = 0;
+    this.done = true;
+  }
+}
+
 export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): AsyncGenerator<TarEntry, void, undefined> {
   const maxPax = opts.maxPaxSize ?? DEFAULT_MAX_PAX_SIZE;
   const maxLong = opts.maxLongNameSize ?? DEFAULT_MAX_LONG_NAME_SIZE;
   const r = new ByteReader(iteratorOf(source));
-  let globalPax: Pax = {};
+  let globalPax: Pax = NO_PAX;
   let count = 0;
 
   /** A whole small body (extension headers), bounded before reading. */
   const readSmall = async (size: number, limit: number, what: string): Promise<Uint8Array> => {
     if (size > limit) throw new TarError('TAR_LIMIT', `${what} of ${size} bytes exceeds the limit of ${limit}`);
-    const data = await r.read(size);
+    const data = r.tryRead(size) ?? (await r.read(size));
     const pad = padding(size);
-    if (data.length < size || (await r.skip(pad)) < pad) throw new TarError('TAR_TRUNCATED', `archive ends inside a ${what}`);
+    if (data.length < size || (!r.trySkip(pad) && (await r.skip(pad)) < pad)) throw new TarError('TAR_TRUNCATED', `archive ends inside a ${what}`);
     return data.slice(); // the view may alias a source chunk
   };
 
@@ -170,7 +240,7 @@ export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): A
     for (;;) {
       opts.signal?.throwIfAborted();
       const at = r.offset;
-      block = await r.read(BLOCK);
+      block = r.tryRead(BLOCK) ?? (await r.read(BLOCK));
       const pending = pax !== undefined || longName !== undefined || longLink !== undefined;
       if (block.length === 0) {
         if (pending) throw new TarError('TAR_TRUNCATED', 'archive ends after an extension header, before its entry');
@@ -194,7 +264,8 @@ export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): A
       if (size > MAX_SAFE) throw new TarError('TAR_LIMIT', `size exceeds 2^53 at byte ${at}`);
       if (!pending) headerOffset = at;
       if (typeflag === 'x') {
-        pax = { ...(pax ?? {}), ...parsePax(await readSmall(size, maxPax, 'PAX extended header')) };
+        const recs = parsePax(await readSmall(size, maxPax, 'PAX extended header'));
+        pax = pax ? { ...pax, ...recs } : recs;
         continue;
       }
       if (typeflag === 'g') {
@@ -220,20 +291,22 @@ export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): A
 
     // Effective extended attributes: global then per-entry; an empty value deletes the key
     // (POSIX pax: "If the <value> field is zero length, it shall delete …").
-    const ext: Pax = { ...globalPax, ...(pax ?? {}) };
-    for (const k in ext) if (ext[k] === '') delete ext[k];
-    for (const k in ext) {
-      if (k.startsWith('GNU.sparse.')) throw new TarError('TAR_UNSUPPORTED', `sparse files are not supported (${k})`);
+    let ext: Pax = NO_PAX;
+    if (pax !== undefined || globalPax !== NO_PAX) {
+      ext = globalPax === NO_PAX ? pax! : { ...globalPax, ...(pax ?? NO_PAX) };
+      for (const k in ext) {
+        if (ext[k] === '') delete ext[k];
+        else if (k.startsWith('GNU.sparse.')) throw new TarError('TAR_UNSUPPORTED', `sparse files are not supported (${k})`);
+      }
     }
 
     const magic = readString(block, F.magic);
     const isPosixUstar = magic === 'ustar' && block[262] === 0;
-    let rawPath = longName ?? readString(block, F.name);
-    if (longName === undefined && isPosixUstar) {
-      const prefix = readString(block, F.prefix);
-      if (prefix) rawPath = `${prefix}/${rawPath}`;
+    let rawPath = ext.path ?? longName;
+    if (rawPath === undefined) {
+      rawPath = readString(block, F.name);
+      if (isPosixUstar && block[345] !== 0) rawPath = `${readString(block, F.prefix)}/${rawPath}`;
     }
-    if (ext.path !== undefined) rawPath = ext.path;
     let type = TYPEFLAG[typeflag];
     if (type === undefined) {
       const shown = typeflag === 'S' ? 'S (GNU sparse)' : typeflag === 'M' ? 'M (multi-volume)' : JSON.stringify(typeflag);
@@ -271,16 +344,19 @@ export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): A
         header.linkname = rawLink;
       }
     }
-    const uname = ext.uname ?? (magic.startsWith('ustar') ? readString(block, F.uname) : '');
-    const gname = ext.gname ?? (magic.startsWith('ustar') ? readString(block, F.gname) : '');
+    const hasNames = magic.startsWith('ustar');
+    const uname = ext.uname ?? (hasNames && block[265] !== 0 ? readString(block, F.uname) : '');
+    const gname = ext.gname ?? (hasNames && block[297] !== 0 ? readString(block, F.gname) : '');
     if (uname) header.uname = uname;
     if (gname) header.gname = gname;
     if (type === 'char' || type === 'block') {
       header.devmajor = parseNumeric(block, F.devmajor, 'devmajor');
       header.devminor = parseNumeric(block, F.devminor, 'devminor');
     }
-    for (const k in ext) {
-      if (k.startsWith('SCHILY.xattr.')) (header.xattrs ??= {})[k.slice('SCHILY.xattr.'.length)] = ext[k]!;
+    if (ext !== NO_PAX) {
+      for (const k in ext) {
+        if (k.startsWith('SCHILY.xattr.')) (header.xattrs ??= {})[k.slice('SCHILY.xattr.'.length)] = ext[k]!;
+      }
     }
 
     count++;
@@ -288,48 +364,9 @@ export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): A
       throw new TarError('TAR_LIMIT', `archive has more than ${opts.maxEntries} entries`, path);
     }
 
-    let remaining = bodySize;
-    let started = false;
-    let done = false;
-    const truncated = () => new TarError('TAR_TRUNCATED', `archive ends inside the body of ${path}`, path);
-    async function* body(): AsyncGenerator<Uint8Array> {
-      if (started) throw new TarError('TAR_WRITE', `body of ${path} read twice`, path);
-      started = true;
-      while (remaining > 0) {
-        if (done) throw new TarError('TAR_WRITE', `body of ${path} read after moving to the next entry`, path);
-        const piece = await r.piece(remaining);
-        if (piece.length === 0) throw truncated();
-        remaining -= piece.length;
-        yield piece;
-      }
-    }
-    const entry: TarEntry = {
-      header,
-      body,
-      stream: () => streamOf(body()),
-      async bytes(maxBytes = Infinity) {
-        if (bodySize > maxBytes) throw new TarError('TAR_LIMIT', `${path} is ${bodySize} bytes, more than ${maxBytes}`, path);
-        const out = new Uint8Array(bodySize);
-        let at = 0;
-        for await (const p of body()) {
-          out.set(p, at);
-          at += p.length;
-        }
-        return out;
-      },
-      async skip() {
-        started = true;
-        if ((await r.skip(remaining)) < remaining) throw truncated();
-        remaining = 0;
-      },
-    };
+    const entry = new Entry(header, r, bodySize);
     yield entry;
-    started = true;
-    if ((await r.skip(remaining)) < remaining) throw truncated();
-    remaining = 0;
-    done = true;
-    const pad = padding(bodySize);
-    if ((await r.skip(pad)) < pad) throw truncated();
+    await entry.finish();
   }
 }
 
