@@ -66,6 +66,119 @@ export interface EngineApi {
   cancel(jobId: string): Promise<void>;
   /** Checks the store's invariants (every tag → image, every image's blobs complete, …). */
   checkStore(): Promise<StoreCheck>;
+  // The explorer (src/workers/explore.ts)
+  imageDetail(id: string): Promise<ImageDetail>;
+  files(id: string, query: FileQuery): Promise<FileRowsWindow>;
+  readFile(id: string, path: string): Promise<FileContent>;
+  sharing(): Promise<SharingSnapshot>;
+  /** Writes one file, or the merged filesystem as a tar, to a file the person chose. */
+  downloadFile(id: string, path: string, target: FileSystemFileHandle | null): Promise<Blob | null>;
+  downloadFilesystem(id: string, target: FileSystemFileHandle | null): Promise<Blob | null>;
+}
+
+export interface LayerInfo {
+  /** Index among the image's layers; -1 for a metadata-only history entry. */
+  index: number;
+  createdBy: string;
+  created: string;
+  comment: string;
+  /** A history entry that made no layer (ENV, CMD, …). */
+  empty: boolean;
+  digest?: string;
+  diffId?: string;
+  mediaType?: string;
+  compressedSize?: number;
+  uncompressedSize?: number;
+  size?: number;
+  added?: number;
+  modified?: number;
+  removed?: number;
+}
+
+export interface ImageDetail {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  platform: string;
+  created: string;
+  createdSince: string;
+  manifestDigest: string;
+  indexDigest?: string;
+  schema1: boolean;
+  size: number;
+  downloadSize: number;
+  sharedSize: number;
+  uniqueSize: number;
+  wastedBytes: number;
+  efficiency: number;
+  wastedPaths: { path: string; count: number; wastedSize: number }[];
+  layers: LayerInfo[];
+  layerErrors: string[];
+  inspectJson: string;
+  history: { id: string; created: number; createdSince: string; createdBy: string; size: number; comment: string }[];
+  dockerfile: string;
+  fileCount: number;
+}
+
+export interface FileQuery {
+  /** Layer index to look at; undefined: the whole image. */
+  layer?: number;
+  /** `upto`: the filesystem as it is after that layer; `own`: only that layer's changes. */
+  mode: 'upto' | 'own';
+  sortBy: 'name' | 'size';
+  expanded: string[];
+  search: string;
+  start: number;
+  count: number;
+}
+
+export interface FileRow {
+  path: string;
+  name: string;
+  depth: number;
+  type: string;
+  size: number;
+  change?: 'added' | 'modified' | 'removed';
+  removed?: true;
+  linkname?: string;
+  isDir: boolean;
+  hasChildren: boolean;
+  expanded: boolean;
+}
+
+export interface FileRowsWindow {
+  total: number;
+  start: number;
+  rows: FileRow[];
+  /** With a search: how many paths matched. */
+  matches?: number;
+}
+
+export interface FileContent {
+  path: string;
+  /** After following symlinks (clamped at the image root). */
+  resolved: string;
+  linkTarget?: string;
+  type: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  bytes: Uint8Array;
+  truncated: boolean;
+}
+
+export interface SharingSnapshot {
+  sizes: {
+    images: { id: string; name: string; size: number; sharedSize: number; uniqueSize: number; downloadSize: number; layerCount: number; sharedLayerCount: number }[];
+    logicalSize: number;
+    uniqueContentSize: number;
+    savedSize: number;
+    logicalDownloadSize: number;
+    storedBytes: number;
+    savedDownloadBytes: number;
+  };
+  layers: { diffId: string; size: number; compressedSize: number; images: string[] }[];
 }
 
 export interface StoreCheck {

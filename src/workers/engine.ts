@@ -19,7 +19,9 @@ import { resolveImage } from '../core/registry/resolve.ts';
 import { schema1ToConfig } from '../core/registry/schema1.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
-import type { CommandSink, EngineApi, EngineError, EngineSettings, ImageRow, ImagesSnapshot, PullOutcome, StoreCheck } from './api.ts';
+import type { CommandSink, EngineApi, EngineError, EngineSettings, FileContent, FileQuery, FileRowsWindow, ImageDetail, ImageRow, ImagesSnapshot, PullOutcome, SharingSnapshot, StoreCheck } from './api.ts';
+import { Explorer } from './explore.ts';
+import { parseDigest } from '../core/digest.ts';
 import { storePort } from './store-port.ts';
 
 export interface EngineEnv {
@@ -67,6 +69,20 @@ export function registryPort(client: RegistryClient): RegistryPort {
     },
     fetchBlob: (ref, digest, opts) => fetchBlob(client, ref, digest, opts),
   };
+}
+
+/**
+ * A stream to the file the person picked (File System Access API: written as it streams), or,
+ * where the browser has no file picker, to a Blob for a download link (Chromium keeps large
+ * blobs on disk, not in memory).
+ */
+export async function writeOut(stream: ReadableStream<Uint8Array>, target: FileSystemFileHandle | null, type: string): Promise<Blob | null> {
+  if (target) {
+    const writable = await target.createWritable();
+    await stream.pipeTo(writable);
+    return null;
+  }
+  return new Response(stream, { headers: { 'content-type': type } }).blob();
 }
 
 /** Any thrown value → plain data with a stable code (it crosses postMessage). */
@@ -203,6 +219,33 @@ export class Engine implements EngineApi {
     } finally {
       this.#jobs.delete(jobId);
     }
+  }
+
+  #explorer = new Explorer(() => this.store());
+
+  imageDetail(id: string): Promise<ImageDetail> {
+    return this.#explorer.detail(parseDigest(id), this.#now());
+  }
+
+  files(id: string, query: FileQuery): Promise<FileRowsWindow> {
+    return this.#explorer.files(parseDigest(id), query);
+  }
+
+  readFile(id: string, path: string): Promise<FileContent> {
+    return this.#explorer.readFile(parseDigest(id), path);
+  }
+
+  sharing(): Promise<SharingSnapshot> {
+    return this.#explorer.sharing();
+  }
+
+  async downloadFile(id: string, path: string, target: FileSystemFileHandle | null): Promise<Blob | null> {
+    const f = await this.#explorer.fileStream(parseDigest(id), path);
+    return writeOut(f.stream, target, 'application/octet-stream');
+  }
+
+  async downloadFilesystem(id: string, target: FileSystemFileHandle | null): Promise<Blob | null> {
+    return writeOut(await this.#explorer.exportFilesystem(parseDigest(id)), target, 'application/x-tar');
   }
 
   async checkStore(): Promise<StoreCheck> {

@@ -1,0 +1,307 @@
+/**
+ * The image explorer's worker side: union views, file trees, sizes and file contents, built
+ * from the layer indexes and blobs in the store. Views are cached for the images last opened;
+ * the UI asks for windows of rows, so 100,000 entries never cross postMessage at once.
+ */
+import { ancestorsOf, fileTree, flattenVisible, searchPaths, type FileTree, type TreeSort } from '../core/analysis/index.ts';
+import { layerSharing, storeSizes } from '../core/analysis/store-sizes.ts';
+import { wasted } from '../core/analysis/wasted.ts';
+import { buildViews } from '../core/commands/store-view.ts';
+import { historyItems, inspectObject, renderInspectJson } from '../core/commands/inspect.ts';
+import { createdSince } from '../core/docker/format.ts';
+import type { Digest } from '../core/digest.ts';
+import type { LayerEntry } from '../core/layer/entry.ts';
+import { readFileFromLayer, streamFileFromLayer } from '../core/layer/ingest.ts';
+import { applyLayers, resolvePath, type UnionView, type ViewEntry } from '../core/union/index.ts';
+import { tarStream, type TarWriteEntry } from '../core/tar/writer.ts';
+import { readTar } from '../core/tar/reader.ts';
+import { iteratorOf } from '../core/tar/bytes.ts';
+import { decompress, sniffCompression } from '../core/compression.ts';
+import { reconstructDockerfile } from '../core/analysis/dockerfile.ts';
+import type { Store } from '../store/index.ts';
+import { layerEntries } from './store-port.ts';
+import type { FileContent, FileQuery, FileRowsWindow, ImageDetail, LayerInfo, SharingSnapshot } from './api.ts';
+
+const MAX_CACHED_IMAGES = 2;
+const MAX_PREVIEW_BYTES = 2 << 20;
+
+interface Explored {
+  layers: LayerEntry[][];
+  full: UnionView;
+  /** Per selected layer and mode: the view and its tree. */
+  trees: Map<string, { view: UnionView; tree: FileTree }>;
+  rowsKey?: string;
+  rows?: ReturnType<typeof flattenVisible>;
+}
+
+export class Explorer {
+  #cache = new Map<string, Explored>();
+
+  constructor(private store: () => Promise<Store>) {}
+
+  async #explored(id: Digest): Promise<Explored> {
+    const hit = this.#cache.get(id);
+    if (hit) {
+      this.#cache.delete(id);
+      this.#cache.set(id, hit);
+      return hit;
+    }
+    const store = await this.store();
+    const image = await store.getImage(id);
+    if (!image) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
+    const layers: LayerEntry[][] = [];
+    for (const l of image.layers) {
+      const entries = await layerEntries(store, l.diffId);
+      if (!entries) throw Object.assign(new Error(`the file index of layer ${l.diffId} is missing; pull the image again`), { code: 'INDEX_MISSING' });
+      layers.push(entries);
+    }
+    const e: Explored = { layers, full: applyLayers(layers), trees: new Map() };
+    this.#cache.set(id, e);
+    while (this.#cache.size > MAX_CACHED_IMAGES) this.#cache.delete(this.#cache.keys().next().value!);
+    return e;
+  }
+
+  async detail(id: Digest, now: number): Promise<ImageDetail> {
+    const store = await this.store();
+    const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
+    const view = buildViews(images, tags).find((v) => v.image.id === id);
+    if (!view) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
+    const config = JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, 8 << 20))) as Record<string, unknown>;
+    const explored = await this.#explored(id);
+    const w = wasted(explored.layers, explored.full);
+    const sizes = storeSizes(images).images.find((s) => s.id === id);
+    const img = view.image;
+
+    // History entries in order, each non-empty one matched to the next layer.
+    const history = Array.isArray(config.history) ? (config.history as Record<string, unknown>[]) : [];
+    const layerInfos: LayerInfo[] = [];
+    let li = 0;
+    for (const h of history.length ? history : img.layers.map((): Record<string, unknown> => ({}))) {
+      const empty = h.empty_layer === true;
+      const l = empty ? undefined : img.layers[li];
+      const changes = l ? explored.full.layers[li] : undefined;
+      layerInfos.push({
+        index: l ? li : -1,
+        createdBy: typeof h.created_by === 'string' ? h.created_by : '',
+        created: typeof h.created === 'string' ? h.created : '',
+        comment: typeof h.comment === 'string' ? h.comment : '',
+        empty,
+        ...(l
+          ? {
+              digest: l.digest,
+              diffId: l.diffId,
+              mediaType: l.mediaType,
+              compressedSize: l.compressedSize,
+              uncompressedSize: l.uncompressedSize,
+              size: l.size,
+              added: changes?.added ?? 0,
+              modified: changes?.modified ?? 0,
+              removed: changes?.removed ?? 0,
+            }
+          : {}),
+      });
+      if (!empty) li++;
+    }
+    // Layers the history does not describe (images without history): list them anyway.
+    for (; li < img.layers.length; li++) {
+      const l = img.layers[li]!;
+      layerInfos.push({ index: li, createdBy: '', created: '', comment: '', empty: false, digest: l.digest, diffId: l.diffId, mediaType: l.mediaType, compressedSize: l.compressedSize, uncompressedSize: l.uncompressedSize, size: l.size, added: explored.full.layers[li]?.added ?? 0, modified: explored.full.layers[li]?.modified ?? 0, removed: explored.full.layers[li]?.removed ?? 0 });
+    }
+
+    return {
+      id,
+      repoTags: view.tags.map((t) => t.familiar),
+      repoDigests: view.digests.map((d) => d.familiar),
+      platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/'),
+      created: img.created,
+      createdSince: view.created ? createdSince(view.created, now) : 'N/A',
+      manifestDigest: img.manifestDigest,
+      ...(img.indexDigest ? { indexDigest: img.indexDigest } : {}),
+      schema1: img.schema1 === true,
+      size: img.size,
+      downloadSize: img.downloadSize,
+      sharedSize: sizes?.sharedSize ?? 0,
+      uniqueSize: sizes?.uniqueSize ?? img.size,
+      wastedBytes: w.wastedBytes,
+      efficiency: w.efficiency,
+      wastedPaths: w.paths.slice(0, 100).map((p) => ({ path: p.path, count: p.count, wastedSize: p.wastedSize })),
+      layers: layerInfos,
+      layerErrors: explored.full.errors.map((e) => e.message),
+      inspectJson: renderInspectJson([inspectObject(view, config)]),
+      history: historyItems(view, config).map((h) => ({ ...h, createdSince: h.created > 0 ? createdSince(h.created, now) : 'N/A' })),
+      dockerfile: reconstructDockerfile(history),
+      fileCount: explored.full.entries.size,
+    };
+  }
+
+  async #tree(id: Digest, layer: number | undefined, mode: 'upto' | 'own') {
+    const e = await this.#explored(id);
+    const top = layer === undefined ? e.layers.length - 1 : Math.max(0, Math.min(layer, e.layers.length - 1));
+    const key = `${top}:${mode}`;
+    let t = e.trees.get(key);
+    if (!t) {
+      const view = top === e.layers.length - 1 ? e.full : applyLayers(e.layers.slice(0, top + 1));
+      const changes = view.layers[top];
+      const tree = fileTree(view, { ...(changes && layer !== undefined ? { changes } : {}), onlyChanged: mode === 'own' });
+      t = { view, tree };
+      e.trees.set(key, t);
+    }
+    return { e, ...t };
+  }
+
+  async files(id: Digest, q: FileQuery): Promise<FileRowsWindow> {
+    const { e, view, tree } = await this.#tree(id, q.layer, q.mode);
+    const sort: TreeSort = { by: q.sortBy, descending: q.sortBy === 'size' };
+    let expanded = new Set(q.expanded);
+    let matches: number | undefined;
+    let filter: Set<string> | undefined;
+    if (q.search.trim()) {
+      const found = searchPaths(view, q.search.trim(), { limit: 5000 });
+      matches = found.length;
+      filter = new Set(found);
+      const anc = ancestorsOf(found);
+      for (const a of anc) filter.add(a);
+      expanded = new Set([...expanded, ...anc]);
+    }
+    const key = JSON.stringify([q.layer, q.mode, q.sortBy, [...expanded].sort(), q.search]);
+    let rows = e.rowsKey === key ? e.rows! : undefined;
+    if (!rows) {
+      rows = flattenVisible(tree, expanded, sort);
+      if (filter) rows = rows.filter((r) => filter.has(r.path));
+      e.rowsKey = key;
+      e.rows = rows;
+    }
+    const start = Math.max(0, Math.min(q.start, rows.length));
+    return { total: rows.length, start, rows: rows.slice(start, start + Math.min(q.count, 500)), ...(matches !== undefined ? { matches } : {}) };
+  }
+
+  /** Where a path's bytes are: the entry after following symlinks, clamped at the root. */
+  async #locate(id: Digest, path: string): Promise<{ e: Explored; entry: ViewEntry; resolved: string; linkTarget?: string }> {
+    const e = await this.#explored(id);
+    const own = e.full.entries.get(path);
+    if (!own) throw Object.assign(new Error(`no such file in the image: /${path}`), { code: 'NOT_FOUND' });
+    if (own.type !== 'symlink') return { e, entry: own, resolved: path, ...(own.hardlinkTo ? { linkTarget: own.hardlinkTo } : {}) };
+    const r = resolvePath(e.full, path);
+    if (!r.entry) throw Object.assign(new Error(`/${path} is a symlink to ${own.linkname}, which does not exist in the image`), { code: 'DANGLING_LINK' });
+    return { e, entry: r.entry, resolved: r.path, linkTarget: own.linkname ?? '' };
+  }
+
+  async readFile(id: Digest, path: string): Promise<FileContent> {
+    const { entry, resolved, linkTarget } = await this.#locate(id, path);
+    const base = { path, resolved, type: entry.type, size: entry.size, mode: entry.mode, uid: entry.uid, gid: entry.gid, ...(linkTarget !== undefined ? { linkTarget } : {}) };
+    if (entry.type !== 'file') return { ...base, bytes: new Uint8Array(0), truncated: false };
+    const store = await this.store();
+    const image = (await store.getImage(id))!;
+    const layer = image.layers[entry.dataLayer]!;
+    const want = Math.min(entry.size, MAX_PREVIEW_BYTES);
+    const bytes = await readFileFromLayer(store.readBlob(layer.digest), { offset: entry.dataOffset, size: want }, { maxBytes: want });
+    return { ...base, bytes, truncated: entry.size > want };
+  }
+
+  /** One file's whole content, streamed from its layer blob. */
+  async fileStream(id: Digest, path: string): Promise<{ name: string; size: number; stream: ReadableStream<Uint8Array> }> {
+    const { entry, resolved } = await this.#locate(id, path);
+    if (entry.type !== 'file') throw Object.assign(new Error(`/${resolved} is not a regular file`), { code: 'NOT_A_FILE' });
+    const store = await this.store();
+    const image = (await store.getImage(id))!;
+    const layer = image.layers[entry.dataLayer]!;
+    return {
+      name: resolved.split('/').pop() || 'file',
+      size: entry.size,
+      stream: streamFileFromLayer(store.readBlob(layer.digest), { offset: entry.dataOffset, size: entry.size }, { maxBytes: Number.MAX_SAFE_INTEGER }),
+    };
+  }
+
+  /**
+   * The merged filesystem as one tar (what `crane export` writes): each layer is read once,
+   * bottom up, writing the entries whose final version it holds; hard links last, after
+   * their targets.
+   */
+  async exportFilesystem(id: Digest): Promise<ReadableStream<Uint8Array>> {
+    const e = await this.#explored(id);
+    const store = await this.store();
+    const image = (await store.getImage(id))!;
+    const byLayer = new Map<number, ViewEntry[]>();
+    const links: ViewEntry[] = [];
+    const implicit: ViewEntry[] = [];
+    for (const entry of e.full.entries.values()) {
+      if (entry.implicit || entry.layer < 0) {
+        implicit.push(entry);
+        continue;
+      }
+      if (entry.hardlinkTo !== undefined && e.full.entries.has(entry.hardlinkTo)) {
+        links.push(entry);
+        continue;
+      }
+      const list = byLayer.get(entry.layer) ?? [];
+      list.push(entry);
+      byLayer.set(entry.layer, list);
+    }
+    const header = (v: ViewEntry): TarWriteEntry => ({
+      path: v.path,
+      type: v.type,
+      mode: v.mode,
+      uid: v.uid,
+      gid: v.gid,
+      mtime: v.mtime,
+      ...(v.linkname !== undefined ? { linkname: v.linkname } : {}),
+      ...(v.uname !== undefined ? { uname: v.uname } : {}),
+      ...(v.gname !== undefined ? { gname: v.gname } : {}),
+      ...(v.devmajor !== undefined ? { devmajor: v.devmajor } : {}),
+      ...(v.devminor !== undefined ? { devminor: v.devminor } : {}),
+      ...(v.xattrs ? { xattrs: v.xattrs } : {}),
+    });
+    async function* entries(): AsyncGenerator<TarWriteEntry> {
+      // Parents that no layer wrote (created implicitly, as Docker does) come first.
+      for (const v of implicit.sort((a, b) => (a.path < b.path ? -1 : 1))) yield header(v);
+      for (const li of [...byLayer.keys()].sort((x, y) => x - y)) {
+        const owned = byLayer.get(li)!;
+        // One pass over this layer's tar: the entries whose final version it holds, in tar
+        // order, bodies streamed straight from the decompressed layer.
+        const byOffset = new Map(owned.map((v) => [v.offset, v]));
+        const layer = image.layers[li]!;
+        const blob = iteratorOf(store.readBlob(layer.digest));
+        const first = await blob.next();
+        const head = first.done ? new Uint8Array(0) : first.value;
+        const source = (async function* () {
+          yield head;
+          for (let r = await blob.next(); !r.done; r = await blob.next()) yield r.value;
+        })();
+        for await (const t of readTar(decompress(source, sniffCompression(head)))) {
+          const v = byOffset.get(t.header.offset);
+          if (!v || v.path !== t.header.path) {
+            await t.skip();
+            continue;
+          }
+          byOffset.delete(t.header.offset);
+          if (v.type === 'file' && v.size > 0) yield { ...header(v), size: v.size, body: t.body() };
+          else yield header(v);
+        }
+        if (byOffset.size > 0) throw Object.assign(new Error(`layer ${layer.digest} no longer holds ${byOffset.size} of its indexed entries`), { code: 'LAYER_CHANGED' });
+      }
+      for (const v of links) yield { ...header(v), type: 'hardlink', linkname: v.hardlinkTo!, size: 0 };
+    }
+    return tarStream(entries());
+  }
+
+  async sharing(): Promise<SharingSnapshot> {
+    const store = await this.store();
+    const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
+    const views = buildViews(images, tags);
+    const name = (id: string) => {
+      const v = views.find((x) => x.image.id === id);
+      return v?.tags[0]?.familiar ?? v?.digests[0]?.familiarName ?? id.slice(7, 19);
+    };
+    const sizes = storeSizes(images);
+    const sharing = layerSharing(images);
+    return {
+      sizes: { ...sizes, images: sizes.images.map((s) => ({ ...s, name: name(s.id) })) },
+      layers: sharing.layers.filter((l) => l.images.length > 1).map((l) => ({ diffId: l.diffId, size: l.size, compressedSize: l.compressedSize, images: l.images.map(name) })),
+    };
+  }
+
+  forget(id?: Digest): void {
+    if (id) this.#cache.delete(id);
+    else this.#cache.clear();
+  }
+}
