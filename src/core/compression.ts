@@ -8,8 +8,8 @@
  * zstd: fzstd's streaming Decompress (multi-frame, skippable frames). fzstd allocates the
  * frame's declared window up front, so a frame guard refuses windows above `maxZstdWindow`
  * before fzstd sees the frame.
- * Output stays bounded: the pure-JS decoders are fed small slices, so one slice can expand to
- * at most a few MiB even for a decompression bomb.
+ * Output stays bounded even for a decompression bomb: fflate is fed 8 KiB slices (deflate
+ * expands at most ~1032:1), fzstd pieces that end after at most 32 block headers.
  */
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { Gunzip } from 'fflate';
@@ -49,7 +49,8 @@ export interface DecompressOptions {
 
 export const DEFAULT_MAX_ZSTD_WINDOW = 1 << 27;
 const GZIP_SLICE = 8 << 10; // deflate expands at most ~1032:1 → ≤ 8.1 MiB per slice
-const ZSTD_SLICE = 512; // an RLE block is 4 bytes for 128 KiB → ≤ 16 MiB per slice
+const ZSTD_BLOCKS_PER_PUSH = 32; // ≤ 33 blocks of ≤ 128 KiB decoded per push: ≤ 4.2 MiB
+const ZSTD_PUSH_BYTES = 4096; // fzstd re-concatenates a partial block on each push: small is faster
 
 // printf a | gzip -n; printf b | gzip -n
 const TWO_MEMBERS = new Uint8Array([
@@ -153,21 +154,37 @@ export class ZstdFrameGuard {
   }
 
   push(chunk: Uint8Array): void {
-    let i = 0;
-    while (i < chunk.length) {
+    this.scan(chunk, 0, Infinity);
+  }
+
+  /**
+   * Walks `chunk` from `from` and stops right after the `maxBlocks`-th block header; returns
+   * where it stopped. A zstd block decodes to at most 128 KiB (RFC 8878 §3.1.1.2.4), so a piece
+   * ending there bounds what fzstd emits for it.
+   */
+  scan(chunk: Uint8Array, from: number, maxBlocks: number, maxBytes = Infinity): number {
+    let i = from;
+    let blocks = 0;
+    const stop = Math.min(chunk.length, from + maxBytes);
+    while (i < stop) {
       if (this.skip > 0) {
-        const n = Math.min(this.skip, chunk.length - i);
+        const n = Math.min(this.skip, stop - i);
         this.skip -= n;
         i += n;
         if (this.skip === 0) this.enter(this.afterSkip);
         continue;
       }
-      const n = Math.min(this.need - this.accLen, chunk.length - i);
+      const n = Math.min(this.need - this.accLen, stop - i);
       this.acc.set(chunk.subarray(i, i + n), this.accLen);
       this.accLen += n;
       i += n;
-      if (this.accLen === this.need) this.header();
+      if (this.accLen === this.need) {
+        const isBlock = this.state === 'block';
+        this.header();
+        if (isBlock && ++blocks >= maxBlocks) return i;
+      }
     }
+    return i;
   }
 
   private enter(state: 'magic' | 'block'): void {
@@ -273,10 +290,10 @@ async function* zstdDecompress(source: ByteSource, maxWindow: number): AsyncGene
   const it = iteratorOf(source);
   for (let r = await it.next(); !r.done; r = await it.next()) {
     const chunk = r.value;
-    for (let i = 0; i < chunk.length; i += ZSTD_SLICE) {
-      const slice = chunk.subarray(i, i + ZSTD_SLICE);
-      guard.push(slice);
-      push(slice, false);
+    for (let i = 0; i < chunk.length; ) {
+      const end = guard.scan(chunk, i, ZSTD_BLOCKS_PER_PUSH, ZSTD_PUSH_BYTES);
+      push(chunk.subarray(i, end), false);
+      i = end;
       // In streaming mode fzstd allocates each block afresh: no copy needed.
       while (out.length) yield out.shift()!;
     }

@@ -114,9 +114,12 @@ export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: Ingest
     compression = sniffed.compression;
     const plain = decompress(sniffed.source, compression, opts);
     plainIt = plain;
+    // Uncompressed layer: the diff_id is the digest; hashing the same bytes twice would double
+    // the dominant cost.
+    const sameBytes = compression === 'none';
     const hashed: AsyncGenerator<Uint8Array> = (async function* () {
       for (let r = await plain.next(); !r.done; r = await plain.next()) {
-        diffHash.update(r.value);
+        if (!sameBytes) diffHash.update(r.value);
         uncompressedSize += r.value.length;
         yield r.value;
       }
@@ -144,7 +147,7 @@ export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: Ingest
   if (opts.expectedDigest !== undefined && digest !== opts.expectedDigest) {
     throw new LayerError('LAYER_DIGEST_MISMATCH', `layer ${name}: digest is ${digest}`, name);
   }
-  const diffId = diffHash.digest();
+  const diffId = compression === 'none' ? digest : diffHash.digest();
   if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
     throw new LayerError('LAYER_DIFFID_MISMATCH', `layer ${name}: diff_id is ${diffId}, expected ${opts.expectedDiffId}`, name);
   }
