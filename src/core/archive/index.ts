@@ -1,0 +1,3 @@
+/** Image archives: `docker save` / `docker load` formats and OCI image layouts (pure parts). */
+export * from './errors.ts';
+export * from './format.ts';
