@@ -157,6 +157,11 @@ describe('readTar vs GNU tar', () => {
     symlinkSync('hello.txt', join(src, 'hello-sym'));
     symlinkSync('/etc/passwd', join(src, 'abs-sym'));
     execFileSync('mkfifo', [join(src, 'pipe')]);
+    try {
+      // Devices need CAP_MKNOD (root in a container has it); skipped quietly elsewhere.
+      execFileSync('mknod', [join(src, 'null'), 'c', '1', '3']);
+      execFileSync('mknod', [join(src, 'sda'), 'b', '8', '0']);
+    } catch {}
     utimesSync(join(src, 'hello.txt'), 1700000000.25, 1700000000.25);
     // Only for gnu and pax: names that ustar cannot hold.
     const ext = join(dir, 'ext');
@@ -253,6 +258,8 @@ describe('tar builder and writer', () => {
       .whiteout('usr', 'lib')
       .opaque('var')
       .fifo('run/fifo')
+      .device('dev/null', 'char', 1, 3, { mode: 0o666 })
+      .device('dev/sda', 'block', 8, 0, { mode: 0o660, gid: 6 })
       .bytes();
     const file = join(dir, 'built.tar');
     writeFileSync(file, bytes);
@@ -261,6 +268,8 @@ describe('tar builder and writer', () => {
     expect(ours).toContain(`-rw-r--r-- 5000000/7 10 ${long}`);
     expect(ours).toContain('-rw-r--r-- 0/0 0 usr/.wh.lib');
     expect(ours).toContain('-rw-r--r-- 0/0 0 var/.wh..wh..opq');
+    expect(ours).toContain('crw-rw-rw- 0/0 1,3 dev/null');
+    expect(ours).toContain('brw-rw---- 0/6 8,0 dev/sda');
     mkdirSync(join(dir, 'out'));
     execFileSync('tar', ['-xf', file, '-C', join(dir, 'out')]);
     expect(readFileSync(join(dir, 'out', long), 'utf8')).toBe('long name\n');
@@ -380,5 +389,25 @@ describe('hostile archives are refused with a code', () => {
       expect(back).toBeInstanceOf(TarError);
       expect(back.code).toBe('TAR_PATH_ESCAPE');
     }
+  });
+});
+
+describe('source handling', () => {
+  it('cancels the source stream when the consumer stops early', async () => {
+    let cancelled = false;
+    const bytes = tarBuilder().file('a', 'x').file('b', 'y').bytes();
+    const rs = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    for await (const e of readTar(rs)) {
+      expect(e.header.path).toBe('a');
+      break;
+    }
+    expect(cancelled).toBe(true);
   });
 });

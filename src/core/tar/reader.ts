@@ -213,10 +213,26 @@ class Entry implements TarEntry {
   }
 }
 
+/**
+ * The entries of a tar stream. The source is cancelled if the consumer stops early or an error
+ * is thrown, and left as it is after the end-of-archive marker (what follows is the caller's:
+ * ingest hashes it into the diff_id).
+ */
 export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): AsyncGenerator<TarEntry, void, undefined> {
+  const it = iteratorOf(source);
+  let ended = false;
+  try {
+    yield* entries(it, opts);
+    ended = true;
+  } finally {
+    if (!ended) await it.return?.().catch(() => {});
+  }
+}
+
+async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): AsyncGenerator<TarEntry, void, undefined> {
   const maxPax = opts.maxPaxSize ?? DEFAULT_MAX_PAX_SIZE;
   const maxLong = opts.maxLongNameSize ?? DEFAULT_MAX_LONG_NAME_SIZE;
-  const r = new ByteReader(iteratorOf(source));
+  const r = new ByteReader(it);
   let globalPax: Pax = NO_PAX;
   let count = 0;
 
