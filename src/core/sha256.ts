@@ -13,15 +13,18 @@ export interface Sha256Stream {
 export function createSha256(): Sha256Stream {
   const h = sha256.create();
   let length = 0;
+  let done: Digest | undefined;
   return {
     update(chunk) {
+      if (done) throw new Error('sha256: update after digest');
       h.update(chunk);
       length += chunk.length;
     },
     get length() {
       return length;
     },
-    digest: () => `sha256:${bytesToHex(h.digest())}`,
+    /** Idempotent: the digest is computed once. */
+    digest: () => (done ??= `sha256:${bytesToHex(h.digest())}`),
   };
 }
 
