@@ -150,7 +150,7 @@ describe('loadOciLayoutFiles', () => {
     await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['x:1'], layers: [base] }])));
     const [img] = await store.listImages();
     const tar = await collectBytes(await saveArchive(store, { format: 'oci-archive', images: [{ imageId: img!.id, repoTags: ['docker.io/library/x:1'] }] }));
-    const files = [...(await members(tar))].map(([path, bytes]) => ({ path: `picked/${path}`, file: new Blob([bytes]) }));
+    const files = [...(await members(tar))].map(([path, bytes]) => ({ path: `picked/${path}`, file: new Blob([bytes.slice()]) }));
     const fresh = await memStore();
     const r = await loadOciLayoutFiles(fresh, files);
     expect(r.images).toEqual([{ imageId: img!.id, repoTags: ['docker.io/library/x:1'] }]);
