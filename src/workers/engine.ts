@@ -121,7 +121,11 @@ export class Engine implements EngineApi {
   async configure(settings: EngineSettings): Promise<void> {
     this.#settings = settings;
     const opts: ConstructorParameters<typeof RegistryClient>[0] = {
-      fetch: this.#env.fetch,
+      // IndexedDB is the cache. Through the HTTP cache every layer would be kept twice (and
+      // outside the quota the app shows), a pull after `rmi` would read the old copy, and a
+      // resumed `Range: bytes=N-` would be stitched from cached pieces: never store registry
+      // answers there.
+      fetch: (input, init) => this.#env.fetch(input, { ...init, cache: 'no-store' }),
       credentials: (registry) => settings.credentials[credentialKey(registry)],
     };
     if (settings.proxyUrl) opts.mapUrl = proxyMapper(settings.proxyUrl);
@@ -233,6 +237,10 @@ export class Engine implements EngineApi {
 
   readFile(id: string, path: string): Promise<FileContent> {
     return this.#explorer.readFile(parseDigest(id), path);
+  }
+
+  children(id: string, path: string): Promise<{ path: string; name: string; size: number; isDir: boolean }[]> {
+    return this.#explorer.children(parseDigest(id), path);
   }
 
   sharing(): Promise<SharingSnapshot> {
