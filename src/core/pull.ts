@@ -222,10 +222,25 @@ async function pullResolved(
   }
   const concurrency = Math.max(1, opts.concurrency ?? 3);
   let next = 0;
+  // The first layer that fails stops the others (as Docker cancels its other downloads), and
+  // the pull returns only once every layer settled: nothing keeps writing or reporting after
+  // the pull has failed and its lease is gone.
+  const layers = new AbortController();
+  const forward = () => layers.abort(signal?.reason);
+  if (signal?.aborted) forward();
+  signal?.addEventListener('abort', forward, { once: true });
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < queue.length) {
+    while (!failure && next < queue.length) {
       const job = queue[next++]!;
-      layerRecords[job.i] = await pullLayer(job.desc, job.diffId, ref, deps, emit, signal, ingest);
+      try {
+        layerRecords[job.i] = await pullLayer(job.desc, job.diffId, ref, deps, emit, layers.signal, ingest);
+      } catch (e) {
+        if (!failure) {
+          failure = { error: e };
+          layers.abort(new DOMException('another layer failed', 'AbortError'));
+        }
+      }
     }
   };
   if (queue.length > concurrency) {
@@ -233,7 +248,12 @@ async function pullResolved(
       if (!(await knownLayer(store, desc.digest, diffId))) emit({ type: 'layer', id: shortId(desc.digest), status: 'Waiting' });
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  } finally {
+    signal?.removeEventListener('abort', forward);
+  }
+  if (failure) throw failure.error;
 
   // Schema 1: the config is made from the manifest once the diff_ids are known.
   if (!config) {
