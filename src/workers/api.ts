@@ -71,6 +71,7 @@ export interface EngineApi {
   files(id: string, query: FileQuery): Promise<FileRowsWindow>;
   readFile(id: string, path: string): Promise<FileContent>;
   sharing(): Promise<SharingSnapshot>;
+  children(id: string, path: string): Promise<{ path: string; name: string; size: number; isDir: boolean }[]>;
   /** Writes one file, or the merged filesystem as a tar, to a file the person chose. */
   downloadFile(id: string, path: string, target: FileSystemFileHandle | null): Promise<Blob | null>;
   downloadFilesystem(id: string, target: FileSystemFileHandle | null): Promise<Blob | null>;

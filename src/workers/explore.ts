@@ -284,6 +284,13 @@ export class Explorer {
     return tarStream(entries());
   }
 
+  /** The children of a directory of the merged tree with their sizes (for the treemap). */
+  async children(id: Digest, path: string): Promise<{ path: string; name: string; size: number; isDir: boolean }[]> {
+    const { tree } = await this.#tree(id, undefined, 'upto');
+    const node = tree.byPath.get(path);
+    return (node?.children ?? []).map((c) => ({ path: c.path, name: c.name, size: c.size, isDir: c.type === 'dir' }));
+  }
+
   async sharing(): Promise<SharingSnapshot> {
     const store = await this.store();
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);

@@ -1,10 +1,11 @@
-import type { ImageRow, StoreSummary } from '../../workers/api.ts';
+import type { ImageRow, SharingSnapshot, StoreSummary } from '../../workers/api.ts';
 import type { EngineClient } from './engine-client.ts';
 import { filterRows, sortRows, type SortDir, type SortKey } from './image-rows.ts';
 
 export class ImagesState {
   rows = $state.raw<ImageRow[]>([]);
   summary = $state.raw<StoreSummary | null>(null);
+  sharing = $state.raw<SharingSnapshot | null>(null);
   loaded = $state(false);
   error = $state<string | null>(null);
   filter = $state('');
@@ -20,6 +21,7 @@ export class ImagesState {
       const snap = await this.engine.api.images();
       this.rows = snap.rows;
       this.summary = snap.summary;
+      this.sharing = snap.rows.length > 1 ? await this.engine.api.sharing() : null;
       this.error = null;
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
