@@ -424,7 +424,7 @@ class LoadSession {
     const store = this.store;
     let key = expected;
     // A partial blob of an interrupted pull stays untouched: stage ours beside it.
-    if (key && (await store.hasBlob(key)) !== 'complete' && (await store.hasBlob(key)) !== 'absent') key = undefined;
+    if (key && typeof (await store.hasBlob(key)) === 'object') key = undefined;
     key ??= randomKey();
     await this.lease([key]);
     const w = await store.beginBlob(key, { size, mediaType: STAGING_TYPE });

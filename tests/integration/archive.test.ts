@@ -156,6 +156,20 @@ describe('our docker-archive', () => {
   });
 });
 
+describe('our as-pulled docker-archive', () => {
+  it('skopeo reads its compressed layers (by diff_id, as it models docker-archive) and copies the image: same ID', async () => {
+    const file = join(tmp, 'as-pulled.tar');
+    await save(store, { format: 'docker-archive', layers: 'as-pulled', images: [both()[1]!] }, file);
+    const rec = await image(store, app.configDigest!);
+    const info = JSON.parse(await skopeo(['inspect', `docker-archive:${file}`])) as { Layers: string[] };
+    expect(info.Layers).toEqual(rec.layers.map((l) => l.diffId));
+    const dest = `${reg.host}/copied/as-pulled:v1`;
+    await skopeo(['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${file}`, `docker://${dest}`]);
+    const m = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${dest}`])) as { config: { digest: string } };
+    expect(m.config.digest).toBe(app.configDigest);
+  });
+});
+
 describe('our oci-archive', () => {
   it('umoci unpack succeeds and its rootfs equals our union view; skopeo inspect agrees', async () => {
     const file = join(tmp, 'oci.tar');
@@ -268,5 +282,47 @@ describe('round trip', () => {
       expect(a.layers.every((l) => l.digest === l.diffId)).toBe(true);
       expect(await s.tagsOf(id as Digest)).toEqual(await store.tagsOf(id as Digest));
     }
+  });
+});
+
+describe('refusals on real archives leave the store unchanged', () => {
+  async function refused(bytes: Uint8Array, code: string, message: RegExp) {
+    const s = await memStore();
+    await loadArchive(s, bytesStream(await readFile(join(tmp, 'keep.tar'))));
+    const before = await s.usage();
+    const err = await loadArchive(s, bytesStream(bytes, 65536)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ name: 'ArchiveError', code });
+    expect((err as Error).message).toMatch(message);
+    expect(await s.usage()).toEqual(before);
+    expect(await s.checkInvariants({ afterGc: true })).toEqual([]);
+  }
+
+  let archive: Buffer;
+  let blobs: string[];
+  beforeAll(async () => {
+    await save(store, { format: 'docker-archive', images: [both()[0]!] }, join(tmp, 'keep.tar'));
+    const file = join(tmp, 'refuse.tar');
+    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${app.reference}`, `oci-archive:${file}:test/app:v1`]);
+    archive = await readFile(file);
+    blobs = (await tarMembers(file)).filter((m) => m.startsWith('blobs/sha256/') && m.length > 20);
+  });
+
+  it('skopeo oci-archive cut short', async () => {
+    await refused(archive.subarray(0, archive.length - 3000), 'ARCHIVE_CORRUPT', /truncated/);
+  });
+
+  it('skopeo oci-archive with one byte of a blob changed', async () => {
+    // GNU tar names the offset of each member's data: flip the first byte of the largest blob.
+    const { stdout } = await exec('tar', ['--block-number', '-tvf', join(tmp, 'refuse.tar')]);
+    const rows = stdout.trim().split('\n').map((l) => /^block (\d+): \S+ \S+\s+(\d+) .* (blobs\/sha256\/[a-f0-9]{64})$/.exec(l)).filter((m) => m !== null);
+    const biggest = rows.sort((a, b) => Number(b[2]) - Number(a[2]))[0]!;
+    const bad = Buffer.from(archive);
+    const at = (Number(biggest[1]) + 1) * 512;
+    bad[at] = bad[at]! ^ 0xff;
+    expect(blobs).toContain(biggest[3]);
+    await refused(bad, 'ARCHIVE_DIGEST_MISMATCH', new RegExp(`member ${biggest[3]} hashes to`));
   });
 });
