@@ -138,6 +138,15 @@ describe('saveArchive', () => {
     expect((await loadArchive(fresh, bytesStream(gz))).lines).toEqual(['Loaded image: x:1', 'Loaded image: x:2']);
   });
 
+  it('stops when its signal aborts', async () => {
+    const store = await memStore();
+    await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['x:1'], layers: [base, big] }])));
+    const [img] = await store.listImages();
+    const ac = new AbortController();
+    const rs = await saveArchive(store, { format: 'docker-archive', images: [{ imageId: img!.id, repoTags: [] }] }, { signal: ac.signal, onProgress: (n) => n > 2048 && ac.abort() });
+    await expect(collectBytes(rs)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   it('refuses an image that is not stored', async () => {
     const store = await memStore();
     await expect(saveArchive(store, { format: 'docker-archive', images: [{ imageId: sha('nope'), repoTags: [] }] })).rejects.toMatchObject({ code: 'ARCHIVE_STORE' });
@@ -165,6 +174,16 @@ describe('loadArchive refusals leave the store unchanged', () => {
     await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['keep:1'], layers: [app] }])));
     return store;
   }
+
+  it('an aborted load', async () => {
+    const store = await withImage();
+    const before = await storeCounts(store);
+    const ac = new AbortController();
+    const err = await loadArchive(store, bytesStream(good, 4096), { signal: ac.signal, onProgress: (n) => n > 100_000 && ac.abort() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'AbortError' });
+    expect(await storeCounts(store)).toEqual(before);
+    expect(await store.checkInvariants({ afterGc: true })).toEqual([]);
+  });
 
   it('truncated archive', async () => {
     // cut inside the big layer: its staged blob is written partly, then removed

@@ -158,11 +158,12 @@ export async function saveArchive(store: Store, req: SaveArchiveRequest, opts: S
       const f = tagForms(name);
       familiar.push(f.familiar);
       index.push({ ...desc, annotations: { [ANNOTATION_IMAGE_NAME]: name, [ANNOTATION_REF_NAME]: f.tag, ...extra } });
-      const top = layerPaths.at(-1);
+      // moby save.go: the top layer's diff_id, hex.
+      const top = rec.layers.at(-1);
       if (top) {
         let r = repositories.get(f.familiarName);
         if (!r) repositories.set(f.familiarName, (r = new Map()));
-        r.set(f.tag, top.slice('blobs/sha256/'.length));
+        r.set(f.tag, top.diffId.slice('sha256:'.length));
       }
     }
     if (names.length === 0) index.push({ ...desc, ...(Object.keys(extra).length ? { annotations: extra } : {}) });
