@@ -795,14 +795,14 @@ export async function loadArchive(store: Store, source: ReadableStream<Uint8Arra
  * are read as one tar stream through loadArchive, so every check applies. A single top folder
  * (`webkitRelativePath`'s first part) is stripped when the layout lies inside it.
  */
-export function loadOciLayoutFiles(store: Store, files: { path: string; file: Blob }[], opts: LoadArchiveOptions = {}): Promise<LoadResult> {
+export async function loadOciLayoutFiles(store: Store, files: { path: string; file: Blob }[], opts: LoadArchiveOptions = {}): Promise<LoadResult> {
   const paths = files.map((f) => f.path.replace(/^\.?\/+/, ''));
   const root = paths
     .filter((p) => /(?:^|\/)(?:oci-layout|index\.json|manifest\.json)$/.test(p))
     .map((p) => p.slice(0, p.lastIndexOf('/') + 1))
     .sort((a, b) => a.length - b.length)[0];
   if (root === undefined) {
-    return Promise.reject(new ArchiveError('ARCHIVE_EMPTY', `no ${OCI_LAYOUT_FILE}, ${INDEX_FILE} or ${MANIFEST_FILE} among the ${files.length} files picked`));
+    throw new ArchiveError('ARCHIVE_EMPTY', `no ${OCI_LAYOUT_FILE}, ${INDEX_FILE} or ${MANIFEST_FILE} among the ${files.length} files picked`);
   }
   const chosen = files
     .map((f, i) => ({ path: paths[i]!, file: f.file }))
