@@ -59,6 +59,11 @@ export interface BlobWriterPort {
   abort(): Promise<void>;
   /** Stops writing and keeps what is stored, for a later pull to resume. */
   release(): void;
+  /**
+   * The blob was complete when the writer was granted (another tab wrote it while this one
+   * waited for its lock): nothing to fetch.
+   */
+  readonly alreadyComplete?: boolean;
 }
 
 /** What the pull keeps per layer beside the blob: its file index and Docker's size figures. */
@@ -325,16 +330,20 @@ async function pullLayer(
   const known = await knownLayer(store, desc.digest, diffId);
   if (known) return record(known);
 
-  const state = await store.blobState(desc.digest);
-  if (state === 'complete') {
-    // The blob is here (another image brought it) but not its index: index it from the store.
+  // The blob is here (another image or tab brought it), maybe not its index: index it from
+  // the store, without the network.
+  const fromStore = async (): Promise<LayerRecord> => {
+    const again = await knownLayer(store, desc.digest, diffId);
+    if (again) return record(again);
     say('Extracting');
     const r = await ingest(store.readBlob(desc.digest), { expectedDigest: desc.digest, ...(diffId ? { expectedDiffId: diffId } : {}), ...(signal ? { signal } : {}) });
     const summary = { diffId: r.diffId, digest: desc.digest, compression: r.compression, compressedSize: r.compressedSize, uncompressedSize: r.uncompressedSize, size: r.size };
     await store.putLayer(summary, r.entries);
     say('Pull complete');
     return record(summary);
-  }
+  };
+  const state = await store.blobState(desc.digest);
+  if (state === 'complete') return fromStore();
 
   let source: ReadableStream<Uint8Array>;
   let skip = 0; // bytes of `source` that are already stored
@@ -356,6 +365,11 @@ async function pullLayer(
     source = fetched.stream;
   } else {
     writer = await store.beginBlob(desc.digest, { size, mediaType: desc.mediaType });
+    if (writer.alreadyComplete) {
+      // Another tab finished this blob while we waited for its lock: do not fetch it again.
+      writer.release();
+      return fromStore();
+    }
     // A partial blob from an interrupted pull resumes with Range; nothing verified is lost.
     let fetched: Awaited<ReturnType<RegistryPort['fetchBlob']>>;
     try {

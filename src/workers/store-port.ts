@@ -24,6 +24,7 @@ export function storePort(store: Store): StorePort {
         complete: () => w.complete(),
         abort: () => w.abort(),
         release: () => w.release(),
+        alreadyComplete: w.alreadyComplete,
       };
     },
     readBlob: (d) => store.readBlob(d, { allowPartial: true }),
