@@ -13,7 +13,7 @@
  * - `mode` keeps the permission bits (& 0o7777); the file type comes from the typeflag.
  */
 import type { EntryType, LayerEntry } from '../layer/entry.ts';
-import { ByteReader, EMPTY, iteratorOf, streamOf, type ByteSource } from './bytes.ts';
+import { ByteReader, iteratorOf, streamOf, type ByteSource } from './bytes.ts';
 import { TarError } from './errors.ts';
 import { BLOCK, F, MAX_SAFE, decodeUtf8, headerChecksums, isZeroBlock, padding, readString } from './format.ts';
 
@@ -385,5 +385,3 @@ async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): As
     await entry.finish();
   }
 }
-
-export { EMPTY };
