@@ -64,6 +64,8 @@ export interface EngineApi {
   pull(jobId: string, reference: string, platform: string | undefined, onEvent: (e: PullEvent) => void): Promise<PullOutcome>;
   run(jobId: string, line: string, sink: CommandSink): Promise<number>;
   cancel(jobId: string): Promise<void>;
+  previewRemove(args: string[], force: boolean): Promise<RemovePreview>;
+  previewPrune(all: boolean): Promise<{ records: string[]; reclaim: number }>;
   /** Checks the store's invariants (every tag → image, every image's blobs complete, …). */
   checkStore(): Promise<StoreCheck>;
   // The explorer (src/workers/explore.ts)
@@ -180,6 +182,15 @@ export interface SharingSnapshot {
     savedDownloadBytes: number;
   };
   layers: { diffId: string; size: number; compressedSize: number; images: string[] }[];
+}
+
+export interface RemovePreview {
+  /** `Untagged: …` / `Deleted: …` lines Docker would print. */
+  lines: string[];
+  errors: string[];
+  /** An image referenced in several repositories, removed by ID: needs force. */
+  conflict: boolean;
+  reclaim: number;
 }
 
 export interface StoreCheck {

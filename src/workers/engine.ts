@@ -4,6 +4,7 @@
  * with fake-indexeddb and a real registry.
  */
 import { buildViews } from '../core/commands/store-view.ts';
+import { planPrune, planRmi, reclaimedBytes } from '../core/commands/remove.ts';
 import { runCommand } from '../core/commands/run.ts';
 import type { DockerContext, RemovalStep } from '../core/commands/context.ts';
 import { createdSince, humanSizeWithPrecision } from '../core/docker/format.ts';
@@ -19,7 +20,7 @@ import { resolveImage } from '../core/registry/resolve.ts';
 import { schema1ToConfig } from '../core/registry/schema1.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
-import type { CommandSink, EngineApi, EngineError, EngineSettings, FileContent, FileQuery, FileRowsWindow, ImageDetail, ImageRow, ImagesSnapshot, PullOutcome, SharingSnapshot, StoreCheck } from './api.ts';
+import type { CommandSink, EngineApi, EngineError, EngineSettings, FileContent, FileQuery, FileRowsWindow, ImageDetail, ImageRow, ImagesSnapshot, PullOutcome, RemovePreview, SharingSnapshot, StoreCheck } from './api.ts';
 import { Explorer } from './explore.ts';
 import { parseDigest } from '../core/digest.ts';
 import { storePort } from './store-port.ts';
@@ -254,6 +255,28 @@ export class Engine implements EngineApi {
 
   async downloadFilesystem(id: string, target: FileSystemFileHandle | null): Promise<Blob | null> {
     return writeOut(await this.#explorer.exportFilesystem(parseDigest(id)), target, 'application/x-tar');
+  }
+
+  /** What `docker rmi [-f] ARGS` would do, without doing it (the GUI's confirmation). */
+  async previewRemove(args: string[], force: boolean): Promise<RemovePreview> {
+    const store = await this.store();
+    const views = buildViews(await store.listImages(), await store.listTags());
+    const results = planRmi(args, views, { force });
+    const deleted = new Set(results.flatMap((r) => r.steps.flatMap((s) => (s.kind === 'delete' ? [s.imageId] : []))));
+    return {
+      lines: results.flatMap((r) => r.lines),
+      errors: results.flatMap((r) => (r.error ? [r.error] : [])),
+      conflict: results.some((r) => r.error?.includes('must be forced') ?? false),
+      reclaim: reclaimedBytes(views, deleted),
+    };
+  }
+
+  /** What `docker image prune [-a]` would remove and how much space returns. */
+  async previewPrune(all: boolean): Promise<{ records: string[]; reclaim: number }> {
+    const store = await this.store();
+    const views = buildViews(await store.listImages(), await store.listTags());
+    const plan = planPrune(views, views, { all });
+    return { records: plan.records, reclaim: plan.reclaimed };
   }
 
   async checkStore(): Promise<StoreCheck> {

@@ -19,8 +19,10 @@ export class PwaState {
     wb.addEventListener('installed', (e) => {
       if (!e.isUpdate) this.offlineReady = true;
     });
+    // isExternal: a new worker found by the browser's own update check (or another tab),
+    // not by this page's registration; it takes control after Reload just the same.
     wb.addEventListener('controlling', (e) => {
-      if (e.isUpdate) location.reload();
+      if (e.isUpdate || e.isExternal) location.reload();
     });
     void wb.register();
   }

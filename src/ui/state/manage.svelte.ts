@@ -1,0 +1,114 @@
+import type { RemovePreview } from '../../workers/api.ts';
+import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
+
+/** POSIX single quotes: the command bar's parser reads them back as one word. */
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export type ManageDialog =
+  | { kind: 'tag'; source: string; label: string }
+  | { kind: 'remove'; ref: string; id: string; byId: boolean }
+  | { kind: 'prune'; all: boolean };
+
+/**
+ * Tag, remove and prune from the GUI. Every action runs the same `docker …` command the
+ * command bar would (one set of semantics and messages); previews come from the same plans.
+ */
+export class ManageState {
+  dialog = $state.raw<ManageDialog | null>(null);
+  target = $state('');
+  force = $state(false);
+  removePreview = $state.raw<RemovePreview | null>(null);
+  prunePreview = $state.raw<{ records: string[]; reclaim: number } | null>(null);
+  output = $state('');
+  error = $state('');
+  busy = $state(false);
+
+  constructor(private engine: EngineClient, private onChange: () => void) {}
+
+  #reset(d: ManageDialog): void {
+    this.dialog = d;
+    this.output = '';
+    this.error = '';
+    this.force = false;
+    this.removePreview = null;
+    this.prunePreview = null;
+  }
+
+  openTag(source: string, label: string): void {
+    this.#reset({ kind: 'tag', source, label });
+    this.target = '';
+  }
+
+  async openRemove(ref: string, id: string): Promise<void> {
+    this.#reset({ kind: 'remove', ref, id, byId: false });
+    await this.previewRemove();
+  }
+
+  async openPrune(): Promise<void> {
+    this.#reset({ kind: 'prune', all: false });
+    await this.previewPrune();
+  }
+
+  async previewRemove(): Promise<void> {
+    const d = this.dialog;
+    if (d?.kind !== 'remove') return;
+    this.removePreview = await this.engine.api.previewRemove([d.byId ? d.id : d.ref], this.force);
+  }
+
+  async previewPrune(): Promise<void> {
+    const d = this.dialog;
+    if (d?.kind !== 'prune') return;
+    this.prunePreview = await this.engine.api.previewPrune(d.all);
+  }
+
+  setRemoveById(byId: boolean): void {
+    const d = this.dialog;
+    if (d?.kind === 'remove') {
+      this.dialog = { ...d, byId };
+      void this.previewRemove();
+    }
+  }
+
+  setPruneAll(all: boolean): void {
+    if (this.dialog?.kind === 'prune') {
+      this.dialog = { kind: 'prune', all };
+      void this.previewPrune();
+    }
+  }
+
+  /** The `docker …` line the dialog stands for. */
+  command(): string {
+    const d = this.dialog;
+    if (!d) return '';
+    if (d.kind === 'tag') return `docker tag ${shellQuote(d.source)} ${shellQuote(this.target.trim())}`;
+    if (d.kind === 'remove') return `docker rmi ${this.force ? '-f ' : ''}${shellQuote(d.byId ? d.id : d.ref)}`;
+    return `docker image prune -f${d.all ? ' -a' : ''}`;
+  }
+
+  async confirm(): Promise<boolean> {
+    if (!this.dialog || this.busy) return false;
+    this.busy = true;
+    let out = '';
+    let err = '';
+    try {
+      const code = await this.engine.api.run(
+        newJobId(),
+        this.command(),
+        Comlink.proxy({ stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t) }),
+      );
+      this.output = out;
+      this.error = err;
+      if (code === 0) {
+        this.onChange();
+        return true;
+      }
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  close(): void {
+    this.dialog = null;
+  }
+}
