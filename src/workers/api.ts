@@ -56,13 +56,34 @@ export type PullOutcome =
 export interface CommandSink {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** `docker save`: the archive, handed to the page to save as a download. */
+  download?(name: string, data: Blob): void;
+}
+
+export interface ExportRequest {
+  imageIds: string[];
+  format: 'docker-archive' | 'oci-archive';
+  /** docker-archive: keep the registry's compressed blobs (manifest digests unchanged). */
+  asPulled: boolean;
+  gzip: boolean;
+}
+
+export interface ImportResult {
+  lines: string[];
+  imageIds: string[];
 }
 
 export interface EngineApi {
   configure(settings: EngineSettings): Promise<void>;
   images(): Promise<ImagesSnapshot>;
   pull(jobId: string, reference: string, platform: string | undefined, onEvent: (e: PullEvent) => void): Promise<PullOutcome>;
-  run(jobId: string, line: string, sink: CommandSink): Promise<number>;
+  /** `files`: what the person picked for `docker load`. */
+  run(jobId: string, line: string, sink: CommandSink, files?: File[]): Promise<number>;
+  exportImages(jobId: string, req: ExportRequest, target: FileSystemFileHandle | null, onProgress: (done: number, total: number) => void): Promise<Blob | null>;
+  importArchive(jobId: string, file: Blob, onProgress: (bytesRead: number) => void): Promise<ImportResult>;
+  importFolder(jobId: string, files: { path: string; file: Blob }[]): Promise<ImportResult>;
+  /** Loads the sample archive the app ships (public/sample/), for first runs offline. */
+  loadSample(): Promise<ImportResult>;
   cancel(jobId: string): Promise<void>;
   previewRemove(args: string[], force: boolean): Promise<RemovePreview>;
   previewPrune(all: boolean): Promise<{ records: string[]; reclaim: number }>;

@@ -20,8 +20,12 @@ import { resolveImage } from '../core/registry/resolve.ts';
 import { schema1ToConfig } from '../core/registry/schema1.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
-import type { CommandSink, EngineApi, EngineError, EngineSettings, FileContent, FileQuery, FileRowsWindow, ImageDetail, ImageRow, ImagesSnapshot, PullOutcome, RemovePreview, SharingSnapshot, StoreCheck } from './api.ts';
+import type { CommandSink, EngineApi, EngineError, EngineSettings, FileContent, FileQuery, FileRowsWindow, ImageDetail, ImageRow, ImagesSnapshot, ImportResult, ExportRequest, PullOutcome, RemovePreview, SharingSnapshot, StoreCheck } from './api.ts';
 import { Explorer } from './explore.ts';
+import { loadArchive, loadOciLayoutFiles, saveArchive } from './archive.ts';
+
+/** Shipped with the app (scripts/make-sample.ts builds it), precached by the service worker. */
+const SAMPLE_URL = '/sample/layerscope-sample.tar';
 import { parseDigest } from '../core/digest.ts';
 import { storePort } from './store-port.ts';
 
@@ -217,10 +221,10 @@ export class Engine implements EngineApi {
     }
   }
 
-  async run(jobId: string, line: string, sink: CommandSink): Promise<number> {
+  async run(jobId: string, line: string, sink: CommandSink, files: File[] = []): Promise<number> {
     const ctl = this.#job(jobId);
     try {
-      return await runCommand(line, await this.dockerContext(), sink, ctl.signal);
+      return await runCommand(line, await this.dockerContext(sink, files), sink, ctl.signal);
     } finally {
       this.#jobs.delete(jobId);
     }
@@ -285,8 +289,57 @@ export class Engine implements EngineApi {
     return { problems, images: usage.imageCount, blobs: usage.blobCount, partialBlobs: usage.partialCount };
   }
 
+  async exportImages(jobId: string, req: ExportRequest, target: FileSystemFileHandle | null, onProgress: (done: number, total: number) => void): Promise<Blob | null> {
+    const ctl = this.#job(jobId);
+    try {
+      const store = await this.store();
+      const tags = await store.listTags();
+      const stream = await saveArchive(
+        store,
+        {
+          images: req.imageIds.map((id) => ({ imageId: parseDigest(id), repoTags: tags.filter((t) => t.imageId === id).map((t) => t.name) })),
+          format: req.format,
+          ...(req.format === 'docker-archive' ? { layers: req.asPulled ? ('as-pulled' as const) : ('uncompressed' as const) } : {}),
+          gzip: req.gzip,
+        },
+        { signal: ctl.signal, onProgress },
+      );
+      return await writeOut(stream, target, req.gzip ? 'application/gzip' : 'application/x-tar');
+    } finally {
+      this.#jobs.delete(jobId);
+    }
+  }
+
+  async importArchive(jobId: string, file: Blob, onProgress: (bytesRead: number) => void): Promise<ImportResult> {
+    const ctl = this.#job(jobId);
+    try {
+      const r = await loadArchive(await this.store(), file.stream(), { signal: ctl.signal, onProgress });
+      this.#explorer.forget();
+      return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
+    } finally {
+      this.#jobs.delete(jobId);
+    }
+  }
+
+  async importFolder(jobId: string, files: { path: string; file: Blob }[]): Promise<ImportResult> {
+    const ctl = this.#job(jobId);
+    try {
+      const r = await loadOciLayoutFiles(await this.store(), files, { signal: ctl.signal });
+      return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
+    } finally {
+      this.#jobs.delete(jobId);
+    }
+  }
+
+  async loadSample(): Promise<ImportResult> {
+    const res = await this.#env.fetch(SAMPLE_URL);
+    if (!res.ok || !res.body) throw Object.assign(new Error(`the sample archive could not be read (${res.status})`), { code: 'SAMPLE_MISSING' });
+    const r = await loadArchive(await this.store(), res.body);
+    return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
+  }
+
   /** The command bar's view of this engine. */
-  async dockerContext(): Promise<DockerContext> {
+  async dockerContext(sink?: CommandSink, files: File[] = []): Promise<DockerContext> {
     const store = await this.store();
     return {
       now: this.#now,
@@ -307,11 +360,20 @@ export class Engine implements EngineApi {
         await store.applyRemoval(steps);
         await store.gc();
       },
-      save: async () => {
-        throw Object.assign(new Error('docker save is not available yet in this version of Layerscope'), { code: 'NOT_IMPLEMENTED' });
+      save: async (request, signal) => {
+        const stream = await saveArchive(store, { images: request.images, format: 'docker-archive' }, signal ? { signal } : {});
+        const blob = await new Response(stream).blob();
+        if (!sink?.download) throw Object.assign(new Error('docker save: nowhere to save the archive'), { code: 'NO_DOWNLOAD' });
+        sink.download(request.fileName, blob);
       },
-      load: async () => {
-        throw Object.assign(new Error('docker load is not available yet in this version of Layerscope'), { code: 'NOT_IMPLEMENTED' });
+      load: async (request, signal) => {
+        const file = files.find((f) => f.name === request.fileName) ?? files[0];
+        if (!file) {
+          throw Object.assign(new Error(`docker load: no file was picked${request.fileName ? ` for ${request.fileName}` : ''}; run it again and choose the archive`), { code: 'NO_FILE' });
+        }
+        const r = await loadArchive(store, file.stream(), signal ? { signal } : {});
+        this.#explorer.forget();
+        return { images: r.images };
       },
     };
   }
