@@ -370,24 +370,32 @@ async function pullLayer(
       writer.release();
       return fromStore();
     }
-    // A partial blob from an interrupted pull resumes with Range; nothing verified is lost.
-    let fetched: Awaited<ReturnType<RegistryPort['fetchBlob']>>;
-    try {
-      fetched = await registry.fetchBlob(ref, desc.digest, { ...(writer.offset > 0 ? { rangeStart: writer.offset } : {}), ...(signal ? { signal } : {}) });
-    } catch (e) {
-      writer.release();
-      throw e;
-    }
-    if (writer.offset > 0 && fetched.rangeHonoured) {
+    if (writer.offset > 0 && writer.offset >= size) {
+      // Every byte is stored; only the mark of completion is missing (the tab died between
+      // the last chunk and it). Nothing to fetch — `Range: bytes=<size>-` is a 416 — so
+      // verify the stored bytes; a mismatch discards them below.
       skip = writer.offset;
-      source = concatStreams([store.readBlob(desc.digest), fetched.stream], writer.offset);
-    } else if (writer.offset > 0) {
-      // The registry ignored Range and sent it all from byte 0: start this blob over.
-      await writer.abort();
-      writer = await store.beginBlob(desc.digest, { size, mediaType: desc.mediaType });
-      source = fetched.stream;
+      source = store.readBlob(desc.digest);
     } else {
-      source = fetched.stream;
+      // A partial blob from an interrupted pull resumes with Range; nothing verified is lost.
+      let fetched: Awaited<ReturnType<RegistryPort['fetchBlob']>>;
+      try {
+        fetched = await registry.fetchBlob(ref, desc.digest, { ...(writer.offset > 0 ? { rangeStart: writer.offset } : {}), ...(signal ? { signal } : {}) });
+      } catch (e) {
+        writer.release();
+        throw e;
+      }
+      if (writer.offset > 0 && fetched.rangeHonoured) {
+        skip = writer.offset;
+        source = concatStreams([store.readBlob(desc.digest), fetched.stream], writer.offset);
+      } else if (writer.offset > 0) {
+        // The registry ignored Range and sent it all from byte 0: start this blob over.
+        await writer.abort();
+        writer = await store.beginBlob(desc.digest, { size, mediaType: desc.mediaType });
+        source = fetched.stream;
+      } else {
+        source = fetched.stream;
+      }
     }
   }
   const total = size;
