@@ -2,8 +2,8 @@
  * A real quota error in Chromium (issue 4 §3 "Quota"): the DevTools protocol shrinks the
  * origin's quota (`Storage.overrideQuotaForOrigin`) below the size of an image, and IndexedDB
  * itself refuses the write. The pull must stop with a message that names storage and quota
- * (command bar and dialog), commit nothing, keep the store's invariants, and complete once the
- * quota is lifted.
+ * (command bar and dialog), commit nothing, keep the store's invariants; a quota hit mid-blob
+ * keeps the chunks written, and once the quota is lifted the pull resumes them with `Range`.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -117,12 +117,42 @@ describe('storage quota', () => {
     expect(await runCommand('docker images -q')).toBe('$ docker images -q\n');
   });
 
-  it('after the quota is lifted the same pull completes', async () => {
+  it('a quota hit mid-blob keeps the chunks written; after the quota is lifted the pull resumes with Range', async () => {
+    // Room for the first 4 MiB chunk of the big layer, not for its second one.
+    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 4 * MiB + 600_000 });
+    const big = image.layers[1]!;
+    let out = await runCommand(`docker pull ${ref}`);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^Error response from daemon: The browser's storage quota is full/);
+    expect(await blobBytes(big.digest)).toBe(4 * MiB);
+    expect(await checkStore()).toMatch(/^All good: 0 images, \d+ blobs \([12] partial/);
+
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
-    const out = await runCommand(`docker pull ${ref}`);
+    tap.clear();
+    out = await runCommand(`docker pull ${ref}`);
     expect(out).toContain(`Digest: ${image.manifestDigest}`);
     expect(out).toContain(`Status: Downloaded newer image for ${ref}`);
+    const gets = tap.records.filter((r) => r.path.endsWith(`/blobs/${big.digest}`));
+    expect(gets.map((r) => [r.range, r.bytes])).toEqual([[`bytes=${4 * MiB}-`, big.size - 4 * MiB]]);
     await expect.poll(tableIds).toEqual([image.configDigest!.slice(7, 19)]);
     expect(await checkStore()).toMatch(/^All good: 1 images, 3 blobs \(0 partial/);
   });
 });
+
+/** Bytes stored for a blob (complete or not), read by plain IndexedDB in the page. */
+function blobBytes(digest: string): Promise<number | undefined> {
+  return page.evaluate(async (d) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('layerscope');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    try {
+      const req = db.transaction('blobs', 'readonly').objectStore('blobs').get(d);
+      const rec = await new Promise<{ bytesWritten: number } | undefined>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+      return rec?.bytesWritten;
+    } finally {
+      db.close();
+    }
+  }, digest);
+}
