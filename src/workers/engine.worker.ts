@@ -6,5 +6,8 @@
 import * as Comlink from 'comlink';
 import { Engine } from './engine.ts';
 
-const engine = new Engine({ fetch: (input, init) => fetch(input, init) });
+// `credentials: 'omit'`: registry traffic never needs cookies, and a same-origin 401 with a
+// `Basic` challenge (the proxy is same-origin under npm start) would otherwise make the browser
+// open its own login prompt and stall the pull (Fetch §4.5 "HTTP-network-or-cache fetch").
+const engine = new Engine({ fetch: (input, init) => fetch(input, { ...init, credentials: 'omit' }) });
 Comlink.expose(engine);

@@ -18,6 +18,8 @@ export class ManageState {
   target = $state('');
   force = $state(false);
   removePreview = $state.raw<RemovePreview | null>(null);
+  /** Removing without force is Docker's conflict: the Force option is offered. */
+  conflict = $state(false);
   prunePreview = $state.raw<{ records: string[]; reclaim: number } | null>(null);
   output = $state('');
   error = $state('');
@@ -30,6 +32,7 @@ export class ManageState {
     this.output = '';
     this.error = '';
     this.force = false;
+    this.conflict = false;
     this.removePreview = null;
     this.prunePreview = null;
   }
@@ -52,7 +55,10 @@ export class ManageState {
   async previewRemove(): Promise<void> {
     const d = this.dialog;
     if (d?.kind !== 'remove') return;
-    this.removePreview = await this.engine.api.previewRemove([d.byId ? d.id : d.ref], this.force);
+    const arg = [d.byId ? d.id : d.ref];
+    const plain = await this.engine.api.previewRemove(arg, false);
+    this.conflict = plain.conflict;
+    this.removePreview = this.force && plain.conflict ? await this.engine.api.previewRemove(arg, true) : plain;
   }
 
   async previewPrune(): Promise<void> {

@@ -9,6 +9,7 @@ export class PwaState {
   offlineReady = $state(false);
   online = $state(navigator.onLine);
   #wb: Workbox | undefined;
+  #applying = false;
 
   start(): void {
     addEventListener('online', () => (this.online = true));
@@ -19,15 +20,16 @@ export class PwaState {
     wb.addEventListener('installed', (e) => {
       if (!e.isUpdate) this.offlineReady = true;
     });
-    // isExternal: a new worker found by the browser's own update check (or another tab),
-    // not by this page's registration; it takes control after Reload just the same.
-    wb.addEventListener('controlling', (e) => {
-      if (e.isUpdate || e.isExternal) location.reload();
+    // Reload only when the person chose Reload: a worker taking control for any other reason
+    // (first install, another tab's update) must never reload a page mid-task.
+    wb.addEventListener('controlling', () => {
+      if (this.#applying) location.reload();
     });
     void wb.register();
   }
 
   applyUpdate(): void {
+    this.#applying = true;
     this.#wb?.messageSkipWaiting();
   }
 
