@@ -42,6 +42,7 @@ export const en = {
   'error.hostNotAllowed':
     'The proxy does not allow this registry host. Add it to PROXY_ALLOW_HOSTS where the proxy runs.',
   'error.generic': 'Error: {message}',
+  'error.quota': 'The browser’s storage for this site is full. Remove images (Remove…, Prune…) or allow the site more storage, then pull again: the layers already stored are kept.',
   'settings.title': 'Settings',
   'settings.proxy': 'CORS proxy URL',
   'settings.proxy.hint':
@@ -156,6 +157,7 @@ export const en = {
   'manage.preview': 'What will happen',
   'manage.reclaim': 'Space returned: {size}',
   'share.export': 'Export',
+  'share.webShare': 'Share…',
   'share.export.title': 'Export images to a file',
   'share.import': 'Import…',
   'share.importFolder': 'Import OCI folder…',
@@ -224,6 +226,7 @@ export const ja: Catalog = {
   'error.hostNotAllowed':
     'プロキシがこのレジストリホストを許可していません。プロキシ側の PROXY_ALLOW_HOSTS に追加してください。',
   'error.generic': 'エラー: {message}',
+  'error.quota': 'このサイトのブラウザ保存領域がいっぱいです。イメージを削除（削除…、整理…）するか保存領域を増やしてから、もう一度取得してください。保存済みのレイヤーは残ります。',
   'settings.title': '設定',
   'settings.proxy': 'CORS プロキシの URL',
   'settings.proxy.hint':
@@ -338,6 +341,7 @@ export const ja: Catalog = {
   'manage.preview': '実行される内容',
   'manage.reclaim': '解放される容量: {size}',
   'share.export': 'エクスポート',
+  'share.webShare': '共有…',
   'share.export.title': 'イメージをファイルにエクスポート',
   'share.import': 'インポート…',
   'share.importFolder': 'OCI フォルダーをインポート…',

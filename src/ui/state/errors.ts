@@ -17,6 +17,8 @@ export function errorMessageKey(e: EngineError): MessageKey {
       return 'error.proxyUnreachable';
     case 'HOST_NOT_ALLOWED':
       return 'error.hostNotAllowed';
+    case 'QUOTA_EXCEEDED':
+      return 'error.quota';
     default:
       return 'error.generic';
   }

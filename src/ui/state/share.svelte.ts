@@ -49,6 +49,36 @@ export class ShareState {
     }
   }
 
+  /** The platform can share files (Web Share Level 2: Android, ChromeOS, Windows, macOS Safari). */
+  get canShareFiles(): boolean {
+    const nav = navigator as Navigator & { canShare?: (d: { files: File[] }) => boolean };
+    try {
+      return typeof nav.share === 'function' && !!nav.canShare?.({ files: [new File([''], 'x.tar', { type: 'application/x-tar' })] });
+    } catch {
+      return false;
+    }
+  }
+
+  /** Export to a file, then hand it to the platform's share sheet. */
+  async shareFile(req: ExportRequest, names: string[]): Promise<void> {
+    this.error = null;
+    this.lines = [];
+    const job = (this.#job = newJobId());
+    this.exporting = true;
+    try {
+      const name = exportFileName(names, req.format, req.gzip);
+      const blob = await this.engine.api.exportImages(job, req, null, Comlink.proxy((done: number, total: number) => (this.progress = { done, total })));
+      if (!blob) return;
+      await navigator.share({ files: [new File([blob], name, { type: blob.type || 'application/x-tar' })], title: name });
+      this.lines = [`Shared ${name}`];
+    } catch (e) {
+      if ((e as DOMException).name !== 'AbortError') this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.exporting = false;
+      this.#job = null;
+    }
+  }
+
   async importFiles(files: readonly File[]): Promise<void> {
     if (files.length === 0 || this.importing) return;
     this.error = null;
