@@ -1,0 +1,272 @@
+/**
+ * Union view benchmark (issue 3: "union of 100,000 files over 10 layers < 300 ms"): applyLayers
+ * on a synthetic image that is not the trivial case (overwrites, file and directory whiteouts,
+ * opaque directories, symlinks, hard links), then fileTree + flattenVisible and wasted() on the
+ * result. Median of 5 runs after 1 warm-up. The entries go through encodeLayerIndex /
+ * decodeLayerIndex first, so they are the objects the app has after reading IndexedDB.
+ * Writes its own section of bench/RESULTS.md (between the union markers).
+ *   node --import tsx bench/union.ts            (npm run bench -- union)
+ *   node --import tsx bench/union.ts --no-write (print only)
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileTree, flattenVisible, wasted } from '../src/core/analysis/index.ts';
+import { decodeLayerIndex, encodeLayerIndex, type LayerEntry } from '../src/core/layer/entry.ts';
+import { applyLayers, type UnionView } from '../src/core/union/index.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const RESULTS = join(ROOT, 'bench/RESULTS.md');
+const RUNS = 5;
+const LAYERS = 10;
+const TOPS = ['usr/lib', 'usr/share', 'opt/app', 'var/lib', 'etc'];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Counts {
+  files: number;
+  symlinks: number;
+  hardlinks: number;
+  dirs: number;
+  overwrites: number;
+  fileWhiteouts: number;
+  dirWhiteouts: number;
+  opaque: number;
+}
+
+/**
+ * 10 layers of 10,000 non-directory entries each (100,000 in all). Layer 0: 100 package
+ * directories of 100 entries. Each later layer: 90 new package directories, and 10 packages of
+ * the layer below written again with other sizes (1,000 overwrites); 3 directory whiteouts and
+ * 20 file whiteouts of older layers; every third layer an opaque package directory; the last
+ * layer makes all of `var/lib` opaque. Within a package: 1 symlink, 1 hard link, the rest files
+ * spread over 3 subdirectories (some of which have no dir entry: implicit parents).
+ */
+function generate(): { layers: LayerEntry[][]; counts: Counts } {
+  const counts: Counts = { files: 0, symlinks: 0, hardlinks: 0, dirs: 0, overwrites: 0, fileWhiteouts: 0, dirWhiteouts: 0, opaque: 0 };
+  const layers: LayerEntry[][] = [];
+  const pkgDir = (l: number, d: number) => `${TOPS[(l + d) % TOPS.length]}/pkg${l}_${d}`;
+  for (let l = 0; l < LAYERS; l++) {
+    let offset = 0;
+    const out: LayerEntry[] = [];
+    const push = (path: string, type: LayerEntry['type'], size: number, linkname?: string) => {
+      const e: LayerEntry = {
+        path,
+        type,
+        mode: type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644,
+        uid: 0,
+        gid: 0,
+        size,
+        mtime: 1_700_000_000 + l,
+        offset: (offset += 512),
+        uname: 'root',
+        gname: 'root',
+      };
+      if (linkname !== undefined) e.linkname = linkname;
+      offset += Math.ceil(size / 512) * 512;
+      out.push(e);
+    };
+    if (l === 0) for (const t of ['usr', 'opt', 'var', ...TOPS]) push(t, 'dir', 0);
+    // Directory and file whiteouts go first, as Docker's differ writes them (apply order does
+    // not depend on it).
+    if (l > 0) {
+      for (let k = 0; k < 3; k++) {
+        const victim = pkgDir(l - 1, 80 + k); // a package directory the layer below added
+        push(`${victim.slice(0, victim.lastIndexOf('/'))}/.wh.${victim.slice(victim.lastIndexOf('/') + 1)}`, 'file', 0);
+        counts.dirWhiteouts++;
+      }
+      for (let k = 0; k < 20; k++) {
+        // f's subdirectory is f % 3, so these hit files of layer 0 (some twice: then a no-op).
+        push(`${pkgDir(0, 20 + k)}/sub${k % 3}/.wh.f${(k % 3) + 3 * ((l * 7 + k) % 32)}`, 'file', 0);
+        counts.fileWhiteouts++;
+      }
+    }
+    const pkg = (dir: string, sizeSalt: number) => {
+      push(dir, 'dir', 0);
+      counts.dirs++;
+      for (let s = 0; s < 2; s++) {
+        push(`${dir}/sub${s}`, 'dir', 0); // sub2 left implicit
+        counts.dirs++;
+      }
+      for (let f = 0; f < 98; f++) {
+        push(`${dir}/sub${f % 3}/f${f}`, 'file', ((f * 7919 + sizeSalt) % 50_000) + 1);
+        counts.files++;
+      }
+      push(`${dir}/current`, 'symlink', 0, 'sub0');
+      push(`${dir}/sub1/link`, 'hardlink', 0, `${dir}/sub1/f1`);
+      counts.symlinks++;
+      counts.hardlinks++;
+    };
+    if (l === 0) for (let d = 0; d < 100; d++) pkg(pkgDir(0, d), 0);
+    else {
+      for (let d = 0; d < 10; d++) {
+        pkg(pkgDir(l - 1, 10 + d), l * 31); // a package of the layer below again, other sizes
+        counts.overwrites += 100;
+      }
+      for (let d = 10; d < 100; d++) pkg(pkgDir(l, d), l);
+      if (l % 3 === 0) {
+        // Opaque: the layer below's package 50 replaced by what this layer puts there.
+        push(`${pkgDir(l - 1, 50)}/.wh..wh..opq`, 'file', 0);
+        push(`${pkgDir(l - 1, 50)}/NEW`, 'file', 10);
+        counts.opaque++;
+        counts.files++;
+      }
+      if (l === LAYERS - 1) {
+        push('var/lib/.wh..wh..opq', 'file', 0);
+        counts.opaque++;
+      }
+    }
+    // What the app holds after reading the index back from IndexedDB.
+    layers.push(decodeLayerIndex(encodeLayerIndex(out)));
+  }
+  return { layers, counts };
+}
+
+/** The image of the unit test in src/core/union/apply.test.ts (100,000 files under 3 top
+ * directories, directory whiteouts, one opaque directory per layer): a reference in the same run. */
+function generateSimple(): LayerEntry[][] {
+  const layers: LayerEntry[][] = [];
+  const e = (path: string, type: LayerEntry['type'], size: number): LayerEntry => ({ path, type, mode: type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, size, mtime: 1_700_000_000, offset: 512 });
+  for (let l = 0; l < LAYERS; l++) {
+    const layer: LayerEntry[] = [];
+    for (let d = 0; d < 100; d++) {
+      layer.push(e(`l${l % 3}/d${d}`, 'dir', 0));
+      for (let f = 0; f < 100; f++) layer.push(e(`l${l % 3}/d${d}/f${f}`, 'file', f));
+    }
+    if (l > 0) {
+      for (let d = 0; d < 10; d++) layer.push(e(`l${(l + 1) % 3}/.wh.d${d * 7}`, 'file', 0));
+      layer.push(e(`l${(l + 2) % 3}/d50/.wh..wh..opq`, 'file', 0));
+    }
+    layers.push(layer);
+  }
+  return layers;
+}
+
+function time<T>(fn: () => T): [number, T] {
+  const t = performance.now();
+  const r = fn();
+  return [performance.now() - t, r];
+}
+
+/** Checks that the view is the non-trivial one this generator means; throws otherwise. */
+function check(v: UnionView, layers: LayerEntry[][]): void {
+  if (v.errors.length > 0) throw new Error(`union errors: ${JSON.stringify(v.errors.slice(0, 3))}`);
+  const must = (cond: boolean, what: string) => {
+    if (!cond) throw new Error(`union check failed: ${what}`);
+  };
+  must(v.layers[7]!.changes.some((c) => c.path === 'opt/app/pkg7_80') && !v.entries.has('opt/app/pkg7_80'), 'directory whiteout by layer 8 of pkg7_80');
+  must(v.entries.has('usr/share/pkg0_21/sub1/f64') && !v.entries.has('usr/share/pkg0_21/sub1/f67'), 'file whiteout of f67 (layer 0, by layer 3)');
+  must(v.entries.has(`${TOPS[(5 + 50) % 5]}/pkg5_50/NEW`) && !v.entries.has(`${TOPS[(5 + 50) % 5]}/pkg5_50/sub0/f0`), 'opaque pkg5_50 by layer 6');
+  must([...(v.children.get('var/lib') ?? [])].every((p) => v.entries.get(p)!.layer === LAYERS - 1), 'var/lib opaque in the last layer');
+  must(v.entries.get('usr/share/pkg8_13/sub0/f0')?.layer === 9, 'overwrite of pkg8_13 by layer 9');
+  const l9 = v.layers[LAYERS - 1]!;
+  must(l9.modified > 0 && l9.removed > 0 && l9.added > 0, 'layer 9 adds, modifies and removes');
+  must(layers.every((l, i) => v.layers[i]!.applied && l.length > 0), 'every layer applied');
+}
+
+function section(marker: string, body: string): void {
+  // Re-read right before writing: bench/ingest.ts and others write other parts of this file.
+  const prev = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const block = `${start}\n${body.trim()}\n${end}`;
+  const a = prev.indexOf(start);
+  const b = prev.indexOf(end);
+  const next = a >= 0 && b > a ? prev.slice(0, a) + block + prev.slice(b + end.length) : `${prev.replace(/\n*$/, '\n')}\n${block}\n`;
+  writeFileSync(RESULTS, next);
+}
+
+function machine(): string {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return `${execSync('nproc', { encoding: 'utf8' }).trim()} cores, ${cpu}, Node ${process.version}; load average at the end ${load}`;
+}
+
+function main(): void {
+  const [genMs, { layers, counts }] = time(generate);
+  const nonDir = layers.reduce((n, l) => n + l.filter((e) => e.type !== 'dir' && !e.path.split('/').pop()!.startsWith('.wh.')).length, 0);
+  const entries = layers.reduce((n, l) => n + l.length, 0);
+  console.log(`generated ${entries} entries (${nonDir} files, symlinks and hard links) over ${layers.length} layers in ${genMs.toFixed(0)} ms`, counts);
+
+  const encoded = layers.map(encodeLayerIndex);
+  const simple = generateSimple();
+  const t: Record<'simple' | 'decode' | 'union' | 'tree' | 'rows' | 'rowsSize' | 'wasted', number[]> = { simple: [], decode: [], union: [], tree: [], rows: [], rowsSize: [], wasted: [] };
+  let view!: UnionView;
+  let rowCount = 0;
+  let rowSizeCount = 0;
+  let wastedBytes = 0;
+  let wastedPaths = 0;
+  let efficiency = 0;
+  for (let r = 0; r <= RUNS; r++) {
+    const [dm] = time(() => encoded.map(decodeLayerIndex));
+    const [um, v] = time(() => applyLayers(layers));
+    const [tm, tree] = time(() => fileTree(v));
+    // What the explorer shows first: the root expanded, plus one top directory and one package.
+    const expanded = new Set(['usr', 'usr/lib', `${TOPS[0]}/pkg0_0`, `${TOPS[0]}/pkg0_0/sub0`]);
+    const [rm, rows] = time(() => flattenVisible(tree, expanded));
+    // Everything expanded, sorted by size: the worst case for one call (sort caches are cold
+    // because the tree is new).
+    const all = new Set<string>();
+    for (const [p, e] of v.entries) if (e.type === 'dir') all.add(p);
+    const [rsm, rowsAll] = time(() => flattenVisible(tree, all, { by: 'size' }));
+    const [wm, w] = time(() => wasted(layers, v));
+    const [sm, sv] = time(() => applyLayers(simple));
+    if (sv.errors.length > 0) throw new Error('reference image refused');
+    if (r === 0) {
+      check(v, layers);
+      view = v;
+      rowCount = rows.length;
+      rowSizeCount = rowsAll.length;
+      wastedBytes = w.wastedBytes;
+      wastedPaths = w.paths.length;
+      efficiency = w.efficiency;
+      continue; // warm-up
+    }
+    t.simple.push(sm);
+    t.decode.push(dm);
+    t.union.push(um);
+    t.tree.push(tm);
+    t.rows.push(rm);
+    t.rowsSize.push(rsm);
+    t.wasted.push(wm);
+    console.log(`run ${r}: decode ${dm.toFixed(0)} union ${um.toFixed(0)} tree ${tm.toFixed(0)} rows ${rm.toFixed(1)} rows(all, size) ${rsm.toFixed(0)} wasted ${wm.toFixed(0)} ms; reference union ${sm.toFixed(0)} ms`);
+  }
+  const fmt = (xs: number[]) => `${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+  const unionMs = median(t.union);
+  const l9 = view.layers[LAYERS - 1]!;
+  const body = `## Union view benchmark
+
+Generated by \`npm run bench -- union\` (bench/union.ts) on ${new Date().toISOString().slice(0, 16)}Z.
+Machine: ${machine()}.
+Median of ${RUNS} runs after 1 warm-up, one process; each run times every step on the same input.
+
+Image: ${layers.length} layers, ${entries} entries, of which ${nonDir} files, symlinks and hard links
+(${counts.files} files, ${counts.symlinks} symlinks, ${counts.hardlinks} hard links, ${counts.dirs} directory entries, some parents implicit);
+${counts.overwrites} overwrites of a lower layer's path, ${counts.dirWhiteouts} directory whiteouts, ${counts.fileWhiteouts} file whiteouts,
+${counts.opaque} opaque directories (the last one all of \`var/lib\`). View: ${view.entries.size} paths;
+top layer: ${l9.added} added, ${l9.modified} modified, ${l9.removed} removed. Entries are decoded from the
+IndexedDB form (decodeLayerIndex) first, so they have the app's object shapes.
+
+| step | median (ms) | min–max (ms) |
+|---|---|---|
+| decodeLayerIndex, 10 layers (reading the stored index) | ${fmt(t.decode)} |
+| **applyLayers (union view + per-layer changes)** | ${fmt(t.union)} |
+| applyLayers on the unit test's simpler image (100,000 files, 3 top directories; reference) | ${fmt(t.simple)} |
+| fileTree (tree with directory sizes) | ${fmt(t.tree)} |
+| flattenVisible, 4 directories open (${rowCount} rows) | ${fmt(t.rows)} |
+| flattenVisible, all open, by size (${rowSizeCount} rows) | ${fmt(t.rowsSize)} |
+| wasted (${wastedPaths} paths, ${(wastedBytes / 1e6).toFixed(1)} MB wasted, efficiency ${(efficiency * 100).toFixed(1)}%) | ${fmt(t.wasted)} |
+
+Issue 3's target, union < 300 ms: ${unionMs < 300 ? 'met' : 'not met'} here (median ${unionMs.toFixed(0)} ms${unionMs < 300 ? `, ${(300 / unionMs).toFixed(1)}× under` : ''}) on this shared machine.
+This image's union costs ${(unionMs / median(t.simple)).toFixed(2)}× the unit test's simpler one in the same run.
+Union + tree + first rows + wasted, what opening an image computes: ${(median(t.union) + median(t.tree) + median(t.rows) + median(t.wasted)).toFixed(0)} ms (sum of medians).`;
+  console.log(`\n${body}\n`);
+  if (!process.argv.includes('--no-write')) {
+    section('union', body);
+    console.log('wrote the union section of bench/RESULTS.md');
+  }
+}
+
+main();
