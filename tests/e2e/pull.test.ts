@@ -24,6 +24,7 @@ let tap: Tap;
 let layout: TestLayout;
 let base: PushedImage;
 let derived: PushedImage;
+let slow: PushedImage;
 
 const blobPath = (digest: string) =>
   join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
@@ -40,6 +41,11 @@ beforeAll(async () => {
   await layout.build({ tag: 'app', from: 'base', layers: [{ 'srv/app.js': 'console.log(1)\n' }] });
   base = await pushLayoutImage(reg, layout, 'base', 'e2e/base', 'v1', { format: 'v2s2' });
   derived = await pushLayoutImage(reg, layout, 'app', 'e2e/app', 'v1', { format: 'oci', compression: 'zstd' });
+  // Incompressible bytes, so the layer stays large on the wire (cancel lands mid-transfer).
+  const noise = new Uint8Array(6 * 1024 * 1024);
+  for (let i = 0, x = 12345; i < noise.length; i++) noise[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+  await layout.build({ tag: 'slow', layers: [{ 'data/noise.bin': noise }] });
+  slow = await pushLayoutImage(reg, layout, 'slow', 'e2e/slow', 'v1', { format: 'oci' });
   app = await startApp({ PROXY_ALLOW_HOSTS: tap.host });
   browser = await connect(inject('wsEndpoint'));
   context = await browser.newContext({ locale: 'en-US' });
@@ -117,6 +123,38 @@ describe('walking skeleton', () => {
     expect(lines.slice(2).map((l) => l.split(/ {3,}/)[2]).sort()).toEqual(expected.map((e) => e.id).sort());
     mkdirSync('.tmp', { recursive: true });
     await page.screenshot({ path: '.tmp/e2e-images.png', fullPage: true });
+  });
+
+  it('sorts the table by size and by name from the column headers', async () => {
+    const table = page.getByRole('table', { name: 'Images' });
+    await table.getByRole('button', { name: 'Size' }).click();
+    await expect.poll(() => table.getByRole('columnheader', { name: 'Size' }).getAttribute('aria-sort')).toBe('descending');
+    const bytes = await table.locator('tbody td:nth-child(5)').evaluateAll((tds) => tds.map((td) => Number.parseInt(td.getAttribute('title')!, 10)));
+    expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
+    await table.getByRole('button', { name: 'Repository' }).click();
+    await expect.poll(() => table.getByRole('columnheader', { name: 'Repository' }).getAttribute('aria-sort')).toBe('ascending');
+    expect(await table.locator('tbody td:nth-child(1)').allTextContents()).toEqual([`${tap.host}/e2e/app`, `${tap.host}/e2e/base`]);
+  });
+
+  it('cancels a pull from the dialog, keeps what was verified, and resumes it', async () => {
+    const layer = slow.layers[0]!;
+    tap.clear();
+    tap.throttle((p) => p.endsWith(layer.digest), 1024 * 1024);
+    await page.getByRole('button', { name: 'Pull image' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Image reference').fill(`${tap.host}/e2e/slow:v1`);
+    await dialog.getByRole('button', { name: 'Pull', exact: true }).click();
+    await tap.waitBytes((p) => p.endsWith(layer.digest), 4.5 * 1024 * 1024, 30_000);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.getByText(/^Pull cancelled/).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => page.getByRole('table', { name: 'Images' }).locator('tbody tr').count()).toBe(2); // no half image
+    tap.throttle(null);
+    await dialog.getByRole('button', { name: 'Pull', exact: true }).click();
+    await expect.poll(() => dialog.getByText(`Pulled ${tap.host}/e2e/slow:v1`).count(), { timeout: 60_000 }).toBe(1);
+    const gets = tap.records.filter((r) => r.path.endsWith(layer.digest));
+    expect(gets.at(-1)!.range).toMatch(/^bytes=4194304-$/); // the first 4 MiB chunk was kept
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await runCommand(`docker rmi ${tap.host}/e2e/slow:v1`);
   });
 
   it('still lists both images offline after a reload (service worker + IndexedDB)', async () => {
