@@ -36,6 +36,37 @@ export interface IngestOptions extends DecompressOptions {
    * Without it, such platforms use fflate from the start (about 1.5–2× slower to gunzip).
    */
   reread?: () => ReadableStream<Uint8Array>;
+  /**
+   * Makes the SHA-256 for the digest and the diff_id, e.g. one that runs in another worker
+   * beside the decompression (src/workers/hasher.ts). Default: @noble/hashes in this thread.
+   */
+  hasher?: () => AsyncHasher;
+}
+
+/**
+ * A streaming SHA-256 that may run elsewhere. `update` may keep nothing of `chunk` after it
+ * returns (producers reuse buffers; the chunk also goes on to the tar reader and onChunk): a
+ * hasher that sends bytes away copies them first. A promise from `update` is backpressure:
+ * ingest awaits it before the next chunk. `digest` covers every byte in `update` order.
+ */
+export interface AsyncHasher {
+  update(chunk: Uint8Array): void | Promise<void>;
+  digest(): Promise<Digest>;
+  /** Frees the hasher's state when ingest stops before `digest` (an error, an abort). */
+  dispose?(): void;
+}
+
+/** The default hasher as an AsyncHasher (@noble/hashes, in this thread). */
+export function inThreadHasher(): AsyncHasher {
+  const h = createSha256();
+  return { update: (c) => h.update(c), digest: async () => h.digest() };
+}
+
+/** What ingest needs of a hash: the in-thread one as is (no promise per chunk), or an AsyncHasher. */
+interface Hash {
+  update(chunk: Uint8Array): void | Promise<void>;
+  digest(): Digest | Promise<Digest>;
+  dispose?(): void;
 }
 
 export interface LayerIngest {
@@ -88,8 +119,24 @@ function stripHeaderOffset(h: LayerEntry & { headerOffset?: number }): LayerEntr
 }
 
 export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<LayerIngest> {
+  const hashes: Hash[] = [];
+  const newHash = (): Hash => {
+    const h: Hash = opts.hasher ? opts.hasher() : createSha256();
+    hashes.push(h);
+    return h;
+  };
+  try {
+    return await ingestWith(blob, opts, newHash);
+  } finally {
+    // After digest() this is a no-op; before it (an error), it frees a worker's state.
+    for (const h of hashes) h.dispose?.();
+  }
+}
+
+async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions, newHash: () => Hash): Promise<LayerIngest> {
   const name = opts.expectedDigest ?? 'blob';
-  const digestHash = createSha256();
+  const digestHash = newHash();
+  let digestOnce: Promise<Digest> | undefined;
   let compressedSize = 0;
   const blobIt = iteratorOf(blob);
 
@@ -104,7 +151,8 @@ export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: Ingest
       if (opts.expectedSize !== undefined && compressedSize > opts.expectedSize) {
         throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: more than the expected ${opts.expectedSize} bytes`, name);
       }
-      digestHash.update(c);
+      const pending = digestHash.update(c);
+      if (pending) await pending;
       if (opts.onChunk) await opts.onChunk(c);
       opts.onProgress?.(compressedSize);
       yield c;
@@ -133,7 +181,7 @@ export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: Ingest
     plainIt = plain;
     // Uncompressed layer: the diff_id is the digest; hashing the same bytes twice would double
     // the dominant cost.
-    index = await indexPlain(plain, compression !== 'none', tarOpts);
+    index = await indexPlain(plain, compression !== 'none' ? newHash() : undefined, tarOpts);
   } catch (e) {
     await plainIt?.return?.(undefined).catch(() => {});
     const retry = e instanceof CompressionError && compression === 'gzip' && gzip === 'native' && !nativeOk && opts.reread;
@@ -145,32 +193,30 @@ export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: Ingest
       // The rest of the blob still goes through the digest and onChunk (queued after any
       // pending step of the generator), so the stored copy is complete.
       for (let r = await comp.next(); !r.done; r = await comp.next());
-      checkCompressed();
+      await checkCompressed();
       const again = opts.reread!();
       const { source } = await sniff(iteratorOf(again));
-      index = await indexPlain(decompress(source, 'gzip', { ...opts, gzip: 'fflate' }), true, tarOpts);
+      index = await indexPlain(decompress(source, 'gzip', { ...opts, gzip: 'fflate' }), newHash(), tarOpts);
     } catch (e2) {
       await blobIt.return?.().catch(() => {});
       throw wrap(e2, name);
     }
   }
 
-  const digest = checkCompressed();
-  const diffId = compression === 'none' ? digest : index.diffId;
+  const digest = await checkCompressed();
+  const diffId = index.diffId ?? digest;
   if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
     throw new LayerError('LAYER_DIFFID_MISMATCH', `layer ${name}: diff_id is ${diffId}, expected ${opts.expectedDiffId}`, name);
   }
   const { entries, uncompressedSize } = index;
   return { digest, diffId, compression, compressedSize, uncompressedSize, size: layerSize(entries), entries };
 
-  function checkCompressed(): Digest {
+  async function checkCompressed(): Promise<Digest> {
     if (opts.expectedSize !== undefined && compressedSize !== opts.expectedSize) {
       throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: ${compressedSize} bytes, expected ${opts.expectedSize}`, name);
     }
-  if (opts.expectedSize !== undefined && compressedSize !== opts.expectedSize) {
-    throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: ${compressedSize} bytes, expected ${opts.expectedSize}`, name);
-  }
-    const digest = digestHash.digest();
+    // Called twice on the reread path; the hash is finished once.
+    const digest = await (digestOnce ??= Promise.resolve(digestHash.digest()));
     if (opts.expectedDigest !== undefined && digest !== opts.expectedDigest) {
       throw new LayerError('LAYER_DIGEST_MISMATCH', `layer ${name}: digest is ${digest}`, name);
     }
@@ -180,17 +226,19 @@ export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: Ingest
 
 interface PlainIndex {
   entries: LayerEntry[];
-  diffId: Digest;
+  diffId: Digest | undefined;
   uncompressedSize: number;
 }
 
 /** Hashes the decompressed stream (diff_id) and indexes its tar, in one pass. */
-async function indexPlain(plain: AsyncIterator<Uint8Array>, hashDiff: boolean, tarOpts: Parameters<typeof readTar>[1]): Promise<PlainIndex> {
-  const diffHash = createSha256();
+async function indexPlain(plain: AsyncIterator<Uint8Array>, diffHash: Hash | undefined, tarOpts: Parameters<typeof readTar>[1]): Promise<PlainIndex> {
   let uncompressedSize = 0;
   const hashed: AsyncGenerator<Uint8Array> = (async function* () {
     for (let r = await plain.next(); !r.done; r = await plain.next()) {
-      if (hashDiff) diffHash.update(r.value);
+      if (diffHash) {
+        const pending = diffHash.update(r.value);
+        if (pending) await pending;
+      }
       uncompressedSize += r.value.length;
       yield r.value;
     }
@@ -201,7 +249,8 @@ async function indexPlain(plain: AsyncIterator<Uint8Array>, hashDiff: boolean, t
   for await (const entry of readTar(tarSource, tarOpts)) entries.push(stripHeaderOffset(entry.header));
   // The diff_id covers the whole decompressed stream, padding past end-of-archive included.
   for (let r = await hashed.next(); !r.done; r = await hashed.next());
-  return { entries, diffId: diffHash.digest(), uncompressedSize };
+  // Uncompressed: none here, the caller takes the digest (diff_id = digest).
+  return { entries, diffId: diffHash ? await diffHash.digest() : undefined, uncompressedSize };
 }
 
 export interface ReadFileOptions extends DecompressOptions {
