@@ -1,0 +1,32 @@
+/**
+ * The UI speaks the browser's language (English or Japanese), can be switched, remembers the
+ * choice; Docker's own output in the command bar stays English.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openSession, runCommand, type Session } from './ui.ts';
+
+let s: Session;
+
+beforeAll(async () => {
+  s = await openSession({}, { locale: 'ja-JP' });
+}, 60_000);
+
+afterAll(async () => {
+  await s?.close();
+});
+
+it('starts in Japanese for a Japanese browser, switches to English and remembers it', async () => {
+  const { page } = s;
+  await page.getByRole('button', { name: 'イメージを取得' }).waitFor();
+  expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+  expect(await page.getByText('イメージはまだありません').count()).toBe(1);
+  // Docker's output is not translated.
+  expect(await runCommand(page, 'docker images')).toMatch(/^\$ docker images\nREPOSITORY {3}TAG {7}IMAGE ID {3}CREATED {3}SIZE\n$/);
+
+  await page.getByRole('combobox', { name: '言語' }).selectOption('en');
+  await page.getByRole('button', { name: 'Pull image' }).waitFor();
+  expect(await page.locator('html').getAttribute('lang')).toBe('en');
+  await page.reload();
+  await page.getByRole('button', { name: 'Pull image' }).waitFor();
+  expect(await page.getByText('No images yet').count()).toBe(1);
+});
