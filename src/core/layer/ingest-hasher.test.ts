@@ -181,7 +181,7 @@ describe('ingestLayer with an async hasher', () => {
 
   it('refuses a corrupt layer as before, disposing the hashers', async () => {
     const blob = f('layer.tar.gz').slice();
-    blob[blob.length >> 1] ^= 0xff;
+    blob[blob.length >> 1]! ^= 0xff;
     const fake = fakeWorker();
     const e = await ingestLayer(streamOf(blob), { hasher: fake.factory }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LayerError);

@@ -1,0 +1,274 @@
+/**
+ * SHA-256 in dedicated workers, beside the decompression (DESIGN.md "Pull pipeline": the two
+ * pure-JS hashes are ~60% of a layer's ingest on one thread). Bytes are copied into 512 KiB
+ * batches whose ArrayBuffers are transferred to the worker and transferred back once hashed, so
+ * the caller's chunks are never detached and steady state allocates nothing. A session (one hash)
+ * lives on one worker, whose messages are handled in order: the digest covers every batch sent
+ * before it, by construction. At most MAX_IN_FLIGHT bytes per session wait for the worker;
+ * `update` then returns a promise (backpressure).
+ *
+ * Worker side: `hasherService` (hasher.worker.ts; bench/hash-thread.ts for Node worker_threads).
+ * Main side: `createHasherPool` over any `HasherPort`; `workerHasher` is the browser one.
+ */
+import type { Digest } from '../core/digest.ts';
+import { inThreadHasher, type AsyncHasher } from '../core/layer/ingest.ts';
+import { createSha256, type Sha256Stream } from '../core/sha256.ts';
+
+export type ToHasher = { t: 'update'; id: number; buf: ArrayBuffer; len: number } | { t: 'digest'; id: number } | { t: 'drop'; id: number };
+export type FromHasher = { t: 'ack'; id: number; buf: ArrayBuffer } | { t: 'digest'; id: number; digest: Digest } | { t: 'error'; id: number; message: string };
+
+export const BATCH = 512 << 10;
+export const MAX_IN_FLIGHT = 4 << 20;
+/** A terminated worker's buffers are lost with it; a few are kept per worker for reuse. */
+const FREE_BUFFERS = 16;
+/** An idle worker is terminated after this long (the engine lives as long as the tab). */
+const IDLE_MS = 30_000;
+
+/** The worker side: one streaming hash per session id. */
+export function hasherService(post: (m: FromHasher, transfer: ArrayBuffer[]) => void): (m: ToHasher) => void {
+  const sessions = new Map<number, Sha256Stream>();
+  return (m) => {
+    try {
+      if (m.t === 'update') {
+        let h = sessions.get(m.id);
+        if (!h) sessions.set(m.id, (h = createSha256()));
+        if (!(m.buf instanceof ArrayBuffer) || !Number.isSafeInteger(m.len) || m.len < 0 || m.len > m.buf.byteLength) {
+          throw new Error('malformed update');
+        }
+        h.update(new Uint8Array(m.buf, 0, m.len));
+        post({ t: 'ack', id: m.id, buf: m.buf }, [m.buf]);
+      } else if (m.t === 'digest') {
+        const h = sessions.get(m.id) ?? createSha256();
+        sessions.delete(m.id);
+        post({ t: 'digest', id: m.id, digest: h.digest() }, []);
+      } else if (m.t === 'drop') {
+        sessions.delete(m.id);
+      }
+    } catch (e) {
+      sessions.delete(m.id);
+      post({ t: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }, []);
+    }
+  };
+}
+
+/** A channel to one hasher worker (a Web Worker, or worker_threads in Node benches). */
+export interface HasherPort {
+  post(m: ToHasher, transfer: ArrayBuffer[]): void;
+  /** Called once: messages from the worker, and a failure that ends it (load error, crash). */
+  listen(onMessage: (m: FromHasher) => void, onFailure: (e: Error) => void): void;
+  close(): void;
+}
+
+export function webWorkerPort(w: Worker): HasherPort {
+  return {
+    post: (m, transfer) => w.postMessage(m, transfer),
+    listen(onMessage, onFailure) {
+      w.onmessage = (e: MessageEvent<FromHasher>) => onMessage(e.data);
+      w.onerror = (e) => {
+        e.preventDefault();
+        onFailure(new Error(`sha256 worker failed: ${e.message || 'could not start'}`));
+      };
+      w.onmessageerror = () => onFailure(new Error('sha256 worker: a message could not be read'));
+    },
+    close: () => w.terminate(),
+  };
+}
+
+interface Session {
+  inFlight: number;
+  /** Resolves the pending backpressure promise, if any. */
+  drained: (() => void) | undefined;
+  result: { resolve(d: Digest): void; reject(e: Error): void } | undefined;
+  fail(e: Error): void;
+}
+
+interface Slot {
+  port: HasherPort;
+  sessions: Map<number, Session>;
+  free: ArrayBuffer[];
+  idle: ReturnType<typeof setTimeout> | undefined;
+  dead: boolean;
+}
+
+export interface HasherPool {
+  hasher(): AsyncHasher;
+  /** Workers currently running. */
+  readonly size: number;
+  close(): void;
+}
+
+/** Up to `size` workers, spawned lazily; a new hash goes to the least busy (a fresh one first). */
+export function createHasherPool(spawn: () => HasherPort, size: number): HasherPool {
+  const slots: Slot[] = [];
+  let nextId = 1;
+
+  function retire(slot: Slot, e: Error): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    clearTimeout(slot.idle);
+    slots.splice(slots.indexOf(slot), 1);
+    for (const s of slot.sessions.values()) s.fail(e);
+    slot.sessions.clear();
+    slot.port.close();
+  }
+
+  function open(): Slot {
+    const slot: Slot = { port: spawn(), sessions: new Map(), free: [], idle: undefined, dead: false };
+    slot.port.listen(
+      (m) => {
+        const s = slot.sessions.get(m.id);
+        if (m.t === 'ack') {
+          if (slot.free.length < FREE_BUFFERS && m.buf.byteLength === BATCH) slot.free.push(m.buf);
+          if (!s) return;
+          s.inFlight -= BATCH;
+          if (s.inFlight <= MAX_IN_FLIGHT && s.drained) {
+            const d = s.drained;
+            s.drained = undefined;
+            d();
+          }
+        } else if (m.t === 'digest') {
+          slot.sessions.delete(m.id);
+          s?.result?.resolve(m.digest);
+          release(slot);
+        } else if (m.t === 'error') {
+          slot.sessions.delete(m.id);
+          s?.fail(new Error(`sha256 worker: ${m.message}`));
+          release(slot);
+        }
+      },
+      (e) => retire(slot, e),
+    );
+    slots.push(slot);
+    return slot;
+  }
+
+  function release(slot: Slot): void {
+    if (slot.sessions.size > 0 || slot.dead) return;
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      if (slot.sessions.size === 0) retire(slot, new Error('sha256 worker: idle'));
+    }, IDLE_MS);
+    // Node: an idle timer must not keep the process alive.
+    (slot.idle as { unref?: () => void }).unref?.();
+  }
+
+  function pick(): Slot {
+    let best: Slot | undefined;
+    for (const s of slots) if (!best || s.sessions.size < best.sessions.size) best = s;
+    if (!best || (best.sessions.size > 0 && slots.length < size)) return open();
+    return best;
+  }
+
+  function hasher(): AsyncHasher {
+    const slot = pick();
+    clearTimeout(slot.idle);
+    const id = nextId++;
+    let staging: ArrayBuffer | undefined;
+    let fill = 0;
+    let failed: Error | undefined;
+    let finished = false;
+    let waiting: { resolve(): void; reject(e: Error): void } | undefined;
+    let digestP: Promise<Digest> | undefined;
+    const session: Session = {
+      inFlight: 0,
+      drained: undefined,
+      result: undefined,
+      fail(e) {
+        failed ??= e;
+        waiting?.reject(e);
+        waiting = undefined;
+        session.result?.reject(e);
+      },
+    };
+    slot.sessions.set(id, session);
+
+    function flush(): void {
+      const buf = staging!;
+      slot.port.post({ t: 'update', id, buf, len: fill }, [buf]);
+      session.inFlight += BATCH;
+      staging = undefined;
+      fill = 0;
+    }
+
+    return {
+      update(chunk) {
+        if (failed) throw failed;
+        if (finished) throw new Error('sha256 worker: update after digest');
+        // Copied now: the caller may reuse the chunk's buffer as soon as we return.
+        for (let at = 0; at < chunk.length; ) {
+          staging ??= slot.free.pop() ?? new ArrayBuffer(BATCH);
+          const n = Math.min(BATCH - fill, chunk.length - at);
+          new Uint8Array(staging, fill, n).set(chunk.subarray(at, at + n));
+          fill += n;
+          at += n;
+          if (fill === BATCH) flush();
+        }
+        if (session.inFlight <= MAX_IN_FLIGHT) return;
+        return new Promise<void>((resolve, reject) => {
+          waiting = { resolve, reject };
+          session.drained = () => {
+            waiting = undefined;
+            resolve();
+          };
+        });
+      },
+      digest() {
+        return (digestP ??= new Promise<Digest>((resolve, reject) => {
+          if (failed) return reject(failed);
+          finished = true;
+          session.result = { resolve, reject };
+          if (fill > 0) flush();
+          slot.port.post({ t: 'digest', id }, []);
+        }));
+      },
+      dispose() {
+        if (finished || failed || !slot.sessions.has(id)) return;
+        failed = new Error('sha256 worker: disposed');
+        slot.sessions.delete(id);
+        if (!slot.dead) slot.port.post({ t: 'drop', id }, []);
+        release(slot);
+      },
+    };
+  }
+
+  return {
+    hasher,
+    get size() {
+      return slots.length;
+    },
+    close() {
+      for (const s of [...slots]) retire(s, new Error('sha256 workers closed'));
+    },
+  };
+}
+
+/** Workers beside the engine's own thread (which decompresses and indexes): 1 on 2 cores, ≤ 4. */
+export function poolSize(cores: number): number {
+  return Math.max(1, Math.min(4, cores - 1));
+}
+
+let pool: HasherPool | undefined;
+
+/**
+ * The hasher for `ingestLayer` in the browser: SHA-256 in dedicated workers (nested in the engine
+ * worker). Where `Worker` does not exist (Node tests), or cannot be constructed, hashes in this
+ * thread as before.
+ */
+export function workerHasher(): AsyncHasher {
+  if (typeof Worker === 'undefined') return inThreadHasher();
+  try {
+    pool ??= createHasherPool(
+      () => webWorkerPort(new Worker(new URL('./hasher.worker.ts', import.meta.url), { type: 'module', name: 'sha256' })),
+      poolSize(typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2),
+    );
+    return pool.hasher();
+  } catch {
+    return inThreadHasher();
+  }
+}
+
+/** Terminates the hasher workers (optional: idle ones end by themselves). */
+export function closeWorkerHashers(): void {
+  pool?.close();
+  pool = undefined;
+}
