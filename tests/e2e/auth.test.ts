@@ -4,17 +4,14 @@
  * credentials; with credentials in Settings the pull succeeds. Not found, a host the proxy does
  * not allow, and an unreachable proxy each get their plain explanation.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openSession, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushTestImage } from '../helpers/registry-images.ts';
 
-let browser: Browser;
-let context: BrowserContext;
+let session: Session;
 let page: Page;
-let app: RunningApp;
 let basic: TestRegistry;
 let token: TestRegistry;
 
@@ -25,17 +22,12 @@ beforeAll(async () => {
   await pushTestImage(token, { name: 'private/app', tag: 'v1', files: { 'etc/secret': 'token\n' } });
   token.tokenServer!.anonymousPull = false; // a private repository: no anonymous token
   const tokenHost = new URL(token.tokenServer!.url).host;
-  app = await startApp({ PROXY_ALLOW_HOSTS: [basic.host, token.host, tokenHost].join(',') });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US' });
-  page = await context.newPage();
-  await page.goto(app.url);
+  session = await openSession({ PROXY_ALLOW_HOSTS: [basic.host, token.host, tokenHost].join(',') });
+  ({ page } = session);
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await basic?.stop();
   await token?.stop();
 });

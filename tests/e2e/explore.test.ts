@@ -5,17 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openSession, withoutSavePicker, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 
-let browser: Browser;
-let context: BrowserContext;
+let session: Session;
 let page: Page;
-let app: RunningApp;
 let reg: TestRegistry;
 let layout: TestLayout;
 let img: PushedImage;
@@ -31,22 +28,15 @@ beforeAll(async () => {
     ],
   });
   img = await pushLayoutImage(reg, layout, 'x', 'explore/ui', 'v1', { format: 'oci' });
-  app = await startApp({ PROXY_ALLOW_HOSTS: reg.host });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US', acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  // Use the download-link path (headless Chromium cannot answer a save-file picker).
-  await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
-  page = await context.newPage();
-  await page.goto(app.url);
+  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host }, { acceptDownloads: true, viewport: { width: 1280, height: 900 } }, withoutSavePicker);
+  ({ page } = session);
   await page.getByRole('textbox', { name: 'Command' }).fill(`docker pull ${reg.host}/explore/ui:v1`);
   await page.getByRole('textbox', { name: 'Command' }).press('Enter');
   await page.getByRole('log').getByText(`Status: Downloaded newer image for ${reg.host}/explore/ui:v1`).waitFor({ timeout: 60_000 });
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await reg?.stop();
   await layout?.cleanup();
 });

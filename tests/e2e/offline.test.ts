@@ -7,39 +7,20 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { checkStore, openSession, runCommand, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 
-let browser: Browser;
+let session: Session;
 let context: BrowserContext;
 let page: Page;
-let app: RunningApp;
 let reg: TestRegistry;
 let layout: TestLayout;
 let base: PushedImage;
 let child: PushedImage;
 let dist: string;
-
-async function run(line: string): Promise<string> {
-  const log = page.getByRole('log');
-  const before = ((await log.textContent()) ?? '').length;
-  await page.getByRole('textbox', { name: 'Command' }).fill(line);
-  await page.getByRole('textbox', { name: 'Command' }).press('Enter');
-  // A plain wait (expect.poll is only allowed inside tests; this also runs in beforeAll).
-  await page.waitForFunction(
-    ([n]) => {
-      const el = document.querySelector('[role="log"]');
-      return !!el && (el.textContent ?? '').length > n! && el.getAttribute('aria-busy') === 'false';
-    },
-    [before + line.length + 3],
-    { timeout: 60_000 },
-  );
-  return ((await log.textContent()) ?? '').slice(before);
-}
 
 const rows = () => page.getByRole('table', { name: 'Images' }).locator('tbody tr');
 
@@ -50,25 +31,21 @@ beforeAll(async () => {
   await layout.build({ tag: 'child', from: 'base', layers: [{ 'srv/child.txt': 'child\n' }] });
   base = await pushLayoutImage(reg, layout, 'base', 'off/base', 'v1', { format: 'oci' });
   child = await pushLayoutImage(reg, layout, 'child', 'off/child', 'v1', { format: 'oci' });
-  // Serve a copy of dist/ so the update test can deploy a "new version" into it.
+  // Serve a copy of the build (dist/, or the one LAYERSCOPE_DIST_DIR names) so the update
+  // test can deploy a "new version" into it.
   dist = mkdtempSync(join(tmpdir(), 'layerscope-dist-'));
-  cpSync('dist', dist, { recursive: true });
-  app = await startApp({ PROXY_ALLOW_HOSTS: reg.host, LAYERSCOPE_DIST_DIR: dist });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  await page.goto(app.url);
-  await run(`docker pull ${reg.host}/off/base:v1`);
-  await run(`docker pull ${reg.host}/off/child:v1`);
+  cpSync(process.env.LAYERSCOPE_DIST_DIR || 'dist', dist, { recursive: true });
+  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host, LAYERSCOPE_DIST_DIR: dist }, { viewport: { width: 1280, height: 900 } });
+  ({ context, page } = session);
+  await runCommand(page, `docker pull ${reg.host}/off/base:v1`);
+  await runCommand(page, `docker pull ${reg.host}/off/child:v1`);
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.reload();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await reg?.stop();
   await layout?.cleanup();
   if (dist) rmSync(dist, { recursive: true, force: true });
@@ -92,7 +69,7 @@ describe('installed and offline', () => {
       await expect.poll(() => rows().count(), { timeout: 20_000 }).toBe(2);
 
       // inspect and list from the command bar
-      const inspect = await run(`docker image inspect --format '{{.Id}}' ${reg.host}/off/base:v1`);
+      const inspect = await runCommand(page, `docker image inspect --format '{{.Id}}' ${reg.host}/off/base:v1`);
       expect(inspect.trimEnd().split('\n').at(-1)).toBe(base.configDigest);
 
       // tag from the GUI
@@ -134,10 +111,7 @@ describe('installed and offline', () => {
       await dialog.getByRole('button', { name: 'Close' }).click();
       await expect.poll(() => rows().count()).toBe(0);
 
-      await page.getByRole('button', { name: 'Settings' }).click();
-      await page.getByRole('button', { name: 'Check stored data' }).click();
-      await expect.poll(() => page.getByTestId('store-check').textContent()).toContain('All good: 0 images, 0 blobs');
-      await page.getByRole('button', { name: 'Images' }).click();
+      expect(await checkStore(page)).toContain('All good: 0 images, 0 blobs');
     } finally {
       await context.setOffline(false);
     }

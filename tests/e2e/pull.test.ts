@@ -6,19 +6,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openSession, runCommand, type Session } from './ui.ts';
 import { layerSizeByGnuTar } from '../helpers/docker-size.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { startTap, type Tap } from '../helpers/tap.ts';
 
-let browser: Browser;
+let session: Session;
 let context: BrowserContext;
 let page: Page;
-let app: RunningApp;
 let reg: TestRegistry;
 let tap: Tap;
 let layout: TestLayout;
@@ -46,35 +44,20 @@ beforeAll(async () => {
   for (let i = 0, x = 12345; i < noise.length; i++) noise[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
   await layout.build({ tag: 'slow', layers: [{ 'data/noise.bin': noise }] });
   slow = await pushLayoutImage(reg, layout, 'slow', 'e2e/slow', 'v1', { format: 'oci' });
-  app = await startApp({ PROXY_ALLOW_HOSTS: tap.host });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US' });
-  page = await context.newPage();
-  await page.goto(app.url);
+  session = await openSession({ PROXY_ALLOW_HOSTS: tap.host });
+  ({ context, page } = session);
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await tap?.close();
   await reg?.stop();
   await layout?.cleanup();
 });
 
-async function runCommand(line: string): Promise<string> {
-  const log = page.getByRole('log');
-  const before = (await log.textContent()) ?? '';
-  await page.getByRole('textbox', { name: 'Command' }).fill(line);
-  await page.getByRole('textbox', { name: 'Command' }).press('Enter');
-  await expect.poll(() => log.getAttribute('aria-busy'), { timeout: 60_000 }).toBe('false');
-  await expect.poll(async () => ((await log.textContent()) ?? '').length > before.length + line.length + 3).toBe(true);
-  return ((await log.textContent()) ?? '').slice(before.length);
-}
-
 describe('walking skeleton', () => {
   it('pulls through the command bar and prints what docker pull prints', async () => {
-    const out = await runCommand(`docker pull ${tap.host}/e2e/base:v1`);
+    const out = await runCommand(page, `docker pull ${tap.host}/e2e/base:v1`);
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toBe(`$ docker pull ${tap.host}/e2e/base:v1`);
     expect(lines[1]).toBe('v1: Pulling from e2e/base');
@@ -117,7 +100,7 @@ describe('walking skeleton', () => {
     ];
     expect(rows.sort((a, b) => a.repo!.localeCompare(b.repo!))).toEqual(expected);
 
-    const out = await runCommand('docker images');
+    const out = await runCommand(page, 'docker images');
     const lines = out.trimEnd().split('\n');
     expect(lines[1]).toMatch(/^REPOSITORY {3,}TAG {3,}IMAGE ID {3,}CREATED {3,}SIZE$/);
     expect(lines.slice(2).map((l) => l.split(/ {3,}/)[2]).sort()).toEqual(expected.map((e) => e.id).sort());
@@ -154,7 +137,7 @@ describe('walking skeleton', () => {
     const gets = tap.records.filter((r) => r.path.endsWith(layer.digest));
     expect(gets.at(-1)!.range).toMatch(/^bytes=4194304-$/); // the first 4 MiB chunk was kept
     await dialog.getByRole('button', { name: 'Close' }).click();
-    await runCommand(`docker rmi ${tap.host}/e2e/slow:v1`);
+    await runCommand(page, `docker rmi ${tap.host}/e2e/slow:v1`);
   });
 
   it('still lists both images offline after a reload (service worker + IndexedDB)', async () => {
@@ -168,7 +151,7 @@ describe('walking skeleton', () => {
       const table = page.getByRole('table', { name: 'Images' });
       await expect.poll(() => table.locator('tbody tr').count(), { timeout: 20_000 }).toBe(2);
       await expect.poll(() => page.getByRole('status').filter({ hasText: 'Offline' }).count()).toBe(1);
-      const out = await runCommand('docker images -q');
+      const out = await runCommand(page, 'docker images -q');
       expect(out.trimEnd().split('\n').slice(1).sort()).toEqual([base.configDigest!.slice(7, 19), derived.configDigest!.slice(7, 19)].sort());
     } finally {
       await context.setOffline(false);

@@ -6,10 +6,9 @@
  * keeps the chunks written, and once the quota is lifted the pull resumes them with `Range`.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CDPSession, Page } from 'playwright-core';
+import { checkStore, openSession, runCommand, tableIds, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushTestImage, type PushedImage } from '../helpers/registry-images.ts';
 import { startTap, type Tap } from '../helpers/tap.ts';
@@ -17,11 +16,9 @@ import { startTap, type Tap } from '../helpers/tap.ts';
 const MiB = 1024 * 1024;
 const QUOTA = 2 * 1000 * 1000;
 
-let browser: Browser;
-let context: BrowserContext;
+let session: Session;
 let page: Page;
 let cdp: CDPSession;
-let app: RunningApp;
 let reg: TestRegistry;
 let tap: Tap;
 let image: PushedImage;
@@ -39,50 +36,19 @@ beforeAll(async () => {
     layers: [{ 'etc/os-release': 'NAME=quota\n' }, { 'opt/big.bin': randomBytes(5 * MiB) }],
   });
   ref = `${tap.host}/e2e/quota:v1`;
-  app = await startApp({ PROXY_ALLOW_HOSTS: tap.host });
-  origin = new URL(app.url).origin;
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US' });
-  page = await context.newPage();
-  await page.goto(app.url);
+  session = await openSession({ PROXY_ALLOW_HOSTS: tap.host });
+  ({ page } = session);
+  origin = new URL(session.app.url).origin;
   await page.getByRole('table', { name: 'Images' }).waitFor();
-  cdp = await context.newCDPSession(page);
+  cdp = await session.context.newCDPSession(page);
 }, 180_000);
 
 afterAll(async () => {
   await cdp?.detach().catch(() => {});
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await tap?.close();
   await reg?.stop();
 });
-
-const logText = async () => (await page.getByRole('log').textContent()) ?? '';
-
-async function runCommand(line: string): Promise<string> {
-  const before = (await logText()).length;
-  const box = page.getByRole('textbox', { name: 'Command' });
-  await box.fill(line);
-  await box.press('Enter');
-  await expect.poll(async () => (await logText()).slice(before).includes(`$ ${line}`), { timeout: 5_000 }).toBe(true);
-  await expect.poll(() => page.getByRole('log').getAttribute('aria-busy'), { timeout: 60_000 }).toBe('false');
-  return (await logText()).slice(before);
-}
-
-async function checkStore(): Promise<string> {
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('button', { name: 'Check stored data' }).click();
-  const status = page.getByTestId('store-check');
-  await status.waitFor({ timeout: 20_000 });
-  const text = ((await status.textContent()) ?? '').trim();
-  await nav.getByRole('button', { name: 'Images' }).click();
-  return text;
-}
-
-const tableIds = () =>
-  page.getByRole('table', { name: 'Images' }).locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[2]?.textContent ?? ''));
 
 describe('storage quota', () => {
   it('a pull bigger than the quota stops with a clear message and commits nothing', async () => {
@@ -90,7 +56,7 @@ describe('storage quota', () => {
     // enforces the override all the same.)
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: QUOTA });
 
-    const out = await runCommand(`docker pull ${ref}`);
+    const out = await runCommand(page, `docker pull ${ref}`);
     const last = out.trimEnd().split('\n').at(-1)!;
     console.log(`quota: the command bar said: ${last}`);
     expect(last).toMatch(/^Error response from daemon: /);
@@ -110,11 +76,11 @@ describe('storage quota', () => {
     expect(alertText).toMatch(/storage quota is full/i);
     await dialog.getByRole('button', { name: 'Close' }).click();
 
-    expect(await tableIds()).toEqual([]);
-    const check = await checkStore();
+    expect(await tableIds(page)).toEqual([]);
+    const check = await checkStore(page);
     console.log(`quota: ${check}`);
     expect(check).toMatch(/^All good: 0 images/);
-    expect(await runCommand('docker images -q')).toBe('$ docker images -q\n');
+    expect(await runCommand(page, 'docker images -q')).toBe('$ docker images -q\n');
   });
 
   it('a quota hit mid-blob keeps the chunks written; after the quota is lifted the pull resumes with Range', async () => {
@@ -122,20 +88,20 @@ describe('storage quota', () => {
     const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 4 * MiB + 600_000 });
     const big = image.layers[1]!;
-    let out = await runCommand(`docker pull ${ref}`);
+    let out = await runCommand(page, `docker pull ${ref}`);
     expect(out.trimEnd().split('\n').at(-1)).toMatch(/^Error response from daemon: The browser's storage quota is full/);
     expect(await blobBytes(big.digest)).toBe(4 * MiB);
-    expect(await checkStore()).toMatch(/^All good: 0 images, \d+ blobs \([12] partial/);
+    expect(await checkStore(page)).toMatch(/^All good: 0 images, \d+ blobs \([12] partial/);
 
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
     tap.clear();
-    out = await runCommand(`docker pull ${ref}`);
+    out = await runCommand(page, `docker pull ${ref}`);
     expect(out).toContain(`Digest: ${image.manifestDigest}`);
     expect(out).toContain(`Status: Downloaded newer image for ${ref}`);
     const gets = tap.records.filter((r) => r.path.endsWith(`/blobs/${big.digest}`));
     expect(gets.map((r) => [r.range, r.bytes])).toEqual([[`bytes=${4 * MiB}-`, big.size - 4 * MiB]]);
-    await expect.poll(tableIds).toEqual([image.configDigest!.slice(7, 19)]);
-    expect(await checkStore()).toMatch(/^All good: 1 images, 3 blobs \(0 partial/);
+    await expect.poll(() => tableIds(page)).toEqual([image.configDigest!.slice(7, 19)]);
+    expect(await checkStore(page)).toMatch(/^All good: 1 images, 3 blobs \(0 partial/);
   });
 });
 

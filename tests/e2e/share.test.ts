@@ -7,17 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openSession, runCommand, withoutSavePicker, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 
-let browser: Browser;
-let context: BrowserContext;
+let session: Session;
 let page: Page;
-let app: RunningApp;
 let reg: TestRegistry;
 let layout: TestLayout;
 let img: PushedImage;
@@ -26,22 +23,6 @@ let tmp: string;
 const rows = () => page.getByRole('table', { name: 'Images' }).locator('tbody tr');
 const skopeo = (...args: string[]) =>
   execFileSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8', env: { ...process.env, HOME: tmp } });
-
-async function run(line: string): Promise<string> {
-  const log = page.getByRole('log');
-  const before = ((await log.textContent()) ?? '').length;
-  await page.getByRole('textbox', { name: 'Command' }).fill(line);
-  await page.getByRole('textbox', { name: 'Command' }).press('Enter');
-  await page.waitForFunction(
-    ([n]) => {
-      const el = document.querySelector('[role="log"]');
-      return !!el && (el.textContent ?? '').length > n! && el.getAttribute('aria-busy') === 'false';
-    },
-    [before + line.length + 3],
-    { timeout: 60_000 },
-  );
-  return ((await log.textContent()) ?? '').slice(before);
-}
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'layerscope-share-'));
@@ -52,18 +33,12 @@ beforeAll(async () => {
   // Archives made by skopeo, to import.
   skopeo('copy', '--quiet', '--src-tls-verify=false', `docker://${img.reference}`, `docker-archive:${join(tmp, 'skopeo.tar')}:share/app:v1`);
   skopeo('copy', '--quiet', '--src-tls-verify=false', `docker://${img.reference}`, `oci-archive:${join(tmp, 'skopeo-oci.tar')}:v1`);
-  app = await startApp({ PROXY_ALLOW_HOSTS: reg.host });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US', acceptDownloads: true });
-  await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
-  page = await context.newPage();
-  await page.goto(app.url);
+  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host }, { acceptDownloads: true }, withoutSavePicker);
+  ({ page } = session);
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await reg?.stop();
   await layout?.cleanup();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -108,15 +83,15 @@ describe('sharing image snapshots', () => {
   });
 
   it('docker save downloads an archive; docker load reads a picked file', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), run('docker save -o app.tar share/app:v1')]);
+    const [download] = await Promise.all([page.waitForEvent('download'), runCommand(page, 'docker save -o app.tar share/app:v1')]);
     expect(download.suggestedFilename()).toBe('app.tar');
     const saved = join(tmp, 'app.tar');
     await download.saveAs(saved);
     expect(JSON.parse(skopeo('inspect', '--config', '--raw', `docker-archive:${saved}:share/app:v1`))).toMatchObject({ rootfs: { type: 'layers' } });
 
-    await run('docker rmi share/app:v1');
+    await runCommand(page, 'docker rmi share/app:v1');
     const chooser = page.waitForEvent('filechooser');
-    const out = run('docker load -i app.tar');
+    const out = runCommand(page, 'docker load -i app.tar');
     await (await chooser).setFiles(saved);
     expect((await out).trimEnd().split('\n').at(-1)).toBe('Loaded image: share/app:v1');
   });

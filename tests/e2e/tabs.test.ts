@@ -8,21 +8,18 @@
  *   base layers → B's pull completes and the shared layers survive the gc (leases).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { checkStore, openSession, runCommand, startCommand, tableIds, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, pushTestImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { startTap, type Tap } from '../helpers/tap.ts';
 
 const MiB = 1024 * 1024;
 
-let browser: Browser;
-let context: BrowserContext;
+let session: Session;
 let a: Page;
 let b: Page;
-let app: RunningApp;
 let reg: TestRegistry;
 let tap: Tap;
 let layout: TestLayout;
@@ -46,54 +43,23 @@ beforeAll(async () => {
   base = await pushLayoutImage(reg, layout, 'base', 'e2e/tabs-base', 'v1', { format: 'oci' });
   derived = await pushLayoutImage(reg, layout, 'app', 'e2e/tabs-app', 'v1', { format: 'oci' });
   other = await pushTestImage(reg, { name: 'e2e/tabs-other', tag: 'v1', format: 'v2s2' });
-  app = await startApp({ PROXY_ALLOW_HOSTS: tap.host });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US' });
-  a = await context.newPage();
-  b = await context.newPage();
-  await Promise.all([a.goto(app.url), b.goto(app.url)]);
+  session = await openSession({ PROXY_ALLOW_HOSTS: tap.host });
+  a = session.page;
+  // The second tab: a page of the same context (same IndexedDB, Web Locks, BroadcastChannel).
+  b = await session.context.newPage();
+  await b.goto(session.app.url);
   for (const p of [a, b]) await p.getByRole('table', { name: 'Images' }).waitFor();
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await tap?.close();
   await reg?.stop();
   await layout?.cleanup();
 });
 
-const logText = async (p: Page) => (await p.getByRole('log').textContent()) ?? '';
-
-/** Types a command; the returned function waits for it to end and gives its output. */
-async function startCommand(p: Page, line: string): Promise<() => Promise<string>> {
-  const before = (await logText(p)).length;
-  const box = p.getByRole('textbox', { name: 'Command' });
-  await box.fill(line);
-  await box.press('Enter');
-  await expect.poll(async () => (await logText(p)).slice(before).includes(`$ ${line}`), { timeout: 5_000 }).toBe(true);
-  return async () => {
-    await expect.poll(() => p.getByRole('log').getAttribute('aria-busy'), { timeout: 60_000 }).toBe('false');
-    return (await logText(p)).slice(before);
-  };
-}
-
-const runCommand = async (p: Page, line: string) => (await startCommand(p, line))();
-
-async function checkStore(p: Page): Promise<string> {
-  const nav = p.getByRole('navigation', { name: 'Main' });
-  await nav.getByRole('button', { name: 'Settings' }).click();
-  await p.getByRole('button', { name: 'Check stored data' }).click();
-  const status = p.getByTestId('store-check');
-  await status.waitFor({ timeout: 20_000 });
-  const text = ((await status.textContent()) ?? '').trim();
-  await nav.getByRole('button', { name: 'Images' }).click();
-  return text;
-}
-
-const tableIds = (p: Page) =>
-  p.getByRole('table', { name: 'Images' }).locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[2]?.textContent ?? '').sort());
+/** IMAGE ID cells, sorted: these checks compare which images are listed, not their order. */
+const sortedIds = async (p: Page) => (await tableIds(p)).sort();
 
 /** Blob records as the store keeps them, read by plain IndexedDB in the page. */
 function blobRecords(p: Page): Promise<{ digest: string; complete: boolean; size: number; bytesWritten: number; chunkCount: number }[]> {
@@ -124,7 +90,7 @@ describe('two tabs', () => {
       expect(out).toContain(`Digest: ${base.manifestDigest}`);
       expect(out).toMatch(/Status: (Downloaded newer image|Image is up to date) for /);
     }
-    for (const p of [a, b]) await expect.poll(() => tableIds(p)).toEqual([shortId(base)]);
+    for (const p of [a, b]) await expect.poll(() => sortedIds(p)).toEqual([shortId(base)]);
     expect(await checkStore(a)).toMatch(/^All good: 1 images, 3 blobs \(0 partial/);
     const recs = await blobRecords(b);
     for (const l of base.layers) {
@@ -137,10 +103,10 @@ describe('two tabs', () => {
 
   it("tab A pulls while tab B only lists: B's table updates without a reload", async () => {
     await b.bringToFront();
-    expect(await tableIds(b)).toEqual([shortId(base)]);
+    expect(await sortedIds(b)).toEqual([shortId(base)]);
     const out = await runCommand(a, `docker pull ${refOf(other)}`);
     expect(out).toContain('Status: Downloaded newer image');
-    await expect.poll(() => tableIds(b), { timeout: 10_000 }).toEqual([shortId(base), shortId(other)].sort());
+    await expect.poll(() => sortedIds(b), { timeout: 10_000 }).toEqual([shortId(base), shortId(other)].sort());
   });
 
   it('tab A removes an image while tab B pulls one sharing its base: the shared layers survive the gc', async () => {
@@ -159,7 +125,7 @@ describe('two tabs', () => {
     tap.throttle(null);
     for (const l of base.layers) expect(outB).toContain(`${l.digest.slice(7, 19)}: Already exists`);
     expect(outB).toContain(`Status: Downloaded newer image for ${refOf(derived)}`);
-    for (const p of [a, b]) await expect.poll(() => tableIds(p), { timeout: 10_000 }).toEqual([shortId(derived), shortId(other)].sort());
+    for (const p of [a, b]) await expect.poll(() => sortedIds(p), { timeout: 10_000 }).toEqual([shortId(derived), shortId(other)].sort());
     const recs = await blobRecords(a);
     for (const l of derived.layers) expect(recs.find((r) => r.digest === l.digest), l.digest).toMatchObject({ complete: true, bytesWritten: l.size });
     expect(recs.find((r) => r.digest === base.configDigest)).toBeUndefined(); // only base's own config went

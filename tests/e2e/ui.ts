@@ -49,8 +49,8 @@ export async function openSession(
 }
 
 /** For `prepare`: downloads take the link path (headless Chromium cannot answer a save-file picker). */
-export function withoutSavePicker(context: BrowserContext): Promise<void> {
-  return context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+export async function withoutSavePicker(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
 }
 
 const logText = async (page: Page) => (await page.getByRole('log').textContent()) ?? '';
