@@ -9,10 +9,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openSession, type Session } from './ui.ts';
 import { tarBuilder } from '../../src/core/tar/builder.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 
@@ -20,10 +19,8 @@ const LAYERS = 10;
 const DIRS = 100; // per layer
 const FILES = 100; // per directory
 
-let browser: Browser;
-let context: BrowserContext;
+let session: Session;
 let page: Page;
-let app: RunningApp;
 let reg: TestRegistry;
 let dir: string;
 
@@ -71,17 +68,12 @@ beforeAll(async () => {
   reg = await startRegistry();
   const layout = buildLayout();
   execFileSync('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--dest-no-creds', `oci:${layout}:big`, `docker://${reg.host}/big/files:v1`], { env: { ...process.env, HOME: dir } });
-  app = await startApp({ PROXY_ALLOW_HOSTS: reg.host });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  await page.goto(app.url);
+  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host }, { viewport: { width: 1280, height: 900 } });
+  ({ page } = session);
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await reg?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

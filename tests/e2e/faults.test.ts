@@ -12,10 +12,9 @@
  * Seed: FAULT_SEED=<n> replays a run; FAULT_TRIALS=<n> changes the count (default 30).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect } from './browser.ts';
-import { startApp, type RunningApp } from './app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { checkStore, openSession, runCommand, startCommand, tableIds, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { startTap, type Tap } from '../helpers/tap.ts';
@@ -40,10 +39,9 @@ function prng(seed: number): () => number {
 const rand = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
-let browser: Browser;
+let session: Session;
 let context: BrowserContext;
 let page: Page;
-let app: RunningApp;
 let reg: TestRegistry;
 let tap: Tap;
 let layout: TestLayout;
@@ -70,18 +68,13 @@ beforeAll(async () => {
   });
   image = await pushLayoutImage(reg, layout, 'faults', 'e2e/faults', 'v1', { format: 'oci' });
   ref = `${tap.host}/e2e/faults:v1`;
-  app = await startApp({ PROXY_ALLOW_HOSTS: tap.host });
-  browser = await connect(inject('wsEndpoint'));
-  context = await browser.newContext({ locale: 'en-US' });
-  page = await context.newPage();
-  await page.goto(app.url);
+  session = await openSession({ PROXY_ALLOW_HOSTS: tap.host });
+  ({ context, page } = session);
   await appReady();
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await app?.close();
+  await session?.close();
   await tap?.close();
   await reg?.stop();
   await layout?.cleanup();
@@ -90,47 +83,6 @@ afterAll(async () => {
 async function appReady(): Promise<void> {
   await page.getByRole('textbox', { name: 'Command' }).waitFor({ timeout: 20_000 });
   await page.getByRole('table', { name: 'Images' }).waitFor({ timeout: 20_000 });
-}
-
-const log = () => page.getByRole('log');
-const logText = async () => (await log().textContent()) ?? '';
-
-/** Types a command; returns a function that waits for it to end and gives its output. */
-async function startCommand(line: string): Promise<() => Promise<string>> {
-  const before = (await logText()).length;
-  const box = page.getByRole('textbox', { name: 'Command' });
-  await box.fill(line);
-  await box.press('Enter');
-  // The echo and aria-busy="true" are set together; after the echo, busy false means done.
-  await expect.poll(async () => (await logText()).slice(before).includes(`$ ${line}`), { timeout: 5_000 }).toBe(true);
-  return async () => {
-    try {
-      await expect.poll(() => log().getAttribute('aria-busy'), { timeout: 60_000 }).toBe('false');
-    } catch {
-      throw new Error(`\`${line}\` did not end in 60 s; its output:\n${(await logText()).slice(-3000)}`);
-    }
-    return (await logText()).slice(before);
-  };
-}
-
-async function runCommand(line: string): Promise<string> {
-  return (await startCommand(line))();
-}
-
-/** Settings → Check stored data: the store's invariant check, as a person would run it. */
-async function checkStore(): Promise<string> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('button', { name: 'Check stored data' }).click();
-  const status = page.getByTestId('store-check');
-  await status.waitFor({ timeout: 20_000 });
-  const text = ((await status.textContent()) ?? '').trim();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Images' }).click();
-  return text;
-}
-
-async function tableIds(): Promise<string[]> {
-  const rows = page.getByRole('table', { name: 'Images' }).locator('tbody tr');
-  return rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[2]?.textContent ?? ''));
 }
 
 /** The stored bytes of a blob, hashed in the page: the store's chunks read by plain IndexedDB. */
@@ -208,29 +160,29 @@ describe('pulls under fault injection', () => {
       let out = '';
       let landed = false;
       if (kind === 'none') {
-        out = await runCommand(`docker pull ${ref}`);
+        out = await runCommand(page, `docker pull ${ref}`);
         expect(out).toContain(`Status: Downloaded newer image for ${ref}`);
       } else if (kind === 'cut') {
         tap.cutNext(isBlob(target.digest), offset);
-        out = await runCommand(`docker pull ${ref}`);
+        out = await runCommand(page, `docker pull ${ref}`);
         landed = !tap.disarm();
       } else if (kind === 'refuse') {
         // The registry side drops the connection before answering (a proxy or CDN that died).
         tap.refuseNext(isBlob(target.digest));
-        out = await runCommand(`docker pull ${ref}`);
+        out = await runCommand(page, `docker pull ${ref}`);
         landed = !tap.disarm();
       } else if (kind === 'offline' && rand() < 0.5) {
         // Offline from the start: the pull must fail cleanly, naming the network.
         await context.setOffline(true);
         try {
-          out = await runCommand(`docker pull ${ref}`);
+          out = await runCommand(page, `docker pull ${ref}`);
         } finally {
           await context.setOffline(false);
         }
         expect(out).toMatch(/Error response from daemon: .*(proxy could not be reached|network|Failed to fetch)/i);
         landed = true;
       } else {
-        const done = await startCommand(`docker pull ${ref}`);
+        const done = await startCommand(page, `docker pull ${ref}`);
         const finished = done();
         landed = await Promise.race([tap.waitBytes(isBlob(target.digest), offset, 30_000).then(() => true, () => false), finished.then(() => false)]);
         if (kind === 'reload' && landed) {
@@ -255,18 +207,18 @@ describe('pulls under fault injection', () => {
 
       // A failed pull ends with its error: no layer goes on reporting after it.
       if (/Error response from daemon/.test(out)) expect(out.trimEnd().split('\n').at(-1), out).toMatch(/^Error response from daemon/);
-      const check = await checkStore();
+      const check = await checkStore(page);
       expect(check, `trial ${t} (${kind}): ${out}`).toMatch(/^All good:/);
       const completed = /Status: Downloaded newer image/.test(out);
       if (completed) {
         stats.kinds[kind].completed++;
-        await expect.poll(tableIds).toEqual([imageId]);
+        await expect.poll(() => tableIds(page)).toEqual([imageId]);
         // Start over: rmi and gc take the blobs, the next trial fetches from nothing.
-        const rmi = await runCommand(`docker rmi ${ref}`);
+        const rmi = await runCommand(page, `docker rmi ${ref}`);
         expect(rmi).toContain(`Deleted: ${image.configDigest}`);
-        await expect.poll(tableIds).toEqual([]);
+        await expect.poll(() => tableIds(page)).toEqual([]);
       } else {
-        expect(await tableIds(), `trial ${t} (${kind}) left an image listed: ${out}`).toEqual([]);
+        expect(await tableIds(page), `trial ${t} (${kind}) left an image listed: ${out}`).toEqual([]);
         // A pull that did not complete failed with a message about the network; anything
         // else (a store error, a digest mismatch, silence) is a finding.
         const last = out.trimEnd().split('\n').at(-1) ?? '';
@@ -293,7 +245,7 @@ describe('pulls under fault injection', () => {
   it('a blob stored to its last byte but never marked complete is verified, not fetched', async () => {
     // The state a tab leaves when it dies between the last chunk and the completion mark:
     // made by hand from a complete pull (the image and tag go too, as if never committed).
-    let out = await runCommand(`docker pull ${ref}`);
+    let out = await runCommand(page, `docker pull ${ref}`);
     expect(out).toMatch(/Status: (Downloaded newer image|Image is up to date) for /);
     const small = image.layers[0]!;
     await page.evaluate(async (d) => {
@@ -313,19 +265,19 @@ describe('pulls under fault injection', () => {
     }, small.digest);
     expect((await blobStates()).get(small.digest)).toBe(small.size);
     const before = tap.records.length;
-    out = await runCommand(`docker pull ${ref}`);
+    out = await runCommand(page, `docker pull ${ref}`);
     expect(out).toContain(`Status: Downloaded newer image for ${ref}`);
     expect(tap.records.slice(before).filter((r) => r.path.endsWith(`/blobs/${small.digest}`))).toEqual([]);
     expect((await blobStates()).get(small.digest)).toBe('complete');
-    expect(await checkStore()).toMatch(/^All good: 1 images, 4 blobs \(0 partial/);
+    expect(await checkStore(page)).toMatch(/^All good: 1 images, 4 blobs \(0 partial/);
   });
 
   it('a final pull completes; every stored blob hashes to its digest', async () => {
     const before = tap.records.length;
-    const out = await runCommand(`docker pull ${ref}`);
+    const out = await runCommand(page, `docker pull ${ref}`);
     expect(out).toContain(`Digest: ${image.manifestDigest}`);
     expect(out).toMatch(/Status: (Downloaded newer image|Image is up to date) for /);
-    await expect.poll(tableIds).toEqual([image.configDigest!.slice(7, 19)]);
+    await expect.poll(() => tableIds(page)).toEqual([image.configDigest!.slice(7, 19)]);
     for (const d of [image.configDigest!, ...image.layers.map((l) => l.digest)]) {
       const s = await storedBlobDigest(d);
       expect(s.state, d).toBe('complete');
@@ -334,6 +286,6 @@ describe('pulls under fault injection', () => {
     // Nothing the store already had complete was fetched again.
     const refetched = tap.records.slice(before).filter((r) => isAnyLayer(r.path) && !r.range);
     for (const r of refetched) expect(r.ended, r.path).toBe(true);
-    expect(await checkStore()).toMatch(/^All good: 1 images/);
+    expect(await checkStore(page)).toMatch(/^All good: 1 images/);
   });
 });
