@@ -6,7 +6,6 @@
  * hand-built archive in src/workers/archive.test.ts.
  */
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -18,11 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../../src/core/digest.ts';
 import type { ImageRecord } from '../../src/core/model.ts';
 import { applyLayers } from '../../src/core/union/index.ts';
-import { memoryLocks, type Store } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/index.ts';
 import { loadArchive, loadOciLayoutFiles, saveArchive, type SaveArchiveRequest } from '../../src/workers/archive.ts';
-import { Engine } from '../../src/workers/engine.ts';
+import type { Engine } from '../../src/workers/engine.ts';
 import { layerEntries } from '../../src/workers/store-port.ts';
 import { bytesStream, collectBytes, memStore } from '../helpers/archive.ts';
+import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { hostId, umoci, walkRootfs } from '../helpers/umoci.ts';
@@ -48,13 +48,6 @@ async function skopeo(args: string[]): Promise<string> {
   } finally {
     await rm(home, { recursive: true, force: true });
   }
-}
-
-function newEngine(): Engine {
-  return new Engine({
-    fetch: (input, init) => fetch(input, init),
-    storeOptions: { indexedDB: new IDBFactory(), locks: memoryLocks(), channel: null, storage: null },
-  });
 }
 
 async function pullInto(e: Engine, ref: string): Promise<void> {
@@ -105,8 +98,7 @@ beforeAll(async () => {
   await layout.build({ tag: 'app', from: 'base', layers: [{ 'app/main.js': 'console.log("app")\n' }] });
   base = await pushLayoutImage(reg, layout, 'base', 'test/base', 'v1', { format: 'v2s2' });
   app = await pushLayoutImage(reg, layout, 'app', 'test/app', 'v1', { format: 'oci' });
-  engine = newEngine();
-  await engine.configure({ proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} });
+  engine = await testEngine();
   await pullInto(engine, base.reference);
   await pullInto(engine, app.reference);
   store = await engine.store();
@@ -146,8 +138,7 @@ describe('our docker-archive', () => {
     await save(store, { format: 'docker-archive', images: [both()[1]!] }, file);
     const dest = `${reg.host}/copied/app:v1`;
     await skopeo(['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${file}`, `docker://${dest}`]);
-    const e = newEngine();
-    await e.configure({ proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} });
+    const e = await testEngine();
     await pullInto(e, dest);
     const snap = await e.images();
     expect(snap.rows.map((r) => r.id)).toEqual([app.configDigest]);

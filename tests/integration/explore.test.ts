@@ -3,14 +3,13 @@
  * file's bytes from its layer blob, and the merged filesystem as a tar that GNU tar reads.
  */
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLocks } from '../../src/store/index.ts';
-import { Engine } from '../../src/workers/engine.ts';
+import type { Engine } from '../../src/workers/engine.ts';
+import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 
@@ -34,11 +33,7 @@ beforeAll(async () => {
     ],
   });
   img = await pushLayoutImage(reg, layout, 'x', 'explore/x', 'v1', { format: 'oci' });
-  engine = new Engine({
-    fetch: (input, init) => fetch(input, init),
-    storeOptions: { indexedDB: new IDBFactory(), locks: memoryLocks(), channel: null, storage: null },
-  });
-  await engine.configure({ proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} });
+  engine = await testEngine();
   const r = await engine.pull('p', `${reg.host}/explore/x:v1`, undefined, () => {});
   expect(r.ok).toBe(true);
   tmp = mkdtempSync(join(tmpdir(), 'layerscope-explore-'));

@@ -5,13 +5,11 @@
  * against GNU tar's listing of the registry's own blob files.
  */
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullEvent } from '../../src/core/pull-events.ts';
-import { memoryLocks } from '../../src/store/index.ts';
-import { Engine } from '../../src/workers/engine.ts';
 import { layerSizeByGnuTar } from '../helpers/docker-size.ts';
+import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushTestImage, pushTestIndex, skopeoInspectConfig, type PushedImage, type PushedIndex } from '../helpers/registry-images.ts';
 
@@ -22,15 +20,6 @@ let index: PushedIndex;
 
 const blobPath = (digest: string) =>
   join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
-
-async function engine() {
-  const e = new Engine({
-    fetch: (input, init) => fetch(input, init),
-    storeOptions: { indexedDB: new IDBFactory(), locks: memoryLocks(), channel: null, storage: null },
-  });
-  await e.configure({ proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} });
-  return e;
-}
 
 beforeAll(async () => {
   reg = await startRegistry();
@@ -50,7 +39,7 @@ afterAll(async () => {
 
 describe('pull formats', () => {
   it('pulls zstd layers and verifies their diff_ids', async () => {
-    const e = await engine();
+    const e = await testEngine();
     const r = await e.pull('z', `${reg.host}/fmt/zstd:v1`, undefined, () => {});
     expect(r).toMatchObject({ ok: true });
     const row = (await e.images()).rows[0]!;
@@ -60,7 +49,7 @@ describe('pull formats', () => {
   });
 
   it('resolves an index to linux/amd64 by default, skipping the attestation entry', async () => {
-    const e = await engine();
+    const e = await testEngine();
     const events: PullEvent[] = [];
     const r = await e.pull('i', `${reg.host}/fmt/multi:v1`, undefined, (ev) => void events.push(ev));
     expect(r).toMatchObject({ ok: true });
@@ -77,7 +66,7 @@ describe('pull formats', () => {
   });
 
   it('chooses another platform with --platform, and says when none matches', async () => {
-    const e = await engine();
+    const e = await testEngine();
     let out = '';
     const sink = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (out += t) };
     expect(await e.run('p', `docker pull --platform linux/arm64 ${reg.host}/fmt/multi:v1`, sink)).toBe(0);
@@ -90,7 +79,7 @@ describe('pull formats', () => {
   });
 
   it('pulls a signed schema 1 image with the deprecation notice, sizes from GNU tar', async () => {
-    const e = await engine();
+    const e = await testEngine();
     const events: PullEvent[] = [];
     const r = await e.pull('s', `${reg.host}/fmt/schema1:v1`, undefined, (ev) => void events.push(ev));
     expect(r).toMatchObject({ ok: true });

@@ -4,13 +4,11 @@
  * registry that records every request and can cut a response mid-blob.
  */
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullEvent } from '../../src/core/pull-events.ts';
-import { memoryLocks } from '../../src/store/index.ts';
-import { Engine } from '../../src/workers/engine.ts';
 import { layerSizeByGnuTar } from '../helpers/docker-size.ts';
+import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { startTap, type Tap } from '../helpers/tap.ts';
@@ -25,19 +23,6 @@ let big: PushedImage;
 /** Where docker-registry keeps a blob: read by GNU tar, not by our code. */
 const blobPath = (digest: string) =>
   join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
-
-function newEngine() {
-  return new Engine({
-    fetch: (input, init) => fetch(input, init),
-    storeOptions: { indexedDB: new IDBFactory(), locks: memoryLocks(), channel: null, storage: null },
-  });
-}
-
-async function configured() {
-  const e = newEngine();
-  await e.configure({ proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} });
-  return e;
-}
 
 function collect() {
   const events: PullEvent[] = [];
@@ -83,7 +68,7 @@ afterAll(async () => {
 
 describe('pull into the store', () => {
   it('lists a pulled image as docker images would: ID from skopeo, SIZE from GNU tar', async () => {
-    const engine = await configured();
+    const engine = await testEngine();
     const { events, on } = collect();
     const r = await engine.pull('j1', `${tap.host}/test/base:v1`, undefined, on);
     expect(r).toMatchObject({ ok: true, upToDate: false, reference: `${tap.host}/test/base:v1` });
@@ -107,7 +92,7 @@ describe('pull into the store', () => {
   });
 
   it('says Already exists for the shared base layers and fetches none of their bytes', async () => {
-    const engine = await configured();
+    const engine = await testEngine();
     await engine.pull('a', `${tap.host}/test/base:v1`, undefined, () => {});
     tap.clear();
     const { events, on } = collect();
@@ -129,7 +114,7 @@ describe('pull into the store', () => {
   });
 
   it('answers Image is up to date on a second pull, fetching no blob', async () => {
-    const engine = await configured();
+    const engine = await testEngine();
     await engine.pull('a', `${tap.host}/test/base:v1`, undefined, () => {});
     tap.clear();
     const { events, on } = collect();
@@ -140,7 +125,7 @@ describe('pull into the store', () => {
   });
 
   it('resumes a blob cut mid-transfer with a Range request, and verifies it', async () => {
-    const engine = await configured();
+    const engine = await testEngine();
     const layer = big.layers[0]!;
     tap.clear();
     tap.cutNext((p) => p.endsWith(layer.digest), 6 * 1024 * 1024);
@@ -165,7 +150,7 @@ describe('pull into the store', () => {
   });
 
   it('prints docker pull and docker images output in the command bar', async () => {
-    const engine = await configured();
+    const engine = await testEngine();
     let out = '';
     const sink = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (out += t) };
     expect(await engine.run('r1', `docker pull ${tap.host}/test/base:v1`, sink)).toBe(0);
@@ -184,7 +169,7 @@ describe('pull into the store', () => {
   });
 
   it('reports a missing tag with the registry code and keeps the store unchanged', async () => {
-    const engine = await configured();
+    const engine = await testEngine();
     const r = await engine.pull('m', `${tap.host}/test/base:nope`, undefined, () => {});
     expect(r).toMatchObject({ ok: false, cancelled: false, error: { code: 'MANIFEST_UNKNOWN' } });
     expect((await engine.images()).rows).toEqual([]);
