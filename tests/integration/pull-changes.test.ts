@@ -3,14 +3,11 @@
  * downloaded, the old one becomes dangling, as in Docker), and a blob whose bytes no longer
  * match its digest (the pull fails and keeps nothing of that blob).
  */
-import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullEvent } from '../../src/core/pull-events.ts';
-import { memoryLocks } from '../../src/store/index.ts';
-import { Engine } from '../../src/workers/engine.ts';
+import { testEngine as engine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushTestImage } from '../helpers/registry-images.ts';
 
@@ -18,15 +15,6 @@ let reg: TestRegistry;
 
 const blobPath = (digest: string) =>
   join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
-
-async function engine() {
-  const e = new Engine({
-    fetch: (input, init) => fetch(input, init),
-    storeOptions: { indexedDB: new IDBFactory(), locks: memoryLocks(), channel: null, storage: null },
-  });
-  await e.configure({ proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} });
-  return e;
-}
 
 beforeAll(async () => {
   reg = await startRegistry();
