@@ -4,7 +4,7 @@
  * GNU tar reads. Screenshots land in .tmp/ (the README's come from here).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openSession, withoutSavePicker, type Session } from './ui.ts';
@@ -69,6 +69,10 @@ describe('image explorer', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter'); // open etc/motd
     await expect.poll(() => page.getByTestId('file-text').textContent()).toBe('Welcome to Layerscope\n');
+    const [one] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download file', exact: true }).click()]);
+    expect(one.suggestedFilename()).toBe('motd');
+    await one.saveAs('.tmp/e2e-motd');
+    expect(readFileSync('.tmp/e2e-motd', 'utf8')).toBe('Welcome to Layerscope\n');
     await page.getByRole('searchbox', { name: /Search paths/ }).fill('*.txt');
     await expect.poll(() => tree.locator('[data-path="usr/share/doc/readme.txt"]').count()).toBe(1);
     await page.screenshot({ path: '.tmp/e2e-files.png', fullPage: true });
