@@ -107,6 +107,12 @@ export type IngestFn = (
     onChunk?: (chunk: Uint8Array) => void | Promise<void>;
     onProgress?: (compressedBytes: number) => void;
     signal?: AbortSignal;
+    /**
+     * The whole blob again, called only after every byte went through `onChunk` and the
+     * digest was verified (a platform gzip decoder that stops at the first member of a
+     * multi-member layer is then retried from the stored copy).
+     */
+    reread?: () => ReadableStream<Uint8Array>;
   },
 ) => Promise<{
   digest: Digest;
@@ -405,9 +411,23 @@ async function pullLayer(
   source = watched.stream;
 
   let lastReport = 0;
+  let completed = false;
+  // Marks the blob complete once (its digest is verified by then), flushing the last chunk.
+  const complete = async () => {
+    if (!completed) {
+      completed = true;
+      await writer.complete();
+    }
+  };
   let result: Awaited<ReturnType<IngestFn>>;
   try {
     result = await ingest(source, {
+      // The platform's gzip decoder is several times faster than the JS one, but some stop
+      // at the first member of a multi-member layer; then ingest re-reads the stored blob.
+      reread: () => afterPromise(async () => {
+        await complete();
+        return store.readBlob(desc.digest);
+      }),
       expectedDigest: desc.digest,
       ...(diffId ? { expectedDiffId: diffId } : {}),
       expectedSize: total,
@@ -446,13 +466,27 @@ async function pullLayer(
     throw e;
   }
   say('Verifying Checksum');
-  await writer.complete();
+  await complete();
   say('Download complete');
   say('Extracting', result.uncompressedSize, result.uncompressedSize);
   const summary: LayerSummary = { diffId: result.diffId, digest: desc.digest, compression: result.compression, compressedSize: result.compressedSize, uncompressedSize: result.uncompressedSize, size: result.size };
   await store.putLayer(summary, result.entries);
   say('Pull complete');
   return record(summary);
+}
+
+/** A stream whose source is made by an async step first (e.g. flush, then read back). */
+function afterPromise(make: () => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= (await make()).getReader();
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel: (reason) => reader?.cancel(reason),
+  });
 }
 
 /** Passes a stream through, remembering whether the source itself failed. */
