@@ -164,6 +164,25 @@ describe('createHasherPool', () => {
   });
 });
 
+describe('idle workers', () => {
+  it('are terminated after idleMs, and a later hash starts a new one', async () => {
+    const world = fakeWorld();
+    const pool = createHasherPool(world.spawn, 1, 20);
+    const h = pool.hasher();
+    h.update(bytes(10));
+    await h.digest();
+    expect(pool.size).toBe(1);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(world.ports[0]!.closed).toBe(true);
+    expect(pool.size).toBe(0);
+    const g = pool.hasher();
+    g.update(bytes(10));
+    expect(await g.digest()).toBe(hex(bytes(10)));
+    expect(world.ports).toHaveLength(2);
+    pool.close();
+  });
+});
+
 describe('hasherService', () => {
   it('answers a malformed update with an error naming it', () => {
     const out: FromHasher[] = [];

@@ -97,8 +97,11 @@ export interface HasherPool {
   close(): void;
 }
 
-/** Up to `size` workers, spawned lazily; a new hash goes to the least busy (a fresh one first). */
-export function createHasherPool(spawn: () => HasherPort, size: number): HasherPool {
+/**
+ * Up to `size` workers, spawned lazily; a new hash goes to the least busy (a fresh one first).
+ * A worker idle for `idleMs` is terminated (Infinity: never).
+ */
+export function createHasherPool(spawn: () => HasherPort, size: number, idleMs = IDLE_MS): HasherPool {
   const slots: Slot[] = [];
   let nextId = 1;
 
@@ -143,11 +146,11 @@ export function createHasherPool(spawn: () => HasherPort, size: number): HasherP
   }
 
   function release(slot: Slot): void {
-    if (slot.sessions.size > 0 || slot.dead) return;
+    if (slot.sessions.size > 0 || slot.dead || idleMs === Infinity) return;
     clearTimeout(slot.idle);
     slot.idle = setTimeout(() => {
       if (slot.sessions.size === 0) retire(slot, new Error('sha256 worker: idle'));
-    }, IDLE_MS);
+    }, idleMs);
     // Node: an idle timer must not keep the process alive.
     (slot.idle as { unref?: () => void }).unref?.();
   }
@@ -225,6 +228,8 @@ export function createHasherPool(spawn: () => HasherPort, size: number): HasherP
         if (finished || failed || !slot.sessions.has(id)) return;
         failed = new Error('sha256 worker: disposed');
         slot.sessions.delete(id);
+        // A caller still waiting on backpressure goes on; its next update throws.
+        session.drained?.();
         if (!slot.dead) slot.port.post({ t: 'drop', id }, []);
         release(slot);
       },
@@ -242,9 +247,13 @@ export function createHasherPool(spawn: () => HasherPort, size: number): HasherP
   };
 }
 
-/** Workers beside the engine's own thread (which decompresses and indexes): 1 on 2 cores, ≤ 4. */
+/**
+ * At least 2, so a layer's digest and diff_id hash on two threads: the longest chain is then the
+ * diff_id alone and the OS balances the rest, which beat one hash thread even on 2 cores
+ * (bench/RESULTS.md); ≤ 4, one less than the cores past that (pulls run 3 layers at once).
+ */
 export function poolSize(cores: number): number {
-  return Math.max(1, Math.min(4, cores - 1));
+  return Math.max(2, Math.min(4, cores - 1));
 }
 
 let pool: HasherPool | undefined;
