@@ -5,11 +5,15 @@
  *   node --import tsx bench/ingest.ts          (npm run bench)
  *   node --import tsx bench/ingest.ts --rss    (only the 1 GB memory run, prints JSON)
  *   node --import tsx bench/ingest.ts --gen    (the generated 1 GB tar, to stdout)
+ *   node --import tsx bench/ingest.ts --parallel   (npm run bench -- --parallel: only the ingest
+ *     rows, one thread vs hashes in worker threads vs native, into their own RESULTS.md section)
+ * Hashes "in worker threads": src/workers/hasher.ts's pool over Node worker_threads
+ * (bench/hash-thread.ts), the stand-in for the browser's nested Web Workers.
  */
 import { execSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +23,8 @@ import { createSha256 } from '../src/core/sha256.ts';
 import { streamOf } from '../src/core/tar/bytes.ts';
 import { readTar } from '../src/core/tar/reader.ts';
 import { writeTar, type TarWriteEntry } from '../src/core/tar/writer.ts';
+import { createHasherPool, poolSize, type HasherPool } from '../src/workers/hasher.ts';
+import { threadPort } from './hash-thread.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const WORK = join(ROOT, 'bench/.work');
@@ -112,12 +118,15 @@ async function generate(): Promise<void> {
 async function rssRun(): Promise<void> {
   const child = spawn('/bin/sh', ['-c', `"${process.execPath}" --import tsx bench/ingest.ts --gen | gzip -1`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const gz = nodeStream(child.stdout);
+  // Started first: their threads' memory is in RSS before and after.
+  const pool = process.argv.includes('--workers') ? await warmPool(poolSize(availableParallelism())) : undefined;
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
   let peakSampled = before;
   const timer = setInterval(() => (peakSampled = Math.max(peakSampled, process.memoryUsage().rss)), 50);
   const t = performance.now();
-  const r = await ingestLayer(gz);
+  const r = await ingestLayer(gz, pool ? { hasher: pool.hasher } : {});
+  pool?.close();
   clearInterval(timer);
   const out = {
     uncompressedBytes: r.uncompressedSize,
@@ -131,17 +140,124 @@ async function rssRun(): Promise<void> {
   console.log(JSON.stringify(out));
 }
 
+function rssRunOf(files: number, v8: string[] = [], args: string[] = []): Record<string, number> {
+  const rss = spawnSync(process.execPath, [...v8, '--import', 'tsx', '--expose-gc', join(ROOT, 'bench/ingest.ts'), '--rss', ...args], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    env: { ...process.env, BENCH_GEN_FILES: String(files) },
+  });
+  if (rss.status !== 0) throw new Error(`rss run failed: ${rss.stderr}`);
+  return JSON.parse(rss.stdout.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+/** A pool of hasher threads, started before timing (the browser's outlive one layer too). */
+async function warmPool(size: number): Promise<HasherPool> {
+  const pool = createHasherPool(threadPort, size, Infinity);
+  const hs = Array.from({ length: size }, () => pool.hasher());
+  for (const h of hs) h.update(new Uint8Array(1));
+  await Promise.all(hs.map((h) => h.digest()));
+  return pool;
+}
+
+const threadsLabel = (n: number) => `${n} hash thread${n > 1 ? 's' : ''}`;
+
+/** The ingest rows: in one thread, with the hashes in `pools` of worker threads, vs native. */
+async function ingestRows(pools: HasherPool[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  const [main] = pools;
+  const w = (p: HasherPool) => `, ${threadsLabel(p.size)}`;
+  const noneCmd = `sha256sum ${TAR} > /dev/null && tar -tf ${TAR} > /dev/null`;
+  const gzCmd = `sha256sum ${GZ} > /dev/null && tar -tzf ${GZ} > /dev/null`;
+  const zstCmd = `sha256sum ${ZST} > /dev/null && zstd -dc ${ZST} | tar -tf - > /dev/null`;
+  rows.push(await compare('ingest none', 'ingestLayer', () => ingestLayer(fileStream(TAR)), 'sha256sum && tar -tf', noneCmd));
+  rows.push(await compare('ingest none', `ingestLayer, hash in a worker${w(main!)}`, () => ingestLayer(fileStream(TAR), { hasher: main!.hasher }), 'sha256sum && tar -tf', noneCmd));
+  rows.push(await compare('ingest gzip', 'ingestLayer (DecompressionStream)', () => ingestLayer(fileStream(GZ), { gzip: 'native' }), 'sha256sum && tar -tzf', gzCmd));
+  for (const p of pools) {
+    rows.push(await compare('ingest gzip', `ingestLayer (DecompressionStream), hashes in workers${w(p)}`, () => ingestLayer(fileStream(GZ), { gzip: 'native', hasher: p.hasher }), 'sha256sum && tar -tzf', gzCmd));
+  }
+  rows.push(await compare('ingest gzip', 'ingestLayer (fflate: Chromium without reread)', () => ingestLayer(fileStream(GZ), { gzip: 'fflate' }), 'sha256sum && tar -tzf', gzCmd));
+  rows.push(await compare('ingest gzip', `ingestLayer (fflate), hashes in workers${w(main!)}`, () => ingestLayer(fileStream(GZ), { gzip: 'fflate', hasher: main!.hasher }), 'sha256sum && tar -tzf', gzCmd));
+  rows.push(await compare('ingest zstd', 'ingestLayer (fzstd)', () => ingestLayer(fileStream(ZST)), 'sha256sum && zstd -dc | tar -t', zstCmd));
+  rows.push(await compare('ingest zstd', `ingestLayer (fzstd), hashes in workers${w(main!)}`, () => ingestLayer(fileStream(ZST), { hasher: main!.hasher }), 'sha256sum && zstd -dc | tar -t', zstCmd));
+  return rows;
+}
+
+const tableOf = (rows: Row[]) => `| stage | ours | native | ours (s) | native (s) | ratio |
+|---|---|---|---|---|---|
+${rows.map((r) => `| ${r.stage} | ${r.ours} | \`${r.native.replace(/\|/g, '\\|')}\` | ${(r.oursMs / 1000).toFixed(2)} | ${(r.nativeMs / 1000).toFixed(2)} | ${(r.oursMs / r.nativeMs).toFixed(2)}× |`).join('\n')}`;
+
+const machine = () => {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return `${execSync('nproc', { encoding: 'utf8' }).trim()} cores, ${cpu}, Node ${process.version}; load average at the end ${load}`;
+};
+
+const PAR_START = '<!-- ingest-parallel:start -->';
+const PAR_END = '<!-- ingest-parallel:end -->';
+
+function parallelSection(prev: string): string {
+  const a = prev.indexOf(PAR_START);
+  const b = prev.indexOf(PAR_END);
+  return a >= 0 && b > a ? prev.slice(a, b + PAR_END.length) + '\n\n' : '';
+}
+
+/** Checks that the hashes from `pool` are sha256sum's, before anything is timed. */
+async function checkDigests(pool?: HasherPool): Promise<void> {
+  const want = execSync(`sha256sum ${GZ} ${TAR} ${ZST}`, { encoding: 'utf8' }).split('\n').map((l) => `sha256:${l.split(' ')[0]}`);
+  const gz = await ingestLayer(fileStream(GZ), pool ? { hasher: pool.hasher } : {});
+  const zst = await ingestLayer(fileStream(ZST), pool ? { hasher: pool.hasher } : {});
+  if (gz.digest !== want[0] || gz.diffId !== want[1] || zst.digest !== want[2] || zst.diffId !== want[1]) throw new Error('digest check failed');
+}
+
+/** `--parallel`: the ingest rows only, into their own section of RESULTS.md. */
+async function parallelOnly(): Promise<void> {
+  prepare();
+  const cores = availableParallelism();
+  // What poolSize picks, and for comparison 1 thread (or 2 where it picks 1).
+  const pools = [await warmPool(poolSize(cores))];
+  pools.push(await warmPool(pools[0]!.size >= 2 ? 1 : 2));
+  await checkDigests();
+  for (const p of pools) await checkDigests(p);
+  const rows = await ingestRows(pools);
+  for (const p of pools) p.close();
+  const one = rssRunOf(1024);
+  const threaded = rssRunOf(1024, [], ['--workers']);
+  const file = join(ROOT, 'bench/RESULTS.md');
+  const prev = readFileSync(file, 'utf8');
+  const section = `${PAR_START}
+## Ingest with the hashes in worker threads
+
+Generated by \`npm run bench -- --parallel\` (bench/ingest.ts) on ${new Date().toISOString().slice(0, 16)}Z, the layer above.
+Machine: ${machine()}. Runs interleaved (native, one thread, workers), median of ${RUNS}.
+"hashes in workers": \`ingestLayer(blob, { hasher })\` with src/workers/hasher.ts's pool over Node
+worker_threads (the browser's are nested Web Workers in the engine worker). ${threadsLabel(poolSize(cores))} is what
+\`poolSize(${cores} cores)\` picks.
+
+${tableOf(rows)}
+
+Memory, the generated 1 GB layer (gzip -1) of the main run, same run: one thread maxRSS ${one.maxRssMB!.toFixed(0)} MB in ${one.seconds!.toFixed(1)} s;
+hashes in ${threadsLabel(poolSize(cores))} (counted: same process) maxRSS ${threaded.maxRssMB!.toFixed(0)} MB in ${threaded.seconds!.toFixed(1)} s.
+${PAR_END}`;
+  const a = prev.indexOf(PAR_START);
+  const b = prev.indexOf(PAR_END);
+  const notesAt = prev.indexOf('<!-- notes -->');
+  const next = a >= 0 && b > a ? prev.slice(0, a) + section + prev.slice(b + PAR_END.length) : notesAt >= 0 ? `${prev.slice(0, notesAt)}${section}\n\n${prev.slice(notesAt)}` : `${prev}\n${section}\n`;
+  writeFileSync(file, next);
+  console.log('wrote bench/RESULTS.md (ingest-parallel section)');
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--gen')) return generate();
   if (process.argv.includes('--rss')) return rssRun();
+  if (process.argv.includes('--parallel')) return parallelOnly();
   prepare();
   const tarBytes = statSync(TAR).size;
   const entryCount = execSync(`tar -tf ${TAR} | wc -l`, { encoding: 'utf8' }).trim();
   console.log(`layer: ${(tarBytes / 1e6).toFixed(0)} MB tar, ${entryCount} entries; gzip ${(statSync(GZ).size / 1e6).toFixed(0)} MB, zstd ${(statSync(ZST).size / 1e6).toFixed(0)} MB`);
-  // Sanity: our digests equal sha256sum's before timing anything.
-  const check = await ingestLayer(fileStream(GZ));
-  const want = execSync(`sha256sum ${GZ} ${TAR}`, { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]);
-  if (check.digest !== `sha256:${want[0]}` || check.diffId !== `sha256:${want[1]}`) throw new Error('digest check failed');
+  // Sanity: our digests equal sha256sum's before timing anything, in one thread and with workers.
+  const pool = await warmPool(poolSize(availableParallelism()));
+  await checkDigests();
+  await checkDigests(pool);
 
   const rows: Row[] = [];
   rows.push(await compare('gunzip', 'DecompressionStream', () => drain(decompress(fileStream(GZ), 'gzip', { gzip: 'native' })), 'gzip -dc', `gzip -dc ${GZ} > /dev/null`));
@@ -168,53 +284,40 @@ async function main(): Promise<void> {
       return n;
     }, 'tar -tf', `tar -tf ${TAR} > /dev/null`),
   );
-  rows.push(await compare('ingest none', 'ingestLayer', () => ingestLayer(fileStream(TAR)), 'sha256sum && tar -tf', `sha256sum ${TAR} > /dev/null && tar -tf ${TAR} > /dev/null`));
-  rows.push(await compare('ingest gzip', 'ingestLayer (DecompressionStream)', () => ingestLayer(fileStream(GZ), { gzip: 'native' }), 'sha256sum && tar -tzf', `sha256sum ${GZ} > /dev/null && tar -tzf ${GZ} > /dev/null`));
-  rows.push(await compare('ingest gzip', 'ingestLayer (fflate: Chromium without reread)', () => ingestLayer(fileStream(GZ), { gzip: 'fflate' }), 'sha256sum && tar -tzf', `sha256sum ${GZ} > /dev/null && tar -tzf ${GZ} > /dev/null`));
-  rows.push(await compare('ingest zstd', 'ingestLayer (fzstd)', () => ingestLayer(fileStream(ZST)), 'sha256sum && zstd -dc | tar -t', `sha256sum ${ZST} > /dev/null && zstd -dc ${ZST} | tar -tf - > /dev/null`));
+  rows.push(...(await ingestRows([pool])));
+  pool.close();
 
-  const rssRunOf = (files: number, v8: string[] = []) => {
-    const rss = spawnSync(process.execPath, [...v8, '--import', 'tsx', '--expose-gc', join(ROOT, 'bench/ingest.ts'), '--rss'], {
-      encoding: 'utf8',
-      cwd: ROOT,
-      env: { ...process.env, BENCH_GEN_FILES: String(files) },
-    });
-    if (rss.status !== 0) throw new Error(`rss run failed: ${rss.stderr}`);
-    return JSON.parse(rss.stdout.trim().split('\n').pop()!) as Record<string, number>;
-  };
   // The same generator at 1/8 of the size: a bounded pipeline peaks at about the same RSS.
   const small = rssRunOf(128);
   const mem = rssRunOf(1024);
   // V8 grows its heap lazily when it may; with the old space capped at 48 MB the same 1 GB run
   // must still complete: the pipeline's live memory is bounded, whatever RSS V8 allows itself.
   const capped = rssRunOf(1024, ['--max-old-space-size=48']);
+  const threaded = rssRunOf(1024, [], ['--workers']);
   console.log('128 MB ingest:', small, '\n1 GB ingest:', mem, '\n1 GB, old space capped:', capped);
 
-  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const prev = existsSync(join(ROOT, 'bench/RESULTS.md')) ? readFileSync(join(ROOT, 'bench/RESULTS.md'), 'utf8') : '';
   const notesAt = prev.indexOf('<!-- notes -->');
   const notes = notesAt >= 0 ? prev.slice(notesAt) : '<!-- notes -->\n';
   const md = `# Layer ingest benchmark
 
 Generated by \`npm run bench\` (bench/ingest.ts) on ${new Date().toISOString().slice(0, 16)}Z.
-Machine: ${execSync('nproc', { encoding: 'utf8' }).trim()} cores, ${cpu}, Node ${process.version}; load average at the end ${load}
+Machine: ${machine()}
 (the machine is shared: ratios are measured in the same run, runs interleaved, median of ${RUNS}).
 
 Layer: ${(tarBytes / 1e6).toFixed(0)} MB tar of real files (node_modules, /usr/share/i18n, /usr/share/man/man1),
 ${entryCount} entries; gzip -6 ${(statSync(GZ).size / 1e6).toFixed(0)} MB; zstd -3 ${(statSync(ZST).size / 1e6).toFixed(0)} MB. Chunks of ${CHUNK >> 10} KiB.
 
-| stage | ours | native | ours (s) | native (s) | ratio |
-|---|---|---|---|---|---|
-${rows.map((r) => `| ${r.stage} | ${r.ours} | \`${r.native.replace(/\|/g, '\\|')}\` | ${(r.oursMs / 1000).toFixed(2)} | ${(r.nativeMs / 1000).toFixed(2)} | ${(r.oursMs / r.nativeMs).toFixed(2)}× |`).join('\n')}
+${tableOf(rows)}
 
 Memory, ingesting a generated 1 GB layer (${mem.entries} files, gzip -1 in a child process, ingested here):
 ${(mem.uncompressedBytes! / 1e6).toFixed(0)} MB uncompressed / ${(mem.compressedBytes! / 1e6).toFixed(0)} MB compressed in ${mem.seconds!.toFixed(1)} s;
 RSS before ${mem.rssBeforeMB!.toFixed(0)} MB, peak sampled ${mem.peakRssSampledMB!.toFixed(0)} MB, maxRSS ${mem.maxRssMB!.toFixed(0)} MB.
 The same at 1/8 of the size (${(small.uncompressedBytes! / 1e6).toFixed(0)} MB): maxRSS ${small.maxRssMB!.toFixed(0)} MB (before ${small.rssBeforeMB!.toFixed(0)} MB).
 The 1 GB run again with \`--max-old-space-size=48\`: completes, maxRSS ${capped.maxRssMB!.toFixed(0)} MB, ${capped.seconds!.toFixed(1)} s.
+The 1 GB run again with the hashes in worker threads (their memory counted, same process): maxRSS ${threaded.maxRssMB!.toFixed(0)} MB, ${threaded.seconds!.toFixed(1)} s.
 
-${notes}`;
+${parallelSection(prev)}${notes}`;
   writeFileSync(join(ROOT, 'bench/RESULTS.md'), md);
   console.log('wrote bench/RESULTS.md');
 }
