@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeGzipHandlesMembers } from '../compression.ts';
-import { ingestLayer } from './ingest.ts';
+import { createSha256 } from '../sha256.ts';
+import { ingestLayer, type AsyncHasher } from './ingest.ts';
 
 const RealDecompressionStream = globalThis.DecompressionStream;
 let firstMember = 0;
@@ -96,6 +97,35 @@ describe('gzip on a platform whose DecompressionStream stops at the first member
     expect(Buffer.concat(stored).equals(Buffer.from(multi))).toBe(true); // each byte stored once
     expect(r.compressedSize).toBe(multi.length);
     expect(r.entries.map((e) => e.path)).toEqual(['', 'r', 's']);
+  });
+
+  it('with reread and an async hasher: the first diff_id hash is dropped, the second verifies', async () => {
+    const stored: Uint8Array[] = [];
+    const log: string[] = [];
+    let n = 0;
+    const hasher = (): AsyncHasher => {
+      const id = n++;
+      const h = createSha256();
+      return {
+        update: async (c) => {
+          h.update(c);
+          await new Promise((r) => setTimeout(r, 0));
+        },
+        digest: async () => (log.push(`digest ${id}`), h.digest()),
+        dispose: () => void log.push(`dispose ${id}`),
+      };
+    };
+    const r = await ingestLayer(streamOf(multi), {
+      expectedDigest: `sha256:${execSync(`sha256sum ${join(dir, 'm.gz')}`, { encoding: 'utf8' }).split(' ')[0]}`,
+      expectedDiffId: `sha256:${execSync(`sha256sum ${join(dir, 'l.tar')}`, { encoding: 'utf8' }).split(' ')[0]}`,
+      onChunk: (c) => void stored.push(c.slice()),
+      reread: () => streamOf(new Uint8Array(Buffer.concat(stored)), 1000),
+      hasher,
+    });
+    expect(r.entries.map((e) => e.path)).toEqual(['', 'r', 's']);
+    // 0: digest (finished once, before the reread); 1: the failed native pass's diff_id; 2: the
+    // fflate pass's diff_id. Every hasher is disposed at the end (a no-op after digest).
+    expect(log).toEqual(['digest 0', 'digest 2', 'dispose 0', 'dispose 1', 'dispose 2']);
   });
 
   it('with reread: a single-member layer needs no second pass', async () => {
