@@ -10,7 +10,8 @@ import type { DockerContext, RemovalStep } from '../core/commands/context.ts';
 import { createdSince, humanSizeWithPrecision } from '../core/docker/format.ts';
 import type { Digest } from '../core/digest.ts';
 import { ingestLayer } from '../core/layer/ingest.ts';
-import { pull, type RegistryPort } from '../core/pull.ts';
+import { pull, type IngestFn, type RegistryPort } from '../core/pull.ts';
+import { workerHasher } from './hasher.ts';
 import type { PullEvent } from '../core/pull-events.ts';
 import { parseReference, type Reference } from '../core/reference.ts';
 import { RegistryClient } from '../core/registry/client.ts';
@@ -195,7 +196,10 @@ export class Engine implements EngineApi {
     const client = this.#registry();
     const store = await this.store();
     try {
-      return await pull(ref, { registry: registryPort(client), store: storePort(store), ingest: ingestLayer }, {
+      // Both SHA-256s run in hash workers beside decompression (the second core); in Node,
+      // without Worker, workerHasher hashes in this thread.
+      const ingest: IngestFn = (blob, opts) => ingestLayer(blob, { ...opts, hasher: workerHasher });
+      return await pull(ref, { registry: registryPort(client), store: storePort(store), ingest }, {
         platform: platform ?? this.#settings.defaultPlatform,
         signal,
         onEvent,
