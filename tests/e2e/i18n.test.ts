@@ -19,7 +19,8 @@ it('starts in Japanese for a Japanese browser, switches to English and remembers
   const { page } = s;
   await page.getByRole('button', { name: 'イメージを取得' }).waitFor();
   expect(await page.locator('html').getAttribute('lang')).toBe('ja');
-  expect(await page.getByText('イメージはまだありません').count()).toBe(1);
+  // The empty state shows once the (empty) list has loaded from the worker.
+  await expect.poll(() => page.getByText('イメージはまだありません').count()).toBe(1);
   // Docker's output is not translated.
   expect(await runCommand(page, 'docker images')).toMatch(/^\$ docker images\nREPOSITORY {3}TAG {7}IMAGE ID {3}CREATED {3}SIZE\n$/);
 
@@ -28,5 +29,5 @@ it('starts in Japanese for a Japanese browser, switches to English and remembers
   expect(await page.locator('html').getAttribute('lang')).toBe('en');
   await page.reload();
   await page.getByRole('button', { name: 'Pull image' }).waitFor();
-  expect(await page.getByText('No images yet').count()).toBe(1);
+  await expect.poll(() => page.getByText('No images yet').count()).toBe(1);
 });

@@ -144,4 +144,24 @@ describe('gzip on a platform whose DecompressionStream stops at the first member
     await expect(ingestLayer(streamOf(bad), { reread: () => streamOf(bad), onChunk: (c) => void (seen += c.length) })).rejects.toMatchObject({ code: 'LAYER_CORRUPT' });
     expect(seen).toBe(bad.length);
   });
+
+  it('with reread: a failing onChunk (a full disk) ends the ingest with its own error, no re-read', async () => {
+    // Found by the e2e quota test in CI: the native decoder reported the aborted source as
+    // corrupt data, ingest then re-read, and a size mismatch hid the quota error.
+    let rereads = 0;
+    let stored = 0;
+    const full = Object.assign(new Error('quota is full'), { code: 'QUOTA_EXCEEDED' });
+    await expect(
+      ingestLayer(streamOf(multi, 64 * 1024), {
+        expectedSize: multi.length,
+        reread: () => (rereads++, streamOf(multi)),
+        onChunk: (c) => {
+          if (stored + c.length > 100_000) throw full;
+          stored += c.length;
+        },
+      }),
+    ).rejects.toBe(full);
+    expect(rereads).toBe(0);
+  });
 });
+

@@ -140,22 +140,31 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
   let compressedSize = 0;
   const blobIt = iteratorOf(blob);
 
+  // An error of the blob itself, of onChunk (a full disk) or of the size check: the decoder
+  // downstream may report it as corrupt data, but it is this error that ends the ingest (never
+  // a reason to re-read with another decoder).
+  let sourceError: { error: unknown } | undefined;
   async function* compressed(): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const r = await blobIt.next();
-      if (r.done) return;
-      const c = r.value;
-      if (c.length === 0) continue;
-      compressedSize += c.length;
-      if (opts.expectedSize !== undefined && compressedSize > opts.expectedSize) {
-        throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: more than the expected ${opts.expectedSize} bytes`, name);
+    try {
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        const r = await blobIt.next();
+        if (r.done) return;
+        const c = r.value;
+        if (c.length === 0) continue;
+        compressedSize += c.length;
+        if (opts.expectedSize !== undefined && compressedSize > opts.expectedSize) {
+          throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: more than the expected ${opts.expectedSize} bytes`, name);
+        }
+        const pending = digestHash.update(c);
+        if (pending) await pending;
+        if (opts.onChunk) await opts.onChunk(c);
+        opts.onProgress?.(compressedSize);
+        yield c;
       }
-      const pending = digestHash.update(c);
-      if (pending) await pending;
-      if (opts.onChunk) await opts.onChunk(c);
-      opts.onProgress?.(compressedSize);
-      yield c;
+    } catch (e) {
+      sourceError ??= { error: e };
+      throw e;
     }
   }
 
@@ -184,6 +193,10 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
     index = await indexPlain(plain, compression !== 'none' ? newHash() : undefined, tarOpts);
   } catch (e) {
     await plainIt?.return?.(undefined).catch(() => {});
+    if (sourceError) {
+      await blobIt.return?.().catch(() => {});
+      throw wrap(sourceError.error, name);
+    }
     const retry = e instanceof CompressionError && compression === 'gzip' && gzip === 'native' && !nativeOk && opts.reread;
     if (!retry) {
       await blobIt.return?.().catch(() => {});
