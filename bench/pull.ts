@@ -19,9 +19,9 @@ import { chromium } from 'playwright-core';
 import { startApp, type RunningApp } from '../tests/e2e/app.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../tests/e2e/browser.ts';
 import { startRegistry, type TestRegistry } from '../tests/helpers/registry.ts';
+import { writeSection } from './results.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const RESULTS = join(ROOT, 'bench/RESULTS.md');
 const CACHE = join(tmpdir(), 'layerscope-pullbench');
 const RUNS = 3;
 const REPO = 'bench/pull';
@@ -230,17 +230,6 @@ function machine(): string {
   return `${execSync('nproc', { encoding: 'utf8' }).trim()} cores, ${cpu}, Node ${process.version}, ${chromiumVersion}, ${skopeo}, docker-registry ${execSync('docker-registry --version', { encoding: 'utf8' }).trim().split(' ').pop()}; load average at the end ${load}`;
 }
 
-function section(marker: string, body: string): void {
-  // Re-read right before writing: bench/ingest.ts and others write other parts of this file.
-  const prev = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const start = `<!-- ${marker}:start -->`;
-  const end = `<!-- ${marker}:end -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const a = prev.indexOf(start);
-  const b = prev.indexOf(end);
-  const next = a >= 0 && b > a ? prev.slice(0, a) + block + prev.slice(b + end.length) : `${prev.replace(/\n*$/, '\n')}\n${block}\n`;
-  writeFileSync(RESULTS, next);
-}
 
 async function main(): Promise<void> {
   mkdirSync(CACHE, { recursive: true });
@@ -315,7 +304,7 @@ Layerscope's time runs from Enter to the log going idle with \`Status: Downloade
 digests and the tar index of every layer (what skopeo does not do: it only hashes the blobs).`;
     console.log(`\n${body}\n`);
     if (!process.argv.includes('--no-write')) {
-      section('pull', body);
+      writeSection('pull', body);
       console.log('wrote the pull section of bench/RESULTS.md');
     }
   } finally {

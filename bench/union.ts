@@ -9,16 +9,16 @@
  *   node --import tsx bench/union.ts --no-write (print only)
  */
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileTree, flattenVisible, wasted } from '../src/core/analysis/index.ts';
 import { decodeLayerIndex, encodeLayerIndex, type LayerEntry } from '../src/core/layer/entry.ts';
 import { applyLayers, type UnionView } from '../src/core/union/index.ts';
+import { writeSection } from './results.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const RESULTS = join(ROOT, 'bench/RESULTS.md');
 const RUNS = 5;
 const LAYERS = 10;
 const TOPS = ['usr/lib', 'usr/share', 'opt/app', 'var/lib', 'etc'];
@@ -166,17 +166,6 @@ function check(v: UnionView, layers: LayerEntry[][]): void {
   must(layers.every((l, i) => v.layers[i]!.applied && l.length > 0), 'every layer applied');
 }
 
-function section(marker: string, body: string): void {
-  // Re-read right before writing: bench/ingest.ts and others write other parts of this file.
-  const prev = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const start = `<!-- ${marker}:start -->`;
-  const end = `<!-- ${marker}:end -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const a = prev.indexOf(start);
-  const b = prev.indexOf(end);
-  const next = a >= 0 && b > a ? prev.slice(0, a) + block + prev.slice(b + end.length) : `${prev.replace(/\n*$/, '\n')}\n${block}\n`;
-  writeFileSync(RESULTS, next);
-}
 
 function machine(): string {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
@@ -264,7 +253,7 @@ This image's union costs ${(unionMs / median(t.simple)).toFixed(2)}× the unit t
 Union + tree + first rows + wasted, what opening an image computes: ${(median(t.union) + median(t.tree) + median(t.rows) + median(t.wasted)).toFixed(0)} ms (sum of medians).`;
   console.log(`\n${body}\n`);
   if (!process.argv.includes('--no-write')) {
-    section('union', body);
+    writeSection('union', body);
     console.log('wrote the union section of bench/RESULTS.md');
   }
 }

@@ -11,19 +11,11 @@ import type { Digest } from '../digest.ts';
 import { createSha256 } from '../sha256.ts';
 import { LayerError } from './errors.ts';
 import { ingestLayer, inThreadHasher, type AsyncHasher } from './ingest.ts';
+import { chunkedStream } from './test-streams.ts';
 
 const sha256sum = (file: string): Digest => `sha256:${execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]}`;
 
-function streamOf(bytes: Uint8Array, chunk = 65536): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.slice(at, at + chunk));
-      at += chunk;
-    },
-  });
-}
+const streamOf = chunkedStream;
 
 const LIMIT = 256 << 10;
 const delay = () => new Promise<void>((r) => setTimeout(r, Math.random() < 0.2 ? 1 : 0));

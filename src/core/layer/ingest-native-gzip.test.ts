@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeGzipHandlesMembers } from '../compression.ts';
 import { createSha256 } from '../sha256.ts';
 import { ingestLayer, type AsyncHasher } from './ingest.ts';
+import { chunkedStream } from './test-streams.ts';
 
 const RealDecompressionStream = globalThis.DecompressionStream;
 let firstMember = 0;
@@ -38,16 +39,7 @@ class ChromiumLikeDecompressionStream {
   }
 }
 
-function streamOf(bytes: Uint8Array, chunk = 65536): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.slice(at, at + chunk));
-      at += chunk;
-    },
-  });
-}
+const streamOf = chunkedStream;
 
 describe('gzip on a platform whose DecompressionStream stops at the first member', () => {
   let dir: string;

@@ -10,20 +10,12 @@ import { tarBuilder } from '../tar/builder.ts';
 import { readTar } from '../tar/reader.ts';
 import { LayerError } from './errors.ts';
 import { ingestLayer, readFileFromLayer, streamFileFromLayer } from './ingest.ts';
+import { chunkedStream } from './test-streams.ts';
 
 const sha256sum = (file: string): Digest => `sha256:${execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]}`;
 const sha = (b: Uint8Array): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-function streamOf(bytes: Uint8Array, chunk = 65536): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.slice(at, at + chunk));
-      at += chunk;
-    },
-  });
-}
+const streamOf = chunkedStream;
 
 /** Docker's size computed from the filesystem, independently of the tar: Lstat sizes of
  * non-directories, each inode once (as moby's directory.Size). */
