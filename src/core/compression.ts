@@ -39,6 +39,34 @@ export function sniffCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
+/**
+ * Reads the first bytes of a stream to sniff its compression, then gives them back in front of
+ * the rest (chunks of any size, a first chunk shorter than the magic included).
+ */
+export async function sniffSource(it: AsyncIterator<Uint8Array>): Promise<{ compression: Compression; source: AsyncIterable<Uint8Array> }> {
+  const head: Uint8Array[] = [];
+  let n = 0;
+  while (n < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    head.push(r.value);
+    n += r.value.length;
+  }
+  const first = new Uint8Array(Math.min(n, 4));
+  let at = 0;
+  for (const h of head) {
+    if (at >= first.length) break;
+    const take = Math.min(h.length, first.length - at);
+    first.set(h.subarray(0, take), at);
+    at += take;
+  }
+  async function* source(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { compression: sniffCompression(first), source: source() };
+}
+
 export interface DecompressOptions {
   /** 'auto' (default): native when the platform decodes multi-member gzip, else fflate. */
   gzip?: 'auto' | 'native' | 'fflate';

@@ -42,7 +42,7 @@ import {
   type DockerManifestItem,
 } from '../core/archive/index.ts';
 import type { LoadedImage } from '../core/commands/context.ts';
-import { CompressionError, decompress, sniffCompression, type Compression } from '../core/compression.ts';
+import { CompressionError, decompress, sniffSource, type Compression } from '../core/compression.ts';
 import type { Digest } from '../core/digest.ts';
 import { LayerError } from '../core/layer/errors.ts';
 import { ingestLayer } from '../core/layer/ingest.ts';
@@ -216,15 +216,9 @@ function memberBody(store: Store, f: OutMember, signal: AbortSignal | undefined)
   if (!inflate) return { [Symbol.asyncIterator]: () => iteratorOf(store.readBlob(stored)) };
   const want = `sha256:${f.path.slice('blobs/sha256/'.length)}`;
   return (async function* () {
-    const it = iteratorOf(store.readBlob(stored));
-    const first = await it.next();
-    const head = first.done ? new Uint8Array(0) : first.value;
-    async function* all() {
-      yield head;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-    }
+    const { compression, source } = await sniffSource(iteratorOf(store.readBlob(stored)));
     const h = createSha256();
-    for await (const c of decompress(all(), sniffCompression(head))) {
+    for await (const c of decompress(source, compression)) {
       signal?.throwIfAborted();
       h.update(c);
       yield c;
@@ -295,33 +289,15 @@ function archiveErrorOf(e: unknown): unknown {
 /** Sniffs gzip/zstd on the first bytes and gives the plain tar stream. */
 async function* plainTar(source: ReadableStream<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
   const it = iteratorOf(source);
-  try {
-    const head: Uint8Array[] = [];
-    let n = 0;
-    while (n < 4) {
-      const r = await it.next();
-      if (r.done) break;
-      head.push(r.value);
-      n += r.value.length;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
       onBytes(r.value.length);
+      yield r.value;
     }
-    const first = new Uint8Array(Math.min(n, 4));
-    let at = 0;
-    for (const h of head) {
-      const take = Math.min(h.length, first.length - at);
-      first.set(h.subarray(0, take), at);
-      at += take;
-      if (at >= first.length) break;
-    }
-    const compression: Compression = sniffCompression(first);
-    async function* raw() {
-      yield* head;
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        onBytes(r.value.length);
-        yield r.value;
-      }
-    }
-    yield* decompress(raw(), compression);
+  }
+  try {
+    const { compression, source: raw } = await sniffSource(counted());
+    yield* decompress(raw, compression);
   } finally {
     await it.return?.();
   }

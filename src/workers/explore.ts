@@ -16,7 +16,7 @@ import { applyLayers, resolvePath, type UnionView, type ViewEntry } from '../cor
 import { tarStream, type TarWriteEntry } from '../core/tar/writer.ts';
 import { readTar } from '../core/tar/reader.ts';
 import { iteratorOf } from '../core/tar/bytes.ts';
-import { decompress, sniffCompression } from '../core/compression.ts';
+import { decompress, sniffSource } from '../core/compression.ts';
 import { reconstructDockerfile } from '../core/analysis/dockerfile.ts';
 import type { Store } from '../store/index.ts';
 import { layerEntries } from './store-port.ts';
@@ -260,14 +260,8 @@ export class Explorer {
         // order, bodies streamed straight from the decompressed layer.
         const byOffset = new Map(owned.map((v) => [v.offset, v]));
         const layer = image.layers[li]!;
-        const blob = iteratorOf(store.readBlob(layer.digest));
-        const first = await blob.next();
-        const head = first.done ? new Uint8Array(0) : first.value;
-        const source = (async function* () {
-          yield head;
-          for (let r = await blob.next(); !r.done; r = await blob.next()) yield r.value;
-        })();
-        for await (const t of readTar(decompress(source, sniffCompression(head)))) {
+        const { compression, source } = await sniffSource(iteratorOf(store.readBlob(layer.digest)));
+        for await (const t of readTar(decompress(source, compression))) {
           const v = byOffset.get(t.header.offset);
           if (!v || v.path !== t.header.path) {
             await t.skip();

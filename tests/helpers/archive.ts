@@ -9,6 +9,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { createHash } from 'node:crypto';
 import { tarBuilder } from '../../src/core/tar/builder.ts';
 import { memoryLocks, openStore, type Store } from '../../src/store/index.ts';
+import { chunkedStream } from '../../src/core/layer/test-streams.ts';
 
 export const sha = (b: Uint8Array | string): `sha256:${string}` => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 export const hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
@@ -17,16 +18,8 @@ export function memStore(): Promise<Store> {
   return openStore({ indexedDB: new IDBFactory(), locks: memoryLocks(), channel: null, storage: null });
 }
 
-export function bytesStream(bytes: Uint8Array, chunk = 7919): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.slice(at, at + chunk));
-      at += chunk;
-    },
-  });
-}
+/** Odd-sized chunks, so members straddle chunk boundaries. */
+export const bytesStream = (bytes: Uint8Array, chunk = 7919): ReadableStream<Uint8Array> => chunkedStream(bytes, chunk);
 
 export async function collectBytes(rs: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

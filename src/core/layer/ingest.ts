@@ -7,7 +7,7 @@
  * what it wrote); tar and decompression errors as soon as they are found. Memory is bounded by
  * chunk sizes and the index itself, never by the layer size.
  */
-import { CompressionError, decompress, nativeGzipHandlesMembers, sniffCompression, type Compression, type DecompressOptions } from '../compression.ts';
+import { CompressionError, decompress, nativeGzipHandlesMembers, sniffSource, type Compression, type DecompressOptions } from '../compression.ts';
 import type { Digest } from '../digest.ts';
 import { createSha256 } from '../sha256.ts';
 import { ByteReader, iteratorOf, streamOf, type ByteSource } from '../tar/bytes.ts';
@@ -88,30 +88,6 @@ function wrap(e: unknown, layer: string): unknown {
   return e;
 }
 
-/** Reads the first bytes to sniff the compression, then gives them back in front of the rest. */
-async function sniff(it: AsyncIterator<Uint8Array>): Promise<{ compression: Compression; source: AsyncIterable<Uint8Array> }> {
-  const head: Uint8Array[] = [];
-  let n = 0;
-  while (n < 4) {
-    const r = await it.next();
-    if (r.done) break;
-    head.push(r.value);
-    n += r.value.length;
-  }
-  const first = new Uint8Array(Math.min(n, 4));
-  let at = 0;
-  for (const h of head) {
-    if (at >= first.length) break;
-    const take = Math.min(h.length, first.length - at);
-    first.set(h.subarray(0, take), at);
-    at += take;
-  }
-  async function* source(): AsyncGenerator<Uint8Array> {
-    yield* head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  return { compression: sniffCompression(first), source: source() };
-}
 
 function stripHeaderOffset(h: LayerEntry & { headerOffset?: number }): LayerEntry {
   const { headerOffset: _, ...e } = h;
@@ -184,7 +160,7 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
   const nativeOk = opts.gzip === undefined || opts.gzip === 'auto' ? await nativeGzipHandlesMembers() : true;
   const gzip = opts.gzip && opts.gzip !== 'auto' ? opts.gzip : nativeOk || opts.reread ? 'native' : 'fflate';
   try {
-    const sniffed = await sniff(comp);
+    const sniffed = await sniffSource(comp);
     compression = sniffed.compression;
     const plain = decompress(sniffed.source, compression, { ...opts, gzip });
     plainIt = plain;
@@ -208,7 +184,7 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
       for (let r = await comp.next(); !r.done; r = await comp.next());
       await checkCompressed();
       const again = opts.reread!();
-      const { source } = await sniff(iteratorOf(again));
+      const { source } = await sniffSource(iteratorOf(again));
       index = await indexPlain(decompress(source, 'gzip', { ...opts, gzip: 'fflate' }), newHash(), tarOpts);
     } catch (e2) {
       await blobIt.return?.().catch(() => {});
@@ -279,7 +255,7 @@ async function* fileBytes(blob: ByteSource, entry: { offset: number; size: numbe
   const blobIt = iteratorOf(blob);
   let plain: AsyncGenerator<Uint8Array> | undefined;
   try {
-    const { compression, source } = await sniff(blobIt);
+    const { compression, source } = await sniffSource(blobIt);
     plain = decompress(source, compression, opts);
     const r = new ByteReader(plain);
     if ((await r.skip(entry.offset)) < entry.offset) {
