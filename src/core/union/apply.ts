@@ -446,13 +446,16 @@ class ViewBuilder {
   private set(path: string, v: ViewEntry): void {
     const had = this.entries.get(path);
     if (!this.journal.has(path)) this.journal.set(path, had);
-    if (had === undefined) {
-      const parent = parentOf(path);
-      let kids = this.children.get(parent);
-      if (!kids) this.children.set(parent, (kids = new Set()));
-      kids.add(path);
-    }
+    if (had === undefined) this.addChild(path);
     this.entries.set(path, v);
+  }
+
+  /** Lists `path` among its parent directory's children. */
+  private addChild(path: string): void {
+    const parent = parentOf(path);
+    let kids = this.children.get(parent);
+    if (!kids) this.children.set(parent, (kids = new Set()));
+    kids.add(path);
   }
 
   /** Removes one path; its children must already be gone. */
@@ -487,10 +490,7 @@ class ViewBuilder {
         if (this.entries.delete(path)) this.children.get(parentOf(path))?.delete(path);
         this.children.delete(path);
       } else {
-        const parent = parentOf(path);
-        let kids = this.children.get(parent);
-        if (!kids) this.children.set(parent, (kids = new Set()));
-        kids.add(path);
+        this.addChild(path);
         this.entries.set(path, before);
       }
     }
