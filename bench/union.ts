@@ -119,7 +119,7 @@ function generate(): { layers: LayerEntry[][]; counts: Counts } {
       }
     }
     // What the app holds after reading the index back from IndexedDB.
-    layers.push(decodeLayerIndex(encodeLayerIndex(out)));
+    layers.push(decodeLayerIndex(structuredClone(encodeLayerIndex(out))));
   }
   return { layers, counts };
 }
@@ -179,7 +179,7 @@ function main(): void {
   const entries = layers.reduce((n, l) => n + l.length, 0);
   console.log(`generated ${entries} entries (${nonDir} files, symlinks and hard links) over ${layers.length} layers in ${genMs.toFixed(0)} ms`, counts);
 
-  const encoded = layers.map(encodeLayerIndex);
+  const encoded = layers.map((l) => structuredClone(encodeLayerIndex(l)));
   const simple = generateSimple();
   const t: Record<'simple' | 'decode' | 'union' | 'tree' | 'rows' | 'rowsSize' | 'wasted', number[]> = { simple: [], decode: [], union: [], tree: [], rows: [], rowsSize: [], wasted: [] };
   let view!: UnionView;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LayerEntry } from '../layer/entry.ts';
 import { readTar } from '../tar/reader.ts';
 import { tarBuilder, type TarBuilder } from '../tar/builder.ts';
-import { applyLayers, inodeGroups, type UnionView } from './apply.ts';
+import { applyLayers, inodeGroups, sortChanges, type UnionView } from './apply.ts';
 import { resolvePath } from './resolve.ts';
 import { dir, file, hardlink, opaque, symlink, whiteout } from './test-layers.ts';
 
@@ -14,7 +14,7 @@ function listing(v: UnionView): string[] {
 }
 
 function changesOf(v: UnionView, layer: number): string[] {
-  return v.layers[layer]!.changes.map((c) => `${c.kind[0]} ${c.path}`);
+  return sortChanges(v.layers[layer]!.changes).map((c) => `${c.kind[0]} ${c.path}`);
 }
 
 async function entriesOf(b: TarBuilder): Promise<LayerEntry[]> {
@@ -37,7 +37,7 @@ describe('applyLayers: overlay semantics', () => {
     ]);
     expect(listing(v)).toEqual(['etc dir', 'etc/a file 9', 'etc/b file 4', 'etc/c file 5']);
     expect(v.entries.get('etc')).toMatchObject({ mode: 0o700, uid: 5, layer: 1 });
-    expect(v.layers[1]!.changes).toEqual([
+    expect(sortChanges(v.layers[1]!.changes)).toEqual([
       { path: 'etc', kind: 'modified', type: 'dir', size: 0, fields: ['mode', 'uid'], before: { type: 'dir', size: 0 } },
       { path: 'etc/a', kind: 'modified', type: 'file', size: 9, fields: ['size'], before: { type: 'file', size: 3 } },
       { path: 'etc/c', kind: 'added', type: 'file', size: 5 },
@@ -51,7 +51,7 @@ describe('applyLayers: overlay semantics', () => {
       [whiteout('a', 'd'), whiteout('a', 'f')],
     ]);
     expect(listing(v)).toEqual(['a dir', 'a/g file 4']);
-    expect(v.layers[1]!.changes).toEqual([
+    expect(sortChanges(v.layers[1]!.changes)).toEqual([
       { path: 'a/d', kind: 'removed', type: 'dir', size: 0, via: 'whiteout' },
       { path: 'a/d/e', kind: 'removed', type: 'dir', size: 0, via: 'whiteout' },
       { path: 'a/d/e/y', kind: 'removed', type: 'file', size: 2, via: 'whiteout' },
@@ -78,7 +78,7 @@ describe('applyLayers: overlay semantics', () => {
     const v = applyLayers([[file('a', 1)], [whiteout('', 'nothing'), whiteout('a', 'under-a-file')]]);
     expect(listing(v)).toEqual(['a file 1']);
     expect(v.errors).toEqual([]);
-    expect(v.layers[1]!.changes).toEqual([]);
+    expect(sortChanges(v.layers[1]!.changes)).toEqual([]);
   });
 
   it('a whiteout in a missing directory makes that directory, as containerd and moby do', () => {
@@ -126,7 +126,7 @@ describe('applyLayers: replacement', () => {
   it('a file replacing a directory drops the subtree', () => {
     const v = applyLayers([[dir('x'), dir('x/y'), file('x/y/z', 1), file('x/w', 2)], [file('x', 10)]]);
     expect(listing(v)).toEqual(['x file 10']);
-    expect(v.layers[1]!.changes).toEqual([
+    expect(sortChanges(v.layers[1]!.changes)).toEqual([
       { path: 'x', kind: 'modified', type: 'file', size: 10, fields: ['type', 'size', 'mode'], before: { type: 'dir', size: 0 } },
       { path: 'x/w', kind: 'removed', type: 'file', size: 2, via: 'replaced' },
       { path: 'x/y', kind: 'removed', type: 'dir', size: 0, via: 'replaced' },
@@ -151,7 +151,7 @@ describe('applyLayers: replacement', () => {
       [symlink('l', 'a'), file('f', 1, { mode: 0o644, uid: 1, gid: 1, mtime: 5 })],
       [symlink('l', 'b'), file('f', 1, { mode: 0o600, uid: 2, gid: 3, mtime: 5 })],
     ]);
-    expect(v.layers[1]!.changes.map((c) => [c.path, c.fields])).toEqual([
+    expect(sortChanges(v.layers[1]!.changes).map((c) => [c.path, c.fields])).toEqual([
       ['f', ['mode', 'uid', 'gid']],
       ['l', ['linkname']],
     ]);
@@ -159,7 +159,7 @@ describe('applyLayers: replacement', () => {
 
   it('the same file re-emitted unchanged is not a change', () => {
     const v = applyLayers([[file('f', 1, { mtime: 5 })], [file('f', 1, { mtime: 5 })]]);
-    expect(v.layers[1]!.changes).toEqual([]);
+    expect(sortChanges(v.layers[1]!.changes)).toEqual([]);
   });
 
   it('missing parent directories are created implicitly (0755 root:root)', () => {

@@ -4,6 +4,7 @@ export {
   baseOf,
   inodeGroups,
   parentOf,
+  sortChanges,
   type ChangeKind,
   type ChangedField,
   type LayerApplyError,
