@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../../src/core/digest.ts';
 import { parseReference } from '../../src/core/reference.ts';
+import { createSha256 } from '../../src/core/sha256.ts';
 import {
-  createSha256,
   fetchBlob,
   fetchManifest,
   parsePlatform,

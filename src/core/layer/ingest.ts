@@ -38,7 +38,7 @@ export interface IngestOptions extends DecompressOptions {
   reread?: () => ReadableStream<Uint8Array>;
   /**
    * Makes the SHA-256 for the digest and the diff_id, e.g. one that runs in another worker
-   * beside the decompression (src/workers/hasher.ts). Default: @noble/hashes in this thread.
+   * beside the decompression (src/workers/hasher.ts). Default: src/core/sha256.ts in this thread.
    */
   hasher?: () => AsyncHasher;
 }
@@ -56,7 +56,7 @@ export interface AsyncHasher {
   dispose?(): void;
 }
 
-/** The default hasher as an AsyncHasher (@noble/hashes, in this thread). */
+/** The default hasher as an AsyncHasher (src/core/sha256.ts, in this thread). */
 export function inThreadHasher(): AsyncHasher {
   const h = createSha256();
   return { update: (c) => h.update(c), digest: async () => h.digest() };

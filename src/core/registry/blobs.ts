@@ -3,8 +3,8 @@
  * (distribution spec "Fetching Blob Parts"), and a pass-through stream that checks the
  * sha256 and size while the bytes flow.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { isDigest, type Digest } from '../digest.ts';
+import { createSha256, type Sha256Stream } from '../sha256.ts';
 import type { RegistryClient, RepositoryRef } from './client.ts';
 import { readCapped, RegistryError } from './errors.ts';
 import { assertRepository, sha256Digest } from './manifests.ts';
@@ -83,27 +83,11 @@ function parseLength(v: string | null): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** A sha256 whose state can be seeded with bytes already stored (resume). */
-export interface StreamingHash {
-  update(data: Uint8Array): unknown;
-  digest(): Uint8Array;
-}
-
-export function createSha256(): StreamingHash {
-  return sha256.create();
-}
-
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
 export interface VerifyOptions {
   /** Expected total size (descriptor `size`): more bytes is an error at once. */
   size?: number;
   /** A hash already fed with the bytes before the resumed range, and their count. */
-  hash?: StreamingHash;
+  hash?: Sha256Stream;
   offset?: number;
 }
 
@@ -132,7 +116,7 @@ export function verifyDigestStream(expected: Digest, opts: VerifyOptions = {}): 
           retryable: true,
         });
       }
-      const got = `sha256:${hex(hash.digest())}`;
+      const got = hash.digest();
       if (got !== expected) {
         throw new RegistryError('DIGEST_MISMATCH', `blob digest ${got} does not match ${expected}`, {
           retryable: false,

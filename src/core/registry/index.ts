@@ -39,12 +39,10 @@ export {
 } from './schema1.ts';
 export {
   CONFIG_CAP,
-  createSha256,
   fetchBlob,
   fetchBlobBytes,
   verifyDigestStream,
   type BlobResponse,
   type FetchBlobOptions,
-  type StreamingHash,
 } from './blobs.ts';
 export { resolveImage, type ResolvedImage, type ResolvedLayer, type ResolveOptions } from './resolve.ts';
