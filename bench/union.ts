@@ -19,7 +19,7 @@ import { applyLayers, type UnionView } from '../src/core/union/index.ts';
 import { writeSection } from './results.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const RUNS = 5;
+const RUNS = 11;
 const LAYERS = 10;
 const TOPS = ['usr/lib', 'usr/share', 'opt/app', 'var/lib', 'etc'];
 

@@ -508,7 +508,7 @@ class ViewBuilder {
   /** Adds a path that is not in the view; `kids` is its parent's children set, or null to
    * look it up. */
   private add(path: string, v: ViewEntry, kids: Set<string> | null): void {
-    if (!this.removed.has(path)) this.journal(path, undefined, v);
+    if (this.removed.size === 0 || !this.removed.has(path)) this.journal(path, undefined, v);
     else this.retouched.push(path);
     if (kids === null) this.addChild(path);
     else kids.add(path);
