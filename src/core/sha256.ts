@@ -2,8 +2,8 @@
  * Streaming SHA-256 (FIPS 180-4) giving a `sha256:<hex>` Digest. Browsers have no streaming
  * hash (`crypto.subtle.digest` is one-shot) and the app runs no WebAssembly, so this is plain
  * JS: whole 64-byte blocks are compressed straight from the caller's chunk, only a partial
- * block is copied. The compression function is generated, unrolled (sha256-blocks.ts); it was
- * 1.3–1.9× faster than @noble/hashes here (bench/RESULTS.md), and hashing is most of ingest.
+ * block is copied. The compression function is generated, unrolled (sha256-blocks.ts); it ran
+ * 1.5–2× as fast as @noble/hashes here (bench/RESULTS.md), and hashing is most of ingest's work.
  */
 import type { Digest } from './digest.ts';
 import { compressBlocks } from './sha256-blocks.ts';

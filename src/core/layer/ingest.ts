@@ -12,7 +12,7 @@ import type { Digest } from '../digest.ts';
 import { createSha256 } from '../sha256.ts';
 import { ByteReader, iteratorOf, streamOf, type ByteSource } from '../tar/bytes.ts';
 import { TarError } from '../tar/errors.ts';
-import { readTar } from '../tar/reader.ts';
+import { scanTar, type TarReadOptions } from '../tar/reader.ts';
 import type { LayerEntry } from './entry.ts';
 import { LayerError } from './errors.ts';
 import { layerSize } from './size.ts';
@@ -89,11 +89,6 @@ function wrap(e: unknown, layer: string): unknown {
 }
 
 
-function stripHeaderOffset(h: LayerEntry & { headerOffset?: number }): LayerEntry {
-  const { headerOffset: _, ...e } = h;
-  return e;
-}
-
 export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<LayerIngest> {
   const hashes: Hash[] = [];
   const newHash = (): Hash => {
@@ -144,7 +139,7 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
     }
   }
 
-  const tarOpts: Parameters<typeof readTar>[1] = {};
+  const tarOpts: TarReadOptions = {};
   if (opts.maxEntries !== undefined) tarOpts.maxEntries = opts.maxEntries;
   if (opts.maxPaxSize !== undefined) tarOpts.maxPaxSize = opts.maxPaxSize;
   if (opts.maxLongNameSize !== undefined) tarOpts.maxLongNameSize = opts.maxLongNameSize;
@@ -220,22 +215,24 @@ interface PlainIndex {
 }
 
 /** Hashes the decompressed stream (diff_id) and indexes its tar, in one pass. */
-async function indexPlain(plain: AsyncIterator<Uint8Array>, diffHash: Hash | undefined, tarOpts: Parameters<typeof readTar>[1]): Promise<PlainIndex> {
+async function indexPlain(plain: AsyncIterator<Uint8Array>, diffHash: Hash | undefined, tarOpts: TarReadOptions): Promise<PlainIndex> {
   let uncompressedSize = 0;
-  const hashed: AsyncGenerator<Uint8Array> = (async function* () {
-    for (let r = await plain.next(); !r.done; r = await plain.next()) {
+  // A plain iterator rather than an async generator: one hop less per chunk. It has no
+  // return(), so scanTar leaves the bytes after the end-of-archive to us.
+  const hashed: AsyncIterator<Uint8Array> = {
+    async next() {
+      const r = await plain.next();
+      if (r.done) return r;
       if (diffHash) {
         const pending = diffHash.update(r.value);
         if (pending) await pending;
       }
       uncompressedSize += r.value.length;
-      yield r.value;
-    }
-  })();
+      return r;
+    },
+  };
   const entries: LayerEntry[] = [];
-  // A source without return(): readTar leaves the bytes after end-of-archive to us.
-  const tarSource: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: () => hashed.next() }) };
-  for await (const entry of readTar(tarSource, tarOpts)) entries.push(stripHeaderOffset(entry.header));
+  await scanTar({ [Symbol.asyncIterator]: () => hashed }, tarOpts, (e) => entries.push(e));
   // The diff_id covers the whole decompressed stream, padding past end-of-archive included.
   for (let r = await hashed.next(); !r.done; r = await hashed.next());
   // Uncompressed: none here, the caller takes the digest (diff_id = digest).

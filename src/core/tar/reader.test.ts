@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tarBuilder } from './builder.ts';
 import { TarError } from './errors.ts';
 import { BLOCK, F } from './format.ts';
-import { normalizeTarPath, readTar, type TarHeader, type TarReadOptions } from './reader.ts';
+import type { LayerEntry } from '../layer/entry.ts';
+import { normalizeTarPath, readTar, scanTar, type TarHeader, type TarReadOptions } from './reader.ts';
 import { encodeHeader } from './writer.ts';
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -26,9 +27,17 @@ async function readAll(bytes: Uint8Array, chunk = 4096, opts?: TarReadOptions): 
   return out;
 }
 
-async function codeOf(bytes: Uint8Array, opts?: TarReadOptions, chunk = 4096): Promise<{ code: string; message: string }> {
+/** The headers scanTar reports (bodies skipped). */
+async function scanAll(bytes: Uint8Array, chunk = 4096, opts: TarReadOptions = {}): Promise<LayerEntry[]> {
+  const out: LayerEntry[] = [];
+  await scanTar(chunked(bytes, chunk), opts, (e) => out.push(e));
+  return out;
+}
+
+async function codeOf(bytes: Uint8Array, opts?: TarReadOptions, chunk = 4096, scan = false): Promise<{ code: string; message: string }> {
   try {
-    await readAll(bytes, chunk, opts);
+    if (scan) await scanAll(bytes, chunk, opts);
+    else await readAll(bytes, chunk, opts);
   } catch (e) {
     expect(e).toBeInstanceOf(TarError);
     return { code: (e as TarError).code, message: (e as TarError).message };
@@ -187,6 +196,8 @@ describe('readTar vs GNU tar', () => {
       for (const chunk of [65536, 511, 7]) {
         const entries = await readAll(bytes, chunk);
         expect(entries.map((e) => ourLine(e.header))).toEqual(gnuListing(join(dir, name)));
+        // scanTar (what ingest indexes with) reports the same headers, without headerOffset.
+        expect(await scanAll(bytes, chunk)).toEqual(entries.map(({ header: { headerOffset: _, ...h } }) => h));
         for (const e of entries) {
           const want = contents.get(e.header.path) ?? (name.startsWith('v7') ? contents.get(`deep/${'a'.repeat(70)}/${e.header.path}`) : undefined);
           if (e.header.type === 'file') {
@@ -372,9 +383,11 @@ describe('hostile archives are refused with a code', () => {
   it.each(cases)('%s', async (_name, make, code, inMessage, opts) => {
     const bytes = make();
     for (const chunk of [4096, 1]) {
-      const err = await codeOf(bytes, opts, chunk);
-      expect(err.code).toBe(code);
-      if (inMessage) expect(err.message).toContain(inMessage);
+      for (const scan of [false, true]) {
+        const err = await codeOf(bytes, opts, chunk, scan);
+        expect(err.code, scan ? 'scanTar' : 'readTar').toBe(code);
+        if (inMessage) expect(err.message).toContain(inMessage);
+      }
     }
   });
 
@@ -409,5 +422,33 @@ describe('source handling', () => {
       break;
     }
     expect(cancelled).toBe(true);
+  });
+
+  it('scanTar cancels the source on an error, and leaves what follows the end-of-archive', async () => {
+    let cancelled = false;
+    const bad = tarBuilder().file('a', 'x').file('../b', 'y').bytes();
+    const rs = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bad); // never closed: only a cancel ends it
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const seen: string[] = [];
+    await expect(scanTar(rs, {}, (e) => seen.push(e.path))).rejects.toMatchObject({ code: 'TAR_PATH_ESCAPE' });
+    expect(seen).toEqual(['a']);
+    expect(cancelled).toBe(true);
+
+    const good = tarBuilder().file('a', 'x').bytes();
+    const trailer = new Uint8Array(1000).fill(7); // longer than the chunk the reader holds
+    const it = chunked(new Uint8Array([...good, ...trailer]), 100);
+    const names: string[] = [];
+    await scanTar({ [Symbol.asyncIterator]: () => ({ next: () => it.next() }) }, {}, (e) => names.push(e.path));
+    expect(names).toEqual(['a']);
+    // The rest is the caller's (ingest hashes it into the diff_id).
+    let rest = 0;
+    for (let r = await it.next(); !r.done; r = await it.next()) rest += r.value.length;
+    expect(rest).toBeGreaterThan(0);
   });
 });

@@ -229,23 +229,72 @@ export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): A
   }
 }
 
+/**
+ * Every entry of a tar stream as its header, bodies skipped: what a layer index needs, without
+ * an entry object and two generator hops per member. The same checks and limits as readTar;
+ * like it, the source is cancelled on an error and left as it is after the end-of-archive
+ * marker.
+ */
+export async function scanTar(source: ByteSource, opts: TarReadOptions, onEntry: (entry: LayerEntry) => void): Promise<void> {
+  const it = iteratorOf(source);
+  let ended = false;
+  try {
+    const r = new ByteReader(it);
+    const headers = new HeaderParser(r, opts);
+    for (let h = await headers.next(); h !== null; h = await headers.next()) {
+      onEntry(h);
+      const n = headers.bodySize + padding(headers.bodySize);
+      if (!r.trySkip(n) && (await r.skip(n)) < n) throw new TarError('TAR_TRUNCATED', `archive ends inside the body of ${h.path}`, h.path);
+    }
+    ended = true;
+  } finally {
+    if (!ended) await it.return?.().catch(() => {});
+  }
+}
+
 async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): AsyncGenerator<TarEntry, void, undefined> {
-  const maxPax = opts.maxPaxSize ?? DEFAULT_MAX_PAX_SIZE;
-  const maxLong = opts.maxLongNameSize ?? DEFAULT_MAX_LONG_NAME_SIZE;
   const r = new ByteReader(it);
-  let globalPax: Pax = NO_PAX;
-  let count = 0;
+  const headers = new HeaderParser(r, opts);
+  for (let h = await headers.next(); h !== null; h = await headers.next()) {
+    const header = h as TarHeader;
+    header.headerOffset = headers.headerOffset;
+    const entry = new Entry(header, r, headers.bodySize);
+    yield entry;
+    await entry.finish();
+  }
+}
+
+/** Reads header blocks (with their extension headers) one entry at a time. */
+class HeaderParser {
+  private readonly maxPax: number;
+  private readonly maxLong: number;
+  private globalPax: Pax = NO_PAX;
+  private count = 0;
+  /** Of the entry `next` returned last: its body's size and its first header block's offset. */
+  bodySize = 0;
+  headerOffset = 0;
+
+  constructor(
+    private readonly r: ByteReader,
+    private readonly opts: TarReadOptions,
+  ) {
+    this.maxPax = opts.maxPaxSize ?? DEFAULT_MAX_PAX_SIZE;
+    this.maxLong = opts.maxLongNameSize ?? DEFAULT_MAX_LONG_NAME_SIZE;
+  }
 
   /** A whole small body (extension headers), bounded before reading. */
-  const readSmall = async (size: number, limit: number, what: string): Promise<Uint8Array> => {
+  private async readSmall(size: number, limit: number, what: string): Promise<Uint8Array> {
+    const r = this.r;
     if (size > limit) throw new TarError('TAR_LIMIT', `${what} of ${size} bytes exceeds the limit of ${limit}`);
     const data = r.tryRead(size) ?? (await r.read(size));
     const pad = padding(size);
     if (data.length < size || (!r.trySkip(pad) && (await r.skip(pad)) < pad)) throw new TarError('TAR_TRUNCATED', `archive ends inside a ${what}`);
     return data.slice(); // the view may alias a source chunk
-  };
+  }
 
-  for (;;) {
+  /** The next entry's header (the reader then stands at its body), or null at the end. */
+  async next(): Promise<LayerEntry | null> {
+    const { r, opts, maxPax, maxLong } = this;
     let pax: Pax | undefined;
     let longName: string | undefined;
     let longLink: string | undefined;
@@ -260,13 +309,13 @@ async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): As
       const pending = pax !== undefined || longName !== undefined || longLink !== undefined;
       if (block.length === 0) {
         if (pending) throw new TarError('TAR_TRUNCATED', 'archive ends after an extension header, before its entry');
-        return;
+        return null;
       }
       if (block.length < BLOCK) throw new TarError('TAR_TRUNCATED', `archive ends inside a header at byte ${at}`);
       if (isZeroBlock(block)) {
         if (pending) throw new TarError('TAR_BAD_HEADER', `end-of-archive marker right after an extension header at byte ${at}`);
         const second = await r.read(BLOCK);
-        if (second.length === 0 || (second.length === BLOCK && isZeroBlock(second))) return;
+        if (second.length === 0 || (second.length === BLOCK && isZeroBlock(second))) return null;
         if (second.length < BLOCK) throw new TarError('TAR_TRUNCATED', `archive ends inside a header at byte ${at + BLOCK}`);
         throw new TarError('TAR_BAD_HEADER', `a zero block followed by a non-zero block at byte ${at}`);
       }
@@ -280,17 +329,17 @@ async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): As
       if (size > MAX_SAFE) throw new TarError('TAR_LIMIT', `size exceeds 2^53 at byte ${at}`);
       if (!pending) headerOffset = at;
       if (typeflag === 'x') {
-        const recs = parsePax(await readSmall(size, maxPax, 'PAX extended header'));
+        const recs = parsePax(await this.readSmall(size, maxPax, 'PAX extended header'));
         pax = pax ? { ...pax, ...recs } : recs;
         continue;
       }
       if (typeflag === 'g') {
-        globalPax = { ...globalPax, ...parsePax(await readSmall(size, maxPax, 'PAX global header')) };
-        if (paxSize(globalPax) > maxPax) throw new TarError('TAR_LIMIT', `PAX global headers exceed the limit of ${maxPax} bytes`);
+        this.globalPax = { ...this.globalPax, ...parsePax(await this.readSmall(size, maxPax, 'PAX global header')) };
+        if (paxSize(this.globalPax) > maxPax) throw new TarError('TAR_LIMIT', `PAX global headers exceed the limit of ${maxPax} bytes`);
         continue;
       }
       if (typeflag === 'L' || typeflag === 'K') {
-        const data = await readSmall(size, maxLong, typeflag === 'L' ? 'GNU long name' : 'GNU long link');
+        const data = await this.readSmall(size, maxLong, typeflag === 'L' ? 'GNU long name' : 'GNU long link');
         const nul = data.indexOf(0);
         const s = decodeUtf8(nul < 0 ? data : data.subarray(0, nul));
         if (typeflag === 'L') longName = s;
@@ -308,6 +357,7 @@ async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): As
     // Effective extended attributes: global then per-entry; an empty value deletes the key
     // (POSIX pax: "If the <value> field is zero length, it shall delete …").
     let ext: Pax = NO_PAX;
+    const globalPax = this.globalPax;
     if (pax !== undefined || globalPax !== NO_PAX) {
       ext = globalPax === NO_PAX ? pax! : { ...globalPax, ...(pax ?? NO_PAX) };
       for (const k in ext) {
@@ -338,7 +388,7 @@ async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): As
     const hasBody = type === 'file' || typeflag === 'D';
     const bodySize = hasBody ? size : 0;
 
-    const header: TarHeader = {
+    const header: LayerEntry = {
       path,
       type,
       mode: parseNumeric(block, F.mode, 'mode') & 0o7777,
@@ -347,7 +397,6 @@ async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): As
       size: type === 'file' ? size : 0,
       mtime: ext.mtime !== undefined ? paxTime(ext.mtime, 'mtime') : parseNumeric(block, F.mtime, 'mtime'),
       offset: r.offset,
-      headerOffset,
     };
     if (type === 'symlink' || type === 'hardlink') {
       const rawLink = ext.linkpath ?? longLink ?? readString(block, F.linkname);
@@ -375,13 +424,12 @@ async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): As
       }
     }
 
-    count++;
-    if (opts.maxEntries !== undefined && count > opts.maxEntries) {
+    if (opts.maxEntries !== undefined && ++this.count > opts.maxEntries) {
       throw new TarError('TAR_LIMIT', `archive has more than ${opts.maxEntries} entries`, path);
     }
 
-    const entry = new Entry(header, r, bodySize);
-    yield entry;
-    await entry.finish();
+    this.bodySize = bodySize;
+    this.headerOffset = headerOffset;
+    return header;
   }
 }
