@@ -32,7 +32,7 @@ const WORK = join(ROOT, 'bench/.work');
 const TAR = join(WORK, 'layer.tar');
 const GZ = `${TAR}.gz`;
 const ZST = `${TAR}.zst`;
-const RUNS = 3;
+const RUNS = 5;
 const CHUNK = 64 << 10; // about what fetch() hands out
 
 // Pull-based (Readable.toWeb in Node 20 reads ahead without bound, which would measure Node's
