@@ -16,6 +16,7 @@ const NEEDED = {
   openssl: 'openssl',
   tar: 'tar',
   gzip: 'gzip',
+  podman: 'podman',
 };
 
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

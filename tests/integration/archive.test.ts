@@ -2,8 +2,8 @@
  * Interop of docker save / load and OCI archives with real tools: images built by umoci and
  * pushed to a real docker-registry, pulled by the engine into a fake-indexeddb store, exported
  * by us and read by skopeo / umoci; and archives written by skopeo / umoci imported by us.
- * Podman and Docker are not installed here; the pre-25 docker save layout is covered by a
- * hand-built archive in src/workers/archive.test.ts.
+ * Podman is the judge in archive-podman.test.ts; Docker's daemon is not installed here. The
+ * pre-25 docker save layout is also covered by a hand-built archive in src/workers/archive.test.ts.
  */
 import 'fake-indexeddb/auto';
 import { execFile } from 'node:child_process';
