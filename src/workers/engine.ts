@@ -158,7 +158,7 @@ export class Engine implements EngineApi {
         id: v.image.id,
         shortId: v.image.id.slice(7, 19),
         created: v.image.created,
-        createdSince: v.created ? createdSince(v.created, now) : 'N/A',
+        createdSince: createdSince(v.created, now) || 'N/A',
         createdMs: v.created * 1000,
         size: v.image.size,
         sizeText: humanSizeWithPrecision(v.image.size, 3), // docker images: 3 significant digits

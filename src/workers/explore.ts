@@ -114,7 +114,7 @@ export class Explorer {
       repoDigests: view.digests.map((d) => d.familiar),
       platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/'),
       created: img.created,
-      createdSince: view.created ? createdSince(view.created, now) : 'N/A',
+      createdSince: createdSince(view.created, now) || 'N/A',
       manifestDigest: img.manifestDigest,
       ...(img.indexDigest ? { indexDigest: img.indexDigest } : {}),
       schema1: img.schema1 === true,

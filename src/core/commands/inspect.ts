@@ -8,7 +8,7 @@
  * indented with four spaces, `<>&` escaped as json.Marshal does. GraphDriver and Descriptor
  * describe a daemon's storage and are left out.
  */
-import { goJson, createdSince, ellipsis, humanSizeWithPrecision, rfc3339, truncateId } from '../docker/format.ts';
+import { GO_ZERO_TIME, goJson, createdSince, ellipsis, humanSizeWithPrecision, rfc3339, truncateId } from '../docker/format.ts';
 import { GoStruct } from '../docker/template.ts';
 import { renderRows } from '../docker/formatter.ts';
 import type { ImageView } from './store-view.ts';
@@ -194,7 +194,6 @@ export interface HistoryItem {
   comment: string;
 }
 
-const GO_ZERO_TIME = -62135596800;
 const EPOCH_2000 = 946684800;
 
 /** daemon ImageHistory: config history newest first, sizes from the non-empty layers. */
@@ -261,7 +260,8 @@ export function renderHistory(items: readonly HistoryItem[], o: HistoryOptions):
       Comment: h.comment,
       CreatedAt: createdAt,
       CreatedBy: trunc ? ellipsis(createdBy, 45) : createdBy,
-      CreatedSince: !o.human ? createdAt : h.created <= EPOCH_2000 ? '' : createdSince(h.created, o.nowMs),
+      // Before 2000 (the zero time included): N/A, as docker 28.2.2 printed it against a daemon here.
+      CreatedSince: !o.human ? createdAt : h.created <= EPOCH_2000 ? 'N/A' : createdSince(h.created, o.nowMs),
       ID: trunc ? truncateId(h.id) : h.id,
       Size: o.human ? humanSizeWithPrecision(h.size, 3) : String(h.size),
     });

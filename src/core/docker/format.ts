@@ -156,16 +156,23 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
 }
 
-/** `CreatedSince` as docker/cli prints it: whole-second creation time, `… ago`. */
+/** Go's zero `time.Time` in Unix seconds (0001-01-01T00:00:00Z): what the daemon reports for an
+ * image whose config has no `created`. Not 0: an image may really say 1970-01-01 (reproducible
+ * builds do), and Docker prints that as "56 years ago", the zero time as nothing. */
+export const GO_ZERO_TIME = -62135596800;
+
+/** `CreatedSince` as docker/cli's image formatter prints it: whole-second creation time,
+ * `… ago`; '' for the zero time (`time.IsZero`), which `docker images` shows as N/A. */
 export function createdSince(createdUnixSeconds: number, nowMs: number): string {
+  if (createdUnixSeconds === GO_ZERO_TIME) return '';
   return humanDuration(nowMs - createdUnixSeconds * 1000) + ' ago';
 }
 
-/** Unix seconds of an RFC 3339 date; 0 when absent or unparsable (the daemon's zero). */
+/** Unix seconds of an RFC 3339 date; Go's zero time when absent or unparsable. */
 export function unixSeconds(rfc3339: string): number {
-  if (!rfc3339) return 0;
+  if (!rfc3339) return GO_ZERO_TIME;
   const ms = Date.parse(rfc3339);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : GO_ZERO_TIME;
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
