@@ -117,11 +117,22 @@ async function generate(): Promise<void> {
  * process (so only the ingest lives in this one). In-process CompressionStream was tried first:
  * Node's does not hold back its producer and itself grew to 360 MB for 256 MB. */
 async function rssRun(): Promise<void> {
-  const child = spawn('/bin/sh', ['-c', `"${process.execPath}" --import tsx bench/ingest.ts --gen | gzip -1`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const gz = nodeStream(child.stdout);
+  const generated = (files: number) => {
+    const child = spawn('/bin/sh', ['-c', `"${process.execPath}" --import tsx bench/ingest.ts --gen | gzip -1`], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_GEN_FILES: String(files) },
+    });
+    return nodeStream(child.stdout);
+  };
+  const atStart = process.memoryUsage().rss;
   // Started first: their threads' memory is in RSS before and after.
   const pool = process.argv.includes('--workers') ? await warmPool(poolSize(availableParallelism())) : undefined;
+  // The app's steady state: it has ingested a layer before (an 8 MB one here), so the code is
+  // compiled and the heap has its working size. The baseline is taken after that.
+  await ingestLayer(generated(8), pool ? { hasher: pool.hasher } : {});
   globalThis.gc?.();
+  const gz = generated(Number(process.env.BENCH_GEN_FILES ?? 1024));
   const before = process.memoryUsage().rss;
   let peakSampled = before;
   const timer = setInterval(() => (peakSampled = Math.max(peakSampled, process.memoryUsage().rss)), 50);
@@ -134,6 +145,7 @@ async function rssRun(): Promise<void> {
     compressedBytes: r.compressedSize,
     entries: r.entries.length,
     seconds: (performance.now() - t) / 1000,
+    rssAtStartMB: atStart / 1e6,
     rssBeforeMB: before / 1e6,
     peakRssSampledMB: peakSampled / 1e6,
     maxRssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
@@ -170,15 +182,16 @@ function memoryRuns(): string {
   const worst = Math.max(...runs.map(([, r]) => above(r)));
   const big = runs[0]![1];
   const rows = runs
-    .map(([name, r]) => `| ${name} | ${(r.uncompressedBytes! / 1e6).toFixed(0)} | ${r.seconds!.toFixed(1)} | ${r.rssBeforeMB!.toFixed(0)} | ${Math.max(r.maxRssMB!, r.peakRssSampledMB!).toFixed(0)} | **${above(r).toFixed(0)}** |`)
+    .map(([name, r]) => `| ${name} | ${(r.uncompressedBytes! / 1e6).toFixed(0)} | ${r.seconds!.toFixed(1)} | ${r.rssAtStartMB!.toFixed(0)} | ${r.rssBeforeMB!.toFixed(0)} | ${Math.max(r.maxRssMB!, r.peakRssSampledMB!).toFixed(0)} | **${above(r).toFixed(0)}** |`)
     .join('\n');
   console.log(rows);
   return `Memory: a generated layer (${big.entries} files of 1 MiB at full size, \`gzip -1\` in a child process) ingested
-in a process of its own; baseline = RSS just before the ingest, with modules loaded and hash threads started;
-peak = the larger of maxRSS and RSS sampled every 50 ms.
+in a process of its own. RSS at start: modules loaded. Baseline: RSS just before the big ingest, after
+the hash threads (if any) started and an 8 MB layer was ingested first, as in an app that has pulled
+before. Peak = the larger of maxRSS and RSS sampled every 50 ms (the 8 MB layer included).
 
-| run | tar (MB) | time (s) | RSS before (MB) | peak (MB) | above baseline (MB) |
-|---|---|---|---|---|---|
+| run | tar (MB) | time (s) | RSS at start (MB) | baseline (MB) | peak (MB) | above baseline (MB) |
+|---|---|---|---|---|---|---|
 ${rows}
 
 Issue 3's memory target, flat and < 64 MB above baseline: ${worst < 64 ? 'met' : 'not met'} (worst ${worst.toFixed(0)} MB above).`;
