@@ -354,7 +354,9 @@ class ViewBuilder {
       kids = this.place(e.path, dir);
       if (kids === null) path = this.relocated!;
     }
-    const existing = this.entries.get(path);
+    // The parent's children set lists exactly its children in the view (an invariant the model
+    // test checks), and a small set is cheaper to ask than the whole view: most paths are new.
+    const existing = kids !== null && !kids.has(path) ? undefined : this.entries.get(path);
     if (e.type === 'dir') {
       // Directory over directory merges, with the upper metadata.
       if (existing && existing.type !== 'dir') this.del(path, 'replaced');
