@@ -18,6 +18,7 @@ import { checkStore, openSession, runCommand, startCommand, tableIds, type Sessi
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { startTap, type Tap } from '../helpers/tap.ts';
+import { prng } from '../helpers/prng.ts';
 
 const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 2 ** 31);
 const TRIALS = Number(process.env.FAULT_TRIALS ?? 30);
@@ -25,17 +26,6 @@ const TRIALS = Number(process.env.FAULT_TRIALS ?? 30);
 const BLOB_RATE = 12 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
-/** mulberry32: small, seeded, good enough to pick faults. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerEntry } from '../layer/entry.ts';
 import { applyLayers } from './apply.ts';
+import { prng } from '../../../tests/helpers/prng.ts';
 import { dir, file, opaque, whiteout } from './test-layers.ts';
 
 interface M {
@@ -88,23 +89,11 @@ function model(layers: LayerEntry[][]): { view: Map<string, M>; changes: (string
   return { view, changes };
 }
 
-/** mulberry32: a small seeded PRNG, so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random layers over a small namespace (3 names, depth ≤ 3), so paths collide often: re-adds,
  * whiteouts of what exists, files over directories and back, a file as a parent (refused), `..`
  * (refused), duplicates within a layer. */
 function randomImage(seed: number): LayerEntry[][] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const randPath = () => {
     const depth = 1 + Math.floor(r() * 3);
