@@ -29,6 +29,7 @@ import {
 import { OCI_LAYER_TAR } from '../src/core/media-types.ts';
 import { sha256Digest } from '../src/core/sha256.ts';
 import { writeTar, type TarWriteEntry } from '../src/core/tar/writer.ts';
+import { concatBytes } from '../src/core/tar/bytes.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SAMPLE_SOURCE = join(ROOT, 'samples/hello');
@@ -41,13 +42,7 @@ const CREATED = '2025-01-01T00:00:00Z';
 async function collect(entries: TarWriteEntry[]): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const c of writeTar(entries)) parts.push(c);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Files under `dir`, relative, sorted (byte order, as Go's archive writers walk). */

@@ -13,7 +13,7 @@
  */
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { Gunzip } from 'fflate';
-import { iteratorOf, streamOf, type ByteSource } from './tar/bytes.ts';
+import { concatBytes, iteratorOf, streamOf, type ByteSource } from './tar/bytes.ts';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -109,13 +109,7 @@ async function collect(rs: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const it = iteratorOf(rs);
   for (let r = await it.next(); !r.done; r = await it.next()) parts.push(r.value);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 async function* nativeGunzip(source: ByteSource): AsyncGenerator<Uint8Array> {

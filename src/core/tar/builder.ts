@@ -5,6 +5,7 @@
  */
 import { encodeHeader, END_OF_ARCHIVE, type TarWriteHeader } from './writer.ts';
 import { padding, utf8 } from './format.ts';
+import { concatBytes } from './bytes.ts';
 
 export interface BuilderAttrs {
   mode?: number;
@@ -63,14 +64,7 @@ export function tarBuilder(): TarBuilder {
       return b;
     },
     bytes({ end = true } = {}) {
-      const all = end ? [...parts, END_OF_ARCHIVE] : parts;
-      const out = new Uint8Array(all.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of all) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
+      return concatBytes(end ? [...parts, END_OF_ARCHIVE] : parts);
     },
   };
   return b;

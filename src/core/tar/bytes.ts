@@ -2,6 +2,17 @@
  * never retains more than the current chunk (so skipping a body never buffers it). */
 export const EMPTY = new Uint8Array(0);
 
+/** The pieces joined into one array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** A stream, an (async) iterable of chunks, or one Uint8Array holding everything. */
 export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
 
