@@ -3,6 +3,7 @@
  * data only: results cross `postMessage` through comlink. Callbacks are comlink proxies.
  */
 import type { PullEvent } from '../core/pull-events.ts';
+import type { ImageSizes, StoreSizes } from '../core/analysis/store-sizes.ts';
 
 export interface EngineSettings {
   proxyUrl: string;
@@ -193,15 +194,8 @@ export interface FileContent {
 }
 
 export interface SharingSnapshot {
-  sizes: {
-    images: { id: string; name: string; size: number; sharedSize: number; uniqueSize: number; downloadSize: number; layerCount: number; sharedLayerCount: number }[];
-    logicalSize: number;
-    uniqueContentSize: number;
-    savedSize: number;
-    logicalDownloadSize: number;
-    storedBytes: number;
-    savedDownloadBytes: number;
-  };
+  /** The store's sizes (core/analysis storeSizes), each image with a display name. */
+  sizes: Omit<StoreSizes, 'images'> & { images: (ImageSizes & { name: string })[] };
   layers: { diffId: string; size: number; compressedSize: number; images: string[] }[];
 }
 

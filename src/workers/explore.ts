@@ -288,9 +288,9 @@ export class Explorer {
   async sharing(): Promise<SharingSnapshot> {
     const store = await this.store();
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
-    const views = buildViews(images, tags);
+    const views = new Map(buildViews(images, tags).map((v) => [v.image.id as string, v]));
     const name = (id: string) => {
-      const v = views.find((x) => x.image.id === id);
+      const v = views.get(id);
       return v?.tags[0]?.familiar ?? v?.digests[0]?.familiarName ?? id.slice(7, 19);
     };
     const sizes = storeSizes(images);
