@@ -183,6 +183,33 @@ function normalizeLinkTarget(target: string): string | null {
   return out.join('/');
 }
 
+/** A directory no tar entry describes (the root before any, a missing parent): 0755 root:root,
+ * in the one object shape every view entry has. */
+function plainDir(path: string, layer: number, inode: number, implicit: true | undefined): ViewEntry {
+  return {
+    path,
+    type: 'dir',
+    mode: DEFAULT_DIR_MODE,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 0,
+    linkname: undefined,
+    hardlinkTo: undefined,
+    uname: undefined,
+    gname: undefined,
+    devmajor: undefined,
+    devminor: undefined,
+    xattrs: undefined,
+    layer,
+    offset: 0,
+    dataLayer: layer,
+    dataOffset: 0,
+    inode,
+    implicit,
+  };
+}
+
 interface Marker {
   dir: string;
   /** undefined: opaque marker. */
@@ -192,20 +219,8 @@ interface Marker {
 class ViewBuilder {
   readonly entries = new Map<string, ViewEntry>();
   readonly children = new Map<string, Set<string>>([['', new Set()]]);
-  root: ViewEntry = {
-    path: '',
-    type: 'dir',
-    mode: DEFAULT_DIR_MODE,
-    uid: 0,
-    gid: 0,
-    size: 0,
-    mtime: 0,
-    layer: -1,
-    offset: 0,
-    dataLayer: -1,
-    dataOffset: 0,
-    inode: 1,
-  };
+  /** Until a layer has a root entry: 0755 root:root, from no layer. */
+  root: ViewEntry = plainDir('', -1, 1, undefined);
   private nextInode = 2;
   /**
    * Each path the current layer touched, with its entry before the layer (undefined: it did
@@ -483,29 +498,9 @@ class ViewBuilder {
   }
 
   private implicitDir(path: string): ViewEntry {
-    return {
-      path,
-      type: 'dir',
-      mode: DEFAULT_DIR_MODE,
-      uid: 0,
-      gid: 0,
-      size: 0,
-      mtime: 0,
-      linkname: undefined,
-      hardlinkTo: undefined,
-      uname: undefined,
-      gname: undefined,
-      devmajor: undefined,
-      devminor: undefined,
-      xattrs: undefined,
-      layer: this.layer,
-      offset: 0,
-      dataLayer: this.layer,
-      dataOffset: 0,
-      inode: this.nextInode++,
-      implicit: true,
-    };
+    return plainDir(path, this.layer, this.nextInode++, true);
   }
+
 
   /** Adds a path that is not in the view; `kids` is its parent's children set, or null to
    * look it up. */
