@@ -26,6 +26,7 @@ import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { hostId, umoci, walkRootfs } from '../helpers/umoci.ts';
+import { noise } from '../helpers/prng.ts';
 
 const exec = promisify(execFile);
 
@@ -72,17 +73,6 @@ async function tarMembers(file: string): Promise<string[]> {
   return stdout.trim().split('\n');
 }
 
-const noise = (n: number, seed: number) => {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-};
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'layerscope-archive-'));

@@ -12,6 +12,7 @@ import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 import { startTap, type Tap } from '../helpers/tap.ts';
+import { noise } from '../helpers/prng.ts';
 
 let reg: TestRegistry;
 let tap: Tap;
@@ -29,18 +30,6 @@ function collect() {
   return { events, on: (e: PullEvent) => void events.push(e) };
 }
 
-// Deterministic incompressible-ish bytes so the layer is several store chunks.
-function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 beforeAll(async () => {
   reg = await startRegistry();

@@ -14,6 +14,7 @@ import {
 } from '../../src/core/registry/index.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushTestImage, type PushedImage } from '../helpers/registry-images.ts';
+import { caught } from '../helpers/caught.ts';
 
 interface Sent {
   url: string;
@@ -34,15 +35,6 @@ function spyClient(opts: Omit<RegistryClientOptions, 'fetch'> = {}): { client: R
   return { client, sent };
 }
 
-async function caught(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError);
-    return e as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 const credsFor =
   (reg: TestRegistry, password = reg.password!) =>

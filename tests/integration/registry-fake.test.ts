@@ -17,6 +17,7 @@ import {
   type FetchLike,
 } from '../../src/core/registry/index.ts';
 import { freePort } from '../helpers/registry.ts';
+import { caught } from '../helpers/caught.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -88,15 +89,6 @@ function serveImage(f: Fake, over: Partial<Record<'manifest' | 'blob', Handler>>
   };
 }
 
-async function caught(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError);
-    return e as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 let a: Fake;
 let b: Fake;

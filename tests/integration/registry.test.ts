@@ -27,6 +27,7 @@ import {
   type PushedImage,
   type PushedIndex,
 } from '../helpers/registry-images.ts';
+import { caught } from '../helpers/caught.ts';
 
 let reg: TestRegistry;
 let client: RegistryClient;
@@ -47,15 +48,6 @@ async function readAll(s: ReadableStream<Uint8Array>): Promise<Buffer> {
 
 const sha = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-async function caught(p: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RegistryError);
-    return e as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 beforeAll(async () => {
   reg = await startRegistry();
