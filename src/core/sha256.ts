@@ -65,8 +65,9 @@ class Sha256 implements Sha256Stream {
     }
     const hi = Math.floor(this.total / 0x20000000); // total · 8 / 2^32
     const lo = (this.total * 8) % 0x100000000;
-    new DataView(b.buffer).setUint32(56, hi);
-    new DataView(b.buffer).setUint32(60, lo);
+    const view = new DataView(b.buffer);
+    view.setUint32(56, hi);
+    view.setUint32(60, lo);
     compressBlocks(this.state, b, 0, 64);
     let hex = 'sha256:';
     for (const w of this.state) hex += (w >>> 0).toString(16).padStart(8, '0');

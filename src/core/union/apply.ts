@@ -366,8 +366,9 @@ class ViewBuilder {
     let path = e.path;
     let kids = this.lastKids;
     if (dir !== this.lastDir || kids === null) {
-      kids = this.place(e.path, dir);
-      if (kids === null) path = this.relocated!;
+      path = this.place(e.path, dir);
+      // Moved by a symlinked parent: its set is looked up when it is added.
+      kids = path === e.path ? this.lastKids : null;
     }
     // The parent's children set lists exactly its children in the view (an invariant the model
     // test checks), and a small set is cheaper to ask than the whole view: most paths are new.
@@ -450,26 +451,22 @@ class ViewBuilder {
 
   /** Where an entry lands: its parent must be a directory; a missing one is created, a
    * symlinked one is followed inside the root (containerd resolves the parent with RootPath).
-   * Returns the parent's children set when the entry lands at its own path (and remembers that
-   * parent for the next entry); null when a symlinked parent moved it to `relocated`. */
-  private relocated: string | undefined;
-  private place(path: string, dir: string): Set<string> | null {
+   * Returns the path it lands at. When that is its own path, the parent and its children set
+   * are remembered (`lastDir`, `lastKids`) for the entries that follow. */
+  private place(path: string, dir: string): string {
     // `children` only ever has keys that are directories of the view (or the root), so a hit
     // there is the whole check.
     let kids = this.children.get(dir);
     if (kids === undefined) {
       if (this.entries.get(dir)?.type !== 'dir') {
         const real = this.ensureDir(dir, 0);
-        if (real !== dir) {
-          this.relocated = join(real, path.slice(dir.length + 1));
-          return null;
-        }
+        if (real !== dir) return join(real, path.slice(dir.length + 1));
       }
       this.children.set(dir, (kids = new Set()));
     }
     this.lastDir = dir;
     this.lastKids = kids;
-    return kids;
+    return path;
   }
 
   /** Makes `dir` an existing directory, following symlinks; returns its real path. */
