@@ -27,6 +27,8 @@ const MAX_PREVIEW_BYTES = 2 << 20;
 
 interface Explored {
   layers: LayerEntry[][];
+  /** Each layer's blob digest, bottom first (an image ID names fixed content: never stale). */
+  blobs: Digest[];
   full: UnionView;
   /** Per selected layer and mode: the view and its tree. */
   trees: Map<string, { view: UnionView; tree: FileTree }>;
@@ -55,7 +57,7 @@ export class Explorer {
       if (!entries) throw Object.assign(new Error(`the file index of layer ${l.diffId} is missing; pull the image again`), { code: 'INDEX_MISSING' });
       layers.push(entries);
     }
-    const e: Explored = { layers, full: applyLayers(layers), trees: new Map() };
+    const e: Explored = { layers, blobs: image.layers.map((l) => l.digest), full: applyLayers(layers), trees: new Map() };
     this.#cache.set(id, e);
     while (this.#cache.size > MAX_CACHED_IMAGES) this.#cache.delete(this.#cache.keys().next().value!);
     return e;
@@ -187,28 +189,24 @@ export class Explorer {
   }
 
   async readFile(id: Digest, path: string): Promise<FileContent> {
-    const { entry, resolved, linkTarget } = await this.#locate(id, path);
+    const { e, entry, resolved, linkTarget } = await this.#locate(id, path);
     const base = { path, resolved, type: entry.type, size: entry.size, mode: entry.mode, uid: entry.uid, gid: entry.gid, ...(linkTarget !== undefined ? { linkTarget } : {}) };
     if (entry.type !== 'file') return { ...base, bytes: new Uint8Array(0), truncated: false };
     const store = await this.store();
-    const image = (await store.getImage(id))!;
-    const layer = image.layers[entry.dataLayer]!;
     const want = Math.min(entry.size, MAX_PREVIEW_BYTES);
-    const bytes = await readFileFromLayer(store.readBlob(layer.digest), { offset: entry.dataOffset, size: want }, { maxBytes: want });
+    const bytes = await readFileFromLayer(store.readBlob(e.blobs[entry.dataLayer]!), { offset: entry.dataOffset, size: want }, { maxBytes: want });
     return { ...base, bytes, truncated: entry.size > want };
   }
 
   /** One file's whole content, streamed from its layer blob. */
   async fileStream(id: Digest, path: string): Promise<{ name: string; size: number; stream: ReadableStream<Uint8Array> }> {
-    const { entry, resolved } = await this.#locate(id, path);
+    const { e, entry, resolved } = await this.#locate(id, path);
     if (entry.type !== 'file') throw Object.assign(new Error(`/${resolved} is not a regular file`), { code: 'NOT_A_FILE' });
     const store = await this.store();
-    const image = (await store.getImage(id))!;
-    const layer = image.layers[entry.dataLayer]!;
     return {
       name: resolved.split('/').pop() || 'file',
       size: entry.size,
-      stream: streamFileFromLayer(store.readBlob(layer.digest), { offset: entry.dataOffset, size: entry.size }, { maxBytes: Number.MAX_SAFE_INTEGER }),
+      stream: streamFileFromLayer(store.readBlob(e.blobs[entry.dataLayer]!), { offset: entry.dataOffset, size: entry.size }, { maxBytes: Number.MAX_SAFE_INTEGER }),
     };
   }
 
@@ -220,7 +218,6 @@ export class Explorer {
   async exportFilesystem(id: Digest): Promise<ReadableStream<Uint8Array>> {
     const e = await this.#explored(id);
     const store = await this.store();
-    const image = (await store.getImage(id))!;
     const byLayer = new Map<number, ViewEntry[]>();
     const links: ViewEntry[] = [];
     const implicit: ViewEntry[] = [];
@@ -259,8 +256,7 @@ export class Explorer {
         // One pass over this layer's tar: the entries whose final version it holds, in tar
         // order, bodies streamed straight from the decompressed layer.
         const byOffset = new Map(owned.map((v) => [v.offset, v]));
-        const layer = image.layers[li]!;
-        const { compression, source } = await sniffSource(iteratorOf(store.readBlob(layer.digest)));
+        const { compression, source } = await sniffSource(iteratorOf(store.readBlob(e.blobs[li]!)));
         for await (const t of readTar(decompress(source, compression))) {
           const v = byOffset.get(t.header.offset);
           if (!v || v.path !== t.header.path) {
@@ -271,7 +267,7 @@ export class Explorer {
           if (v.type === 'file' && v.size > 0) yield { ...header(v), size: v.size, body: t.body() };
           else yield header(v);
         }
-        if (byOffset.size > 0) throw Object.assign(new Error(`layer ${layer.digest} no longer holds ${byOffset.size} of its indexed entries`), { code: 'LAYER_CHANGED' });
+        if (byOffset.size > 0) throw Object.assign(new Error(`layer ${e.blobs[li]} no longer holds ${byOffset.size} of its indexed entries`), { code: 'LAYER_CHANGED' });
       }
       for (const v of links) yield { ...header(v), type: 'hardlink', linkname: v.hardlinkTo!, size: 0 };
     }
