@@ -65,7 +65,9 @@ function prepare(): void {
   mkdirSync(WORK, { recursive: true });
   if (!existsSync(TAR)) {
     // Real files: this project's node_modules and some of /usr/share (~200 MB, ~30k entries).
-    execSync(`tar --format=pax -cf ${TAR} -C ${ROOT} node_modules -C / usr/share/i18n usr/share/man/man1`, { stdio: 'inherit' });
+    execSync(`tar --format=pax -cf ${TAR} -C ${ROOT} node_modules -C / usr/share/i18n usr/share/man/man1`, {
+      stdio: 'inherit',
+    });
   }
   if (!existsSync(GZ)) execSync(`gzip -6 -c ${TAR} > ${GZ}`);
   if (!existsSync(ZST)) execSync(`zstd -q -3 -c ${TAR} > ${ZST}`);
@@ -79,7 +81,13 @@ interface Row {
   nativeMs: number;
 }
 
-async function compare(stage: string, ours: string, fn: () => Promise<unknown>, native: string, cmd: string): Promise<Row> {
+async function compare(
+  stage: string,
+  ours: string,
+  fn: () => Promise<unknown>,
+  native: string,
+  cmd: string,
+): Promise<Row> {
   const o: number[] = [];
   const n: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -88,7 +96,9 @@ async function compare(stage: string, ours: string, fn: () => Promise<unknown>, 
     o.push(await timeAsync(fn));
   }
   const row = { stage, ours, native, oursMs: median(o), nativeMs: median(n) };
-  console.log(`${stage.padEnd(22)} ${ours.padEnd(44)} ${(row.oursMs / 1000).toFixed(2)}s  vs ${native}: ${(row.nativeMs / 1000).toFixed(2)}s  = ${(row.oursMs / row.nativeMs).toFixed(2)}x`);
+  console.log(
+    `${stage.padEnd(22)} ${ours.padEnd(44)} ${(row.oursMs / 1000).toFixed(2)}s  vs ${native}: ${(row.nativeMs / 1000).toFixed(2)}s  = ${(row.oursMs / row.nativeMs).toFixed(2)}x`,
+  );
   return row;
 }
 
@@ -110,7 +120,9 @@ async function generate(): Promise<void> {
       yield { path: `data/${String(i).padStart(4, '0')}.bin`, size, body, mtime: 0 };
     }
   }
-  await new Promise<void>((resolve, reject) => Readable.from(writeTar(entries())).pipe(process.stdout).on('finish', resolve).on('error', reject));
+  await new Promise<void>((resolve, reject) =>
+    Readable.from(writeTar(entries())).pipe(process.stdout).on('finish', resolve).on('error', reject),
+  );
 }
 
 /** Peak memory while ingesting the generated 1 GB layer, gzip'd by `gzip -1` in another
@@ -154,11 +166,15 @@ async function rssRun(): Promise<void> {
 }
 
 function rssRunOf(files: number, v8: string[] = [], args: string[] = []): Record<string, number> {
-  const rss = spawnSync(process.execPath, [...v8, '--import', 'tsx', '--expose-gc', join(ROOT, 'bench/ingest.ts'), '--rss', ...args], {
-    encoding: 'utf8',
-    cwd: ROOT,
-    env: { ...process.env, BENCH_GEN_FILES: String(files) },
-  });
+  const rss = spawnSync(
+    process.execPath,
+    [...v8, '--import', 'tsx', '--expose-gc', join(ROOT, 'bench/ingest.ts'), '--rss', ...args],
+    {
+      encoding: 'utf8',
+      cwd: ROOT,
+      env: { ...process.env, BENCH_GEN_FILES: String(files) },
+    },
+  );
   if (rss.status !== 0) throw new Error(`rss run failed: ${rss.stderr}`);
   return JSON.parse(rss.stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
@@ -174,7 +190,10 @@ function memoryRuns(): string {
   const runs: [string, Record<string, number>][] = [
     ['1 GB, one thread', rssRunOf(1024)],
     ['128 MB, one thread', rssRunOf(128)],
-    [`1 GB, hashes in ${threadsLabel(poolSize(availableParallelism()))} (same process, counted)`, rssRunOf(1024, [], ['--workers'])],
+    [
+      `1 GB, hashes in ${threadsLabel(poolSize(availableParallelism()))} (same process, counted)`,
+      rssRunOf(1024, [], ['--workers']),
+    ],
     [`128 MB, hashes in ${threadsLabel(poolSize(availableParallelism()))}`, rssRunOf(128, [], ['--workers'])],
     ['1 GB, one thread, `--max-old-space-size=48`', rssRunOf(1024, ['--max-old-space-size=48'])],
   ];
@@ -182,7 +201,10 @@ function memoryRuns(): string {
   const worst = Math.max(...runs.map(([, r]) => above(r)));
   const big = runs[0]![1];
   const rows = runs
-    .map(([name, r]) => `| ${name} | ${(r.uncompressedBytes! / 1e6).toFixed(0)} | ${r.seconds!.toFixed(1)} | ${r.rssAtStartMB!.toFixed(0)} | ${r.rssBeforeMB!.toFixed(0)} | ${Math.max(r.maxRssMB!, r.peakRssSampledMB!).toFixed(0)} | **${above(r).toFixed(0)}** |`)
+    .map(
+      ([name, r]) =>
+        `| ${name} | ${(r.uncompressedBytes! / 1e6).toFixed(0)} | ${r.seconds!.toFixed(1)} | ${r.rssAtStartMB!.toFixed(0)} | ${r.rssBeforeMB!.toFixed(0)} | ${Math.max(r.maxRssMB!, r.peakRssSampledMB!).toFixed(0)} | **${above(r).toFixed(0)}** |`,
+    )
     .join('\n');
   console.log(rows);
   return `Memory: a generated layer (${big.entries} files of 1 MiB at full size, \`gzip -1\` in a child process) ingested
@@ -216,16 +238,74 @@ async function ingestRows(pools: HasherPool[]): Promise<Row[]> {
   const noneCmd = `sha256sum ${TAR} > /dev/null && tar -tf ${TAR} > /dev/null`;
   const gzCmd = `sha256sum ${GZ} > /dev/null && tar -tzf ${GZ} > /dev/null`;
   const zstCmd = `sha256sum ${ZST} > /dev/null && zstd -dc ${ZST} | tar -tf - > /dev/null`;
-  rows.push(await compare('ingest none', 'ingestLayer', () => ingestLayer(fileStream(TAR)), 'sha256sum && tar -tf', noneCmd));
-  rows.push(await compare('ingest none', `ingestLayer, hash in a worker${w(main!)}`, () => ingestLayer(fileStream(TAR), { hasher: main!.hasher }), 'sha256sum && tar -tf', noneCmd));
-  rows.push(await compare('ingest gzip', 'ingestLayer (DecompressionStream)', () => ingestLayer(fileStream(GZ), { gzip: 'native' }), 'sha256sum && tar -tzf', gzCmd));
+  rows.push(
+    await compare('ingest none', 'ingestLayer', () => ingestLayer(fileStream(TAR)), 'sha256sum && tar -tf', noneCmd),
+  );
+  rows.push(
+    await compare(
+      'ingest none',
+      `ingestLayer, hash in a worker${w(main!)}`,
+      () => ingestLayer(fileStream(TAR), { hasher: main!.hasher }),
+      'sha256sum && tar -tf',
+      noneCmd,
+    ),
+  );
+  rows.push(
+    await compare(
+      'ingest gzip',
+      'ingestLayer (DecompressionStream)',
+      () => ingestLayer(fileStream(GZ), { gzip: 'native' }),
+      'sha256sum && tar -tzf',
+      gzCmd,
+    ),
+  );
   for (const p of pools) {
-    rows.push(await compare('ingest gzip', `ingestLayer (DecompressionStream), hashes in workers${w(p)}`, () => ingestLayer(fileStream(GZ), { gzip: 'native', hasher: p.hasher }), 'sha256sum && tar -tzf', gzCmd));
+    rows.push(
+      await compare(
+        'ingest gzip',
+        `ingestLayer (DecompressionStream), hashes in workers${w(p)}`,
+        () => ingestLayer(fileStream(GZ), { gzip: 'native', hasher: p.hasher }),
+        'sha256sum && tar -tzf',
+        gzCmd,
+      ),
+    );
   }
-  rows.push(await compare('ingest gzip', 'ingestLayer (fflate: Chromium without reread)', () => ingestLayer(fileStream(GZ), { gzip: 'fflate' }), 'sha256sum && tar -tzf', gzCmd));
-  rows.push(await compare('ingest gzip', `ingestLayer (fflate), hashes in workers${w(main!)}`, () => ingestLayer(fileStream(GZ), { gzip: 'fflate', hasher: main!.hasher }), 'sha256sum && tar -tzf', gzCmd));
-  rows.push(await compare('ingest zstd', 'ingestLayer (fzstd)', () => ingestLayer(fileStream(ZST)), 'sha256sum && zstd -dc | tar -t', zstCmd));
-  rows.push(await compare('ingest zstd', `ingestLayer (fzstd), hashes in workers${w(main!)}`, () => ingestLayer(fileStream(ZST), { hasher: main!.hasher }), 'sha256sum && zstd -dc | tar -t', zstCmd));
+  rows.push(
+    await compare(
+      'ingest gzip',
+      'ingestLayer (fflate: Chromium without reread)',
+      () => ingestLayer(fileStream(GZ), { gzip: 'fflate' }),
+      'sha256sum && tar -tzf',
+      gzCmd,
+    ),
+  );
+  rows.push(
+    await compare(
+      'ingest gzip',
+      `ingestLayer (fflate), hashes in workers${w(main!)}`,
+      () => ingestLayer(fileStream(GZ), { gzip: 'fflate', hasher: main!.hasher }),
+      'sha256sum && tar -tzf',
+      gzCmd,
+    ),
+  );
+  rows.push(
+    await compare(
+      'ingest zstd',
+      'ingestLayer (fzstd)',
+      () => ingestLayer(fileStream(ZST)),
+      'sha256sum && zstd -dc | tar -t',
+      zstCmd,
+    ),
+  );
+  rows.push(
+    await compare(
+      'ingest zstd',
+      `ingestLayer (fzstd), hashes in workers${w(main!)}`,
+      () => ingestLayer(fileStream(ZST), { hasher: main!.hasher }),
+      'sha256sum && zstd -dc | tar -t',
+      zstCmd,
+    ),
+  );
   return rows;
 }
 
@@ -250,10 +330,13 @@ function parallelSection(prev: string): string {
 
 /** Checks that the hashes from `pool` are sha256sum's, before anything is timed. */
 async function checkDigests(pool?: HasherPool): Promise<void> {
-  const want = execSync(`sha256sum ${GZ} ${TAR} ${ZST}`, { encoding: 'utf8' }).split('\n').map((l) => `sha256:${l.split(' ')[0]}`);
+  const want = execSync(`sha256sum ${GZ} ${TAR} ${ZST}`, { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => `sha256:${l.split(' ')[0]}`);
   const gz = await ingestLayer(fileStream(GZ), pool ? { hasher: pool.hasher } : {});
   const zst = await ingestLayer(fileStream(ZST), pool ? { hasher: pool.hasher } : {});
-  if (gz.digest !== want[0] || gz.diffId !== want[1] || zst.digest !== want[2] || zst.diffId !== want[1]) throw new Error('digest check failed');
+  if (gz.digest !== want[0] || gz.diffId !== want[1] || zst.digest !== want[2] || zst.diffId !== want[1])
+    throw new Error('digest check failed');
 }
 
 /** `--parallel`: the ingest rows only, into their own section of RESULTS.md. */
@@ -286,7 +369,12 @@ ${PAR_END}`;
   const a = prev.indexOf(PAR_START);
   const b = prev.indexOf(PAR_END);
   const notesAt = prev.indexOf('<!-- notes -->');
-  const next = a >= 0 && b > a ? prev.slice(0, a) + section + prev.slice(b + PAR_END.length) : notesAt >= 0 ? `${prev.slice(0, notesAt)}${section}\n\n${prev.slice(notesAt)}` : `${prev}\n${section}\n`;
+  const next =
+    a >= 0 && b > a
+      ? prev.slice(0, a) + section + prev.slice(b + PAR_END.length)
+      : notesAt >= 0
+        ? `${prev.slice(0, notesAt)}${section}\n\n${prev.slice(notesAt)}`
+        : `${prev}\n${section}\n`;
   writeFileSync(file, next);
   console.log('wrote bench/RESULTS.md (ingest-parallel section)');
 }
@@ -298,43 +386,93 @@ async function main(): Promise<void> {
   prepare();
   const tarBytes = statSync(TAR).size;
   const entryCount = execSync(`tar -tf ${TAR} | wc -l`, { encoding: 'utf8' }).trim();
-  console.log(`layer: ${(tarBytes / 1e6).toFixed(0)} MB tar, ${entryCount} entries; gzip ${(statSync(GZ).size / 1e6).toFixed(0)} MB, zstd ${(statSync(ZST).size / 1e6).toFixed(0)} MB`);
+  console.log(
+    `layer: ${(tarBytes / 1e6).toFixed(0)} MB tar, ${entryCount} entries; gzip ${(statSync(GZ).size / 1e6).toFixed(0)} MB, zstd ${(statSync(ZST).size / 1e6).toFixed(0)} MB`,
+  );
   // Sanity: our digests equal sha256sum's before timing anything, in one thread and with workers.
   const pool = await warmPool(poolSize(availableParallelism()));
   await checkDigests();
   await checkDigests(pool);
 
   const rows: Row[] = [];
-  rows.push(await compare('gunzip', 'DecompressionStream', () => drain(decompress(fileStream(GZ), 'gzip', { gzip: 'native' })), 'gzip -dc', `gzip -dc ${GZ} > /dev/null`));
-  rows.push(await compare('gunzip', 'fflate Gunzip (8 KiB slices)', () => drain(decompress(fileStream(GZ), 'gzip', { gzip: 'fflate' })), 'gzip -dc', `gzip -dc ${GZ} > /dev/null`));
-  rows.push(await compare('zstd', 'fzstd Decompress (4 KiB pieces, guard)', () => drain(decompress(fileStream(ZST), 'zstd')), 'zstd -dc', `zstd -dc ${ZST} > /dev/null`));
   rows.push(
-    await compare('sha256', 'createSha256 (src/core/sha256.ts, unrolled)', async () => {
-      const h = createSha256();
-      for await (const c of fileStream(TAR) as unknown as AsyncIterable<Uint8Array>) h.update(c);
-      return h.digest();
-    }, 'sha256sum', `sha256sum ${TAR} > /dev/null`),
+    await compare(
+      'gunzip',
+      'DecompressionStream',
+      () => drain(decompress(fileStream(GZ), 'gzip', { gzip: 'native' })),
+      'gzip -dc',
+      `gzip -dc ${GZ} > /dev/null`,
+    ),
   );
   rows.push(
-    await compare('sha256', '@noble/hashes streaming (what core used before)', async () => {
-      const h = nobleSha256.create();
-      for await (const c of fileStream(TAR) as unknown as AsyncIterable<Uint8Array>) h.update(c);
-      return h.digest();
-    }, 'sha256sum', `sha256sum ${TAR} > /dev/null`),
+    await compare(
+      'gunzip',
+      'fflate Gunzip (8 KiB slices)',
+      () => drain(decompress(fileStream(GZ), 'gzip', { gzip: 'fflate' })),
+      'gzip -dc',
+      `gzip -dc ${GZ} > /dev/null`,
+    ),
   );
   rows.push(
-    await compare('sha256', 'node:crypto streaming (reference, not in core)', async () => {
-      const h = createHash('sha256');
-      for await (const c of fileStream(TAR) as unknown as AsyncIterable<Uint8Array>) h.update(c);
-      return h.digest('hex');
-    }, 'sha256sum', `sha256sum ${TAR} > /dev/null`),
+    await compare(
+      'zstd',
+      'fzstd Decompress (4 KiB pieces, guard)',
+      () => drain(decompress(fileStream(ZST), 'zstd')),
+      'zstd -dc',
+      `zstd -dc ${ZST} > /dev/null`,
+    ),
   );
   rows.push(
-    await compare('tar index', 'readTar (skip bodies)', async () => {
-      let n = 0;
-      for await (const _ of readTar(fileStream(TAR))) n++;
-      return n;
-    }, 'tar -tf', `tar -tf ${TAR} > /dev/null`),
+    await compare(
+      'sha256',
+      'createSha256 (src/core/sha256.ts, unrolled)',
+      async () => {
+        const h = createSha256();
+        for await (const c of fileStream(TAR) as unknown as AsyncIterable<Uint8Array>) h.update(c);
+        return h.digest();
+      },
+      'sha256sum',
+      `sha256sum ${TAR} > /dev/null`,
+    ),
+  );
+  rows.push(
+    await compare(
+      'sha256',
+      '@noble/hashes streaming (what core used before)',
+      async () => {
+        const h = nobleSha256.create();
+        for await (const c of fileStream(TAR) as unknown as AsyncIterable<Uint8Array>) h.update(c);
+        return h.digest();
+      },
+      'sha256sum',
+      `sha256sum ${TAR} > /dev/null`,
+    ),
+  );
+  rows.push(
+    await compare(
+      'sha256',
+      'node:crypto streaming (reference, not in core)',
+      async () => {
+        const h = createHash('sha256');
+        for await (const c of fileStream(TAR) as unknown as AsyncIterable<Uint8Array>) h.update(c);
+        return h.digest('hex');
+      },
+      'sha256sum',
+      `sha256sum ${TAR} > /dev/null`,
+    ),
+  );
+  rows.push(
+    await compare(
+      'tar index',
+      'readTar (skip bodies)',
+      async () => {
+        let n = 0;
+        for await (const _ of readTar(fileStream(TAR))) n++;
+        return n;
+      },
+      'tar -tf',
+      `tar -tf ${TAR} > /dev/null`,
+    ),
   );
   rows.push(...(await ingestRows([pool])));
   pool.close();

@@ -11,7 +11,18 @@
  */
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +42,22 @@ const LAYERS: [string, string, string[]][] = [
   ['node_modules', ROOT, ['node_modules']],
   ['locale', '/', ['usr/share/locale']],
   ['man', '/', ['usr/share/man']],
-  ['misc', '/', ['usr/share/vim', 'usr/share/perl', 'usr/share/perl5', 'usr/share/icons', 'usr/share/fonts', 'usr/share/cmake-3.25', 'usr/share/java', 'usr/share/i18n', 'usr/share/zoneinfo', 'usr/share/mime']],
+  [
+    'misc',
+    '/',
+    [
+      'usr/share/vim',
+      'usr/share/perl',
+      'usr/share/perl5',
+      'usr/share/icons',
+      'usr/share/fonts',
+      'usr/share/cmake-3.25',
+      'usr/share/java',
+      'usr/share/i18n',
+      'usr/share/zoneinfo',
+      'usr/share/mime',
+    ],
+  ],
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -59,7 +85,10 @@ async function buildLayout(): Promise<{ layout: string; layers: BuiltLayer[] }> 
   const layers: BuiltLayer[] = [];
   for (const [name, dir, paths] of LAYERS) {
     // Named by what goes in, so a changed path list builds a new tar.
-    const key = createHash('sha256').update(JSON.stringify([dir, paths])).digest('hex').slice(0, 12);
+    const key = createHash('sha256')
+      .update(JSON.stringify([dir, paths]))
+      .digest('hex')
+      .slice(0, 12);
     const tar = join(CACHE, `${name}-${key}.tar`);
     const gz = `${tar}.gz`;
     if (!existsSync(gz)) {
@@ -93,13 +122,26 @@ async function buildLayout(): Promise<{ layout: string; layers: BuiltLayer[] }> 
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+      layers: layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: l.digest,
+        size: l.size,
+      })),
     }),
   );
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   writeFileSync(
     join(layout, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': TAG } }] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': TAG },
+        },
+      ],
+    }),
   );
   return { layout, layers };
 }
@@ -109,10 +151,22 @@ function skopeoPull(ref: string, home: string): number {
   const dest = mkdtempSync(join(tmpdir(), 'layerscope-pullbench-skopeo-'));
   rmSync(dest, { recursive: true });
   const t = performance.now();
-  const r = spawnSync('skopeo', ['--insecure-policy', 'copy', '--quiet', '--src-tls-verify=false', '--src-no-creds', `docker://${ref}`, `dir:${dest}`], {
-    env: { ...process.env, HOME: home },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'skopeo',
+    [
+      '--insecure-policy',
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      '--src-no-creds',
+      `docker://${ref}`,
+      `dir:${dest}`,
+    ],
+    {
+      env: { ...process.env, HOME: home },
+      encoding: 'utf8',
+    },
+  );
   const ms = performance.now() - t;
   rmSync(dest, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`skopeo copy failed: ${r.stderr}`);
@@ -137,7 +191,8 @@ function cpuByCommand(): Map<string, number> {
     }
   }
   const mine = (pid: number): boolean => {
-    for (let p = procs.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 32; p = procs.get(p)?.ppid, hops++) if (p === process.pid) return true;
+    for (let p = procs.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 32; p = procs.get(p)?.ppid, hops++)
+      if (p === process.pid) return true;
     return false;
   };
   const out = new Map<string, number>();
@@ -172,7 +227,12 @@ interface BrowserRun {
 
 async function browserPull(app: RunningApp, ref: string, manifestDigest: string): Promise<BrowserRun> {
   const profile = mkdtempSync(join(tmpdir(), 'layerscope-pullbench-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true, locale: 'en-US' });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    args: CHROMIUM_ARGS,
+    headless: true,
+    locale: 'en-US',
+  });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(app.url);
@@ -200,7 +260,13 @@ async function browserPull(app: RunningApp, ref: string, manifestDigest: string)
             resolve({ ms: performance.now() - t0, complete });
           }
         });
-        obs.observe(el, { attributes: true, attributeFilter: ['aria-busy'], childList: true, subtree: true, characterData: true });
+        obs.observe(el, {
+          attributes: true,
+          attributeFilter: ['aria-busy'],
+          childList: true,
+          subtree: true,
+          characterData: true,
+        });
       });
     });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(r))); // the observer is armed
@@ -225,11 +291,12 @@ async function browserPull(app: RunningApp, ref: string, manifestDigest: string)
 function machine(): string {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const chromiumVersion = /Chromium [\d.]+/.exec(execSync(`${chromiumPath()} --version 2>/dev/null`, { encoding: 'utf8' }))?.[0] ?? 'Chromium ?';
+  const chromiumVersion =
+    /Chromium [\d.]+/.exec(execSync(`${chromiumPath()} --version 2>/dev/null`, { encoding: 'utf8' }))?.[0] ??
+    'Chromium ?';
   const skopeo = execSync('skopeo --version', { encoding: 'utf8' }).trim();
   return `${execSync('nproc', { encoding: 'utf8' }).trim()} cores, ${cpu}, Node ${process.version}, ${chromiumVersion}, ${skopeo}, docker-registry ${execSync('docker-registry --version', { encoding: 'utf8' }).trim().split(' ').pop()}; load average at the end ${load}`;
 }
-
 
 async function main(): Promise<void> {
   mkdirSync(CACHE, { recursive: true });
@@ -237,11 +304,17 @@ async function main(): Promise<void> {
   if (!dist) {
     dist = join(CACHE, 'dist');
     console.log(`building the app into ${dist}`);
-    execFileSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync('npx', ['vite', 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
   }
   const { layout, layers } = await buildLayout();
   const compressed = layers.reduce((n, l) => n + l.size, 0);
-  for (const l of layers) console.log(`layer ${l.name}: ${(l.size / 1e6).toFixed(1)} MB gzip, ${(l.tarSize / 1e6).toFixed(1)} MB tar, ${l.entries} entries`);
+  for (const l of layers)
+    console.log(
+      `layer ${l.name}: ${(l.size / 1e6).toFixed(1)} MB gzip, ${(l.tarSize / 1e6).toFixed(1)} MB tar, ${l.entries} entries`,
+    );
   console.log(`image: ${(compressed / 1e6).toFixed(1)} MB compressed`);
 
   const home = mkdtempSync(join(tmpdir(), 'layerscope-pullbench-home-'));
@@ -250,8 +323,26 @@ async function main(): Promise<void> {
   try {
     reg = await startRegistry();
     const ref = `${reg.host}/${REPO}:${TAG}`;
-    execFileSync('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--dest-no-creds', `oci:${layout}:${TAG}`, `docker://${ref}`], { env: { ...process.env, HOME: home } });
-    const manifestDigest = `sha256:${createHash('sha256').update(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { env: { ...process.env, HOME: home } })).digest('hex')}`;
+    execFileSync(
+      'skopeo',
+      [
+        '--insecure-policy',
+        'copy',
+        '--quiet',
+        '--dest-tls-verify=false',
+        '--dest-no-creds',
+        `oci:${layout}:${TAG}`,
+        `docker://${ref}`,
+      ],
+      { env: { ...process.env, HOME: home } },
+    );
+    const manifestDigest = `sha256:${createHash('sha256')
+      .update(
+        execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], {
+          env: { ...process.env, HOME: home },
+        }),
+      )
+      .digest('hex')}`;
     app = await startApp({ PROXY_ALLOW_HOSTS: reg.host, LAYERSCOPE_DIST_DIR: dist });
 
     const ours: number[] = [];
@@ -265,12 +356,20 @@ async function main(): Promise<void> {
       const b = await browserPull(app, ref, manifestDigest);
       runs.push(b);
       ours.push(b.ms);
-      console.log(`  CPU s: ${[...b.cpu].filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; Pull complete at ${b.complete.map((c) => (c / 1000).toFixed(1)).join(', ')} s`);
-      console.log(`run ${i + 1}: skopeo ${(native.at(-1)! / 1000).toFixed(2)} s, curl via proxy ${(viaProxy.at(-1)! / 1000).toFixed(2)} s, Layerscope ${(ours.at(-1)! / 1000).toFixed(2)} s`);
+      console.log(
+        `  CPU s: ${[...b.cpu]
+          .filter(([, v]) => v >= 0.05)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}; Pull complete at ${b.complete.map((c) => (c / 1000).toFixed(1)).join(', ')} s`,
+      );
+      console.log(
+        `run ${i + 1}: skopeo ${(native.at(-1)! / 1000).toFixed(2)} s, curl via proxy ${(viaProxy.at(-1)! / 1000).toFixed(2)} s, Layerscope ${(ours.at(-1)! / 1000).toFixed(2)} s`,
+      );
     }
     const o = median(ours);
     const mid = runs[ours.indexOf(o)]!;
-    const cpuOf = (pred: (comm: string) => boolean) => [...mid.cpu].filter(([k]) => pred(k)).reduce((n2, [, v]) => n2 + v, 0);
+    const cpuOf = (pred: (comm: string) => boolean) =>
+      [...mid.cpu].filter(([k]) => pred(k)).reduce((n2, [, v]) => n2 + v, 0);
     const chromiumCpu = cpuOf((k) => /chrom/i.test(k));
     const nodeCpu = cpuOf((k) => k === 'node' || k === 'MainThread');
     const n = median(native);

@@ -13,6 +13,9 @@ export function writeSection(marker: string, body: string, file = RESULTS): void
   const block = `${start}\n${body.trim()}\n${end}`;
   const a = prev.indexOf(start);
   const b = prev.indexOf(end);
-  const next = a >= 0 && b > a ? prev.slice(0, a) + block + prev.slice(b + end.length) : `${prev.replace(/\n*$/, '\n')}\n${block}\n`;
+  const next =
+    a >= 0 && b > a
+      ? prev.slice(0, a) + block + prev.slice(b + end.length)
+      : `${prev.replace(/\n*$/, '\n')}\n${block}\n`;
   writeFileSync(file, next);
 }

@@ -45,7 +45,16 @@ interface Counts {
  * spread over 3 subdirectories (some of which have no dir entry: implicit parents).
  */
 function generate(): { layers: LayerEntry[][]; interleaved: LayerEntry[][]; counts: Counts } {
-  const counts: Counts = { files: 0, symlinks: 0, hardlinks: 0, dirs: 0, overwrites: 0, fileWhiteouts: 0, dirWhiteouts: 0, opaque: 0 };
+  const counts: Counts = {
+    files: 0,
+    symlinks: 0,
+    hardlinks: 0,
+    dirs: 0,
+    overwrites: 0,
+    fileWhiteouts: 0,
+    dirWhiteouts: 0,
+    opaque: 0,
+  };
   const layers: LayerEntry[][] = [];
   const interleaved: LayerEntry[][] = [];
   const pkgDir = (l: number, d: number) => `${TOPS[(l + d) % TOPS.length]}/pkg${l}_${d}`;
@@ -137,7 +146,16 @@ function generate(): { layers: LayerEntry[][]; interleaved: LayerEntry[][]; coun
  * directories, directory whiteouts, one opaque directory per layer): a reference in the same run. */
 function generateSimple(): LayerEntry[][] {
   const layers: LayerEntry[][] = [];
-  const e = (path: string, type: LayerEntry['type'], size: number): LayerEntry => ({ path, type, mode: type === 'dir' ? 0o755 : 0o644, uid: 0, gid: 0, size, mtime: 1_700_000_000, offset: 512 });
+  const e = (path: string, type: LayerEntry['type'], size: number): LayerEntry => ({
+    path,
+    type,
+    mode: type === 'dir' ? 0o755 : 0o644,
+    uid: 0,
+    gid: 0,
+    size,
+    mtime: 1_700_000_000,
+    offset: 512,
+  });
   for (let l = 0; l < LAYERS; l++) {
     const layer: LayerEntry[] = [];
     for (let d = 0; d < 100; d++) {
@@ -165,16 +183,30 @@ function check(v: UnionView, layers: LayerEntry[][]): void {
   const must = (cond: boolean, what: string) => {
     if (!cond) throw new Error(`union check failed: ${what}`);
   };
-  must(v.layers[7]!.changes.some((c) => c.path === 'opt/app/pkg7_80') && !v.entries.has('opt/app/pkg7_80'), 'directory whiteout by layer 8 of pkg7_80');
-  must(v.entries.has('usr/share/pkg0_21/sub1/f64') && !v.entries.has('usr/share/pkg0_21/sub1/f67'), 'file whiteout of f67 (layer 0, by layer 3)');
-  must(v.entries.has(`${TOPS[(5 + 50) % 5]}/pkg5_50/NEW`) && !v.entries.has(`${TOPS[(5 + 50) % 5]}/pkg5_50/sub0/f0`), 'opaque pkg5_50 by layer 6');
-  must([...(v.children.get('var/lib') ?? [])].every((p) => v.entries.get(p)!.layer === LAYERS - 1), 'var/lib opaque in the last layer');
+  must(
+    v.layers[7]!.changes.some((c) => c.path === 'opt/app/pkg7_80') && !v.entries.has('opt/app/pkg7_80'),
+    'directory whiteout by layer 8 of pkg7_80',
+  );
+  must(
+    v.entries.has('usr/share/pkg0_21/sub1/f64') && !v.entries.has('usr/share/pkg0_21/sub1/f67'),
+    'file whiteout of f67 (layer 0, by layer 3)',
+  );
+  must(
+    v.entries.has(`${TOPS[(5 + 50) % 5]}/pkg5_50/NEW`) && !v.entries.has(`${TOPS[(5 + 50) % 5]}/pkg5_50/sub0/f0`),
+    'opaque pkg5_50 by layer 6',
+  );
+  must(
+    [...(v.children.get('var/lib') ?? [])].every((p) => v.entries.get(p)!.layer === LAYERS - 1),
+    'var/lib opaque in the last layer',
+  );
   must(v.entries.get('usr/share/pkg8_13/sub0/f0')?.layer === 9, 'overwrite of pkg8_13 by layer 9');
   const l9 = v.layers[LAYERS - 1]!;
   must(l9.modified > 0 && l9.removed > 0 && l9.added > 0, 'layer 9 adds, modifies and removes');
-  must(layers.every((l, i) => v.layers[i]!.applied && l.length > 0), 'every layer applied');
+  must(
+    layers.every((l, i) => v.layers[i]!.applied && l.length > 0),
+    'every layer applied',
+  );
 }
-
 
 function machine(): string {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model ?? '?';
@@ -184,13 +216,28 @@ function machine(): string {
 
 function main(): void {
   const [genMs, { layers, interleaved, counts }] = time(generate);
-  const nonDir = layers.reduce((n, l) => n + l.filter((e) => e.type !== 'dir' && !e.path.split('/').pop()!.startsWith('.wh.')).length, 0);
+  const nonDir = layers.reduce(
+    (n, l) => n + l.filter((e) => e.type !== 'dir' && !e.path.split('/').pop()!.startsWith('.wh.')).length,
+    0,
+  );
   const entries = layers.reduce((n, l) => n + l.length, 0);
-  console.log(`generated ${entries} entries (${nonDir} files, symlinks and hard links) over ${layers.length} layers in ${genMs.toFixed(0)} ms`, counts);
+  console.log(
+    `generated ${entries} entries (${nonDir} files, symlinks and hard links) over ${layers.length} layers in ${genMs.toFixed(0)} ms`,
+    counts,
+  );
 
   const encoded = layers.map((l) => structuredClone(encodeLayerIndex(l)));
   const simple = generateSimple();
-  const t: Record<'simple' | 'interleaved' | 'decode' | 'union' | 'tree' | 'rows' | 'rowsSize' | 'wasted', number[]> = { simple: [], interleaved: [], decode: [], union: [], tree: [], rows: [], rowsSize: [], wasted: [] };
+  const t: Record<'simple' | 'interleaved' | 'decode' | 'union' | 'tree' | 'rows' | 'rowsSize' | 'wasted', number[]> = {
+    simple: [],
+    interleaved: [],
+    decode: [],
+    union: [],
+    tree: [],
+    rows: [],
+    rowsSize: [],
+    wasted: [],
+  };
   let view!: UnionView;
   let rowCount = 0;
   let rowSizeCount = 0;
@@ -212,7 +259,8 @@ function main(): void {
     const [wm, w] = time(() => wasted(layers, v));
     const [sm, sv] = time(() => applyLayers(simple));
     const [im, iv] = time(() => applyLayers(interleaved));
-    if (iv.entries.size !== v.entries.size || iv.errors.length > 0) throw new Error('the interleaved order gave another view');
+    if (iv.entries.size !== v.entries.size || iv.errors.length > 0)
+      throw new Error('the interleaved order gave another view');
     if (sv.errors.length > 0) throw new Error('reference image refused');
     if (r === 0) {
       check(v, layers);
@@ -232,9 +280,12 @@ function main(): void {
     t.rows.push(rm);
     t.rowsSize.push(rsm);
     t.wasted.push(wm);
-    console.log(`run ${r}: decode ${dm.toFixed(0)} union ${um.toFixed(0)} tree ${tm.toFixed(0)} rows ${rm.toFixed(1)} rows(all, size) ${rsm.toFixed(0)} wasted ${wm.toFixed(0)} ms; interleaved ${im.toFixed(0)} ms; reference union ${sm.toFixed(0)} ms`);
+    console.log(
+      `run ${r}: decode ${dm.toFixed(0)} union ${um.toFixed(0)} tree ${tm.toFixed(0)} rows ${rm.toFixed(1)} rows(all, size) ${rsm.toFixed(0)} wasted ${wm.toFixed(0)} ms; interleaved ${im.toFixed(0)} ms; reference union ${sm.toFixed(0)} ms`,
+    );
   }
-  const fmt = (xs: number[]) => `${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+  const fmt = (xs: number[]) =>
+    `${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
   const unionMs = median(t.union);
   const l9 = view.layers[LAYERS - 1]!;
   const body = `## Union view benchmark

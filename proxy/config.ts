@@ -37,7 +37,9 @@ export function proxyConfigFromEnv(env: Env, base: ProxyConfig = {}): ProxyConfi
   if (origins.length) {
     for (const o of origins) {
       if (o !== '*' && !/^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:(\d{1,5}|\*))?$/i.test(o)) {
-        throw new Error(`PROXY_ALLOW_ORIGINS: invalid origin "${o}" (expected scheme://host[:port], scheme://host:* or *)`);
+        throw new Error(
+          `PROXY_ALLOW_ORIGINS: invalid origin "${o}" (expected scheme://host[:port], scheme://host:* or *)`,
+        );
       }
     }
     config.allowOrigins = origins.map((o) => o.replace(/\/$/, '').toLowerCase());

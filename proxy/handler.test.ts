@@ -4,7 +4,13 @@
  * second port that echoes the headers it received.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { createProxyHandler, EXPOSE_HEADERS, type ProxyConfig } from './handler.ts';
@@ -13,7 +19,11 @@ import { proxyConfigFromEnv } from './config.ts';
 
 const TOKEN = 'secret-token-123';
 const BLOB = new Uint8Array(1000).map((_, i) => i % 251);
-const MANIFEST = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [] });
+const MANIFEST = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  layers: [],
+});
 
 let registry: Server;
 let cdn: Server;
@@ -169,7 +179,11 @@ beforeAll(async () => {
         // a server that encodes although asked for identity: fetch decodes, headers must follow
         hits.push(`gzipped accept-encoding ${req.headers['accept-encoding']}`);
         const gz = gzipSync(MANIFEST);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gz.length) });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': String(gz.length),
+        });
         return res.end(gz);
       }
       case '/chunked':
@@ -243,11 +257,20 @@ describe('CORS', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('access-control-allow-origin')).toBe(APP);
     expect(res.headers.get('access-control-expose-headers')).toBe(EXPOSE_HEADERS);
-    for (const h of ['WWW-Authenticate', 'Docker-Content-Digest', 'Content-Range', 'Link', 'ratelimit-remaining', 'Retry-After']) {
+    for (const h of [
+      'WWW-Authenticate',
+      'Docker-Content-Digest',
+      'Content-Range',
+      'Link',
+      'ratelimit-remaining',
+      'Retry-After',
+    ]) {
       expect(EXPOSE_HEADERS).toContain(h);
     }
     expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="http://127.0.0.1:${regPort}/token",service="test"`);
-    expect((await res.json()) as unknown).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
+    expect((await res.json()) as unknown).toEqual({
+      errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }],
+    });
   });
 
   it('refuses an origin that is not allowed, by default and when configured', async () => {
@@ -257,13 +280,17 @@ describe('CORS', () => {
     expect((await errorOf(res)).code).toBe('ORIGIN_NOT_ALLOWED');
 
     const strict = handler({ allowOrigins: ['https://app.example'] });
-    expect((await get(strict, `/proxy/${reg()}/v2/`, { headers: { Origin: 'http://localhost:5173' } })).status).toBe(403);
+    expect((await get(strict, `/proxy/${reg()}/v2/`, { headers: { Origin: 'http://localhost:5173' } })).status).toBe(
+      403,
+    );
     const ok = await get(strict, `/proxy/${reg()}/v2/`, { headers: { Origin: 'https://app.example' } });
     expect(ok.status).toBe(401);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
 
     const any = handler({ allowOrigins: ['*'] });
-    expect((await get(any, `/proxy/${reg()}/v2/`, { headers: { Origin: 'https://elsewhere.example' } })).status).toBe(401);
+    expect((await get(any, `/proxy/${reg()}/v2/`, { headers: { Origin: 'https://elsewhere.example' } })).status).toBe(
+      401,
+    );
   });
 
   it('allows the same origin and local dev origins by default; a port pattern does not match a longer host', async () => {
@@ -271,7 +298,12 @@ describe('CORS', () => {
     for (const origin of [APP, 'http://localhost:5173', 'http://127.0.0.1:4173', 'http://localhost']) {
       expect((await get(h, `/proxy/${reg()}/v2/`, { headers: { Origin: origin } })).status).toBe(401);
     }
-    for (const origin of ['http://localhost.evil.example', 'http://localhost:5173.evil.example', 'https://localhost:5173', 'null']) {
+    for (const origin of [
+      'http://localhost.evil.example',
+      'http://localhost:5173.evil.example',
+      'https://localhost:5173',
+      'null',
+    ]) {
       expect((await get(h, `/proxy/${reg()}/v2/`, { headers: { Origin: origin } })).status).toBe(403);
     }
   });
@@ -403,7 +435,10 @@ describe('refusals', () => {
   });
 
   it('an exact PROXY_ALLOW_HOSTS entry opens a loopback registry (over plain http)', async () => {
-    const res = await get(createProxyHandler(proxyConfigFromEnv({ PROXY_ALLOW_HOSTS: ` ${reg()} ` })), `/proxy/${reg()}/v2/`);
+    const res = await get(
+      createProxyHandler(proxyConfigFromEnv({ PROXY_ALLOW_HOSTS: ` ${reg()} ` })),
+      `/proxy/${reg()}/v2/`,
+    );
     expect(res.status).toBe(401);
     // listed with its port only: another port on the same address stays closed
     expect((await get(handler(), `/proxy/127.0.0.1:${closedPort}/`)).status).toBe(403);
@@ -413,7 +448,8 @@ describe('refusals', () => {
     let fetched = 0;
     const h = createProxyHandler({
       defaultAllowHosts: ['*.example.com'],
-      resolveHost: async (name) => (name === 'rebound.example.com' ? ['93.184.216.34', '127.0.0.1'] : ['93.184.216.34']),
+      resolveHost: async (name) =>
+        name === 'rebound.example.com' ? ['93.184.216.34', '127.0.0.1'] : ['93.184.216.34'],
       fetch: async () => {
         fetched++;
         return new Response('ok');
@@ -447,23 +483,32 @@ describe('refusals', () => {
     expect((await errorOf(res)).code).toBe('TOO_MANY_REDIRECTS');
   });
 
-  it.each(['/proxy/user@127.0.0.1/v2/', '/proxy/%3Cscript%3E/x', '/proxy/a%2fb/v2/'])('rejects a malformed host in %s', async (path) => {
-    const res = await get(handler(), path);
-    expect(res.status).toBe(400);
-    const err = await errorOf(res);
-    expect(err.code).toBe('BAD_PATH');
-    expect(err.message).toContain('/proxy/{host[:port]}/{path}?{query}');
-  });
+  it.each(['/proxy/user@127.0.0.1/v2/', '/proxy/%3Cscript%3E/x', '/proxy/a%2fb/v2/'])(
+    'rejects a malformed host in %s',
+    async (path) => {
+      const res = await get(handler(), path);
+      expect(res.status).toBe(400);
+      const err = await errorOf(res);
+      expect(err.code).toBe('BAD_PATH');
+      expect(err.message).toContain('/proxy/{host[:port]}/{path}?{query}');
+    },
+  );
 
   it('upstream down → 502 naming the host, without the query string', async () => {
-    const res = await get(handler({ allowHosts: [`127.0.0.1:${closedPort}`] }), `/proxy/127.0.0.1:${closedPort}/v2/?token=${TOKEN}`, {
-      headers: { Origin: APP },
-    });
+    const res = await get(
+      handler({ allowHosts: [`127.0.0.1:${closedPort}`] }),
+      `/proxy/127.0.0.1:${closedPort}/v2/?token=${TOKEN}`,
+      {
+        headers: { Origin: APP },
+      },
+    );
     expect(res.status).toBe(502);
     expect(res.headers.get('access-control-allow-origin')).toBe(APP);
     const err = await errorOf(res);
     expect(err.code).toBe('UPSTREAM_UNREACHABLE');
-    expect(err.message).toBe(`layerscope proxy: could not reach "127.0.0.1:${closedPort}": connection refused (ECONNREFUSED)`);
+    expect(err.message).toBe(
+      `layerscope proxy: could not reach "127.0.0.1:${closedPort}": connection refused (ECONNREFUSED)`,
+    );
   });
 
   it('times out waiting for headers → 504', async () => {
@@ -492,7 +537,9 @@ describe('refusals', () => {
     const res = await get(handler({ maxBodyBytes: 1000 }), `/proxy/${reg()}/chunked`);
     expect(res.status).toBe(200);
     await expect(res.arrayBuffer()).rejects.toThrow(/over the 1000-byte limit/);
-    expect((await get(handler({ maxBodyBytes: 5000 }), `/proxy/${reg()}/chunked`).then((r) => r.arrayBuffer())).byteLength).toBe(5000);
+    expect(
+      (await get(handler({ maxBodyBytes: 5000 }), `/proxy/${reg()}/chunked`).then((r) => r.arrayBuffer())).byteLength,
+    ).toBe(5000);
   });
 
   it('refuses a body over maxBodyBytes (Content-Length check)', async () => {
@@ -616,8 +663,12 @@ describe('proxyConfigFromEnv', () => {
     });
   });
   it('names the variable and entry when one is wrong', () => {
-    expect(() => proxyConfigFromEnv({ PROXY_ALLOW_HOSTS: 'ok.example,bad host' })).toThrow(/PROXY_ALLOW_HOSTS: invalid host entry "bad host"/);
-    expect(() => proxyConfigFromEnv({ PROXY_ALLOW_ORIGINS: 'app.example' })).toThrow(/PROXY_ALLOW_ORIGINS: invalid origin "app.example"/);
+    expect(() => proxyConfigFromEnv({ PROXY_ALLOW_HOSTS: 'ok.example,bad host' })).toThrow(
+      /PROXY_ALLOW_HOSTS: invalid host entry "bad host"/,
+    );
+    expect(() => proxyConfigFromEnv({ PROXY_ALLOW_ORIGINS: 'app.example' })).toThrow(
+      /PROXY_ALLOW_ORIGINS: invalid origin "app.example"/,
+    );
     expect(() => proxyConfigFromEnv({ PROXY_TIMEOUT_MS: '-1' })).toThrow(/PROXY_TIMEOUT_MS/);
   });
 });

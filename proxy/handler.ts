@@ -76,7 +76,10 @@ const ALLOW_METHODS = 'GET, HEAD, OPTIONS';
 const BASE_ALLOW_HEADERS = ['Authorization', 'Accept', 'Range', 'Content-Type'];
 /** Request headers a preflight may ask for, lower case → canonical spelling. */
 const PREFLIGHT_HEADERS = new Map(
-  [...BASE_ALLOW_HEADERS, 'If-None-Match', 'If-Range', 'Docker-Distribution-Api-Version'].map((h) => [h.toLowerCase(), h]),
+  [...BASE_ALLOW_HEADERS, 'If-None-Match', 'If-Range', 'Docker-Distribution-Api-Version'].map((h) => [
+    h.toLowerCase(),
+    h,
+  ]),
 );
 export const EXPOSE_HEADERS = [
   'WWW-Authenticate',
@@ -173,7 +176,11 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       message: `layerscope proxy: ${what} ${why}; add it to PROXY_ALLOW_HOSTS`,
     });
     if (scheme !== 'https:' && scheme !== 'http:') {
-      return { status: 502, code: 'BAD_REDIRECT', message: `layerscope proxy: ${what} uses unsupported scheme ${scheme}` };
+      return {
+        status: 502,
+        code: 'BAD_REDIRECT',
+        message: `layerscope proxy: ${what} uses unsupported scheme ${scheme}`,
+      };
     }
     if (scheme === 'http:' && !isLoopbackHost(host)) {
       return {
@@ -186,7 +193,8 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
     const port = target.port ? Number(target.port) : scheme === 'http:' ? 80 : 443;
     // Listed exactly (no wildcard) in PROXY_ALLOW_HOSTS: the operator chose this host, private or not.
     if (matchesAny(extra, host, port, scheme, true)) return undefined;
-    const literal = host === 'localhost' ? 'loopback address' : isIpLiteral(host) ? privateAddressReason(host) : undefined;
+    const literal =
+      host === 'localhost' ? 'loopback address' : isIpLiteral(host) ? privateAddressReason(host) : undefined;
     if (literal) return refuse(`is a ${literal}, not allowed unless listed exactly`);
     if (!matchesAny(all, host, port, scheme)) return refuse('is not allowed');
     if (config.resolveHost && !isIpLiteral(host)) {
@@ -194,7 +202,11 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       try {
         addresses = await config.resolveHost(host);
       } catch (e) {
-        return { status: 502, code: 'UPSTREAM_UNREACHABLE', message: `layerscope proxy: could not resolve ${what}: ${errorCode(e)}` };
+        return {
+          status: 502,
+          code: 'UPSTREAM_UNREACHABLE',
+          message: `layerscope proxy: could not resolve ${what}: ${errorCode(e)}`,
+        };
       }
       for (const a of addresses) {
         // Guards DNS rebinding: an allowed name pointing at the local network.
@@ -236,7 +248,10 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
             },
           ],
         }),
-        { status: 403, headers: { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Origin', 'Cache-Control': 'no-store' } },
+        {
+          status: 403,
+          headers: { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Origin', 'Cache-Control': 'no-store' },
+        },
       );
     }
     const inBase = url.pathname.startsWith(basePath) || url.pathname === basePath.slice(0, -1);
@@ -291,7 +306,9 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       });
     }
     const scheme = isLoopbackHost(canon.host) ? 'http:' : 'https:';
-    const target = new URL(`${scheme}//${canon.host}${canon.port !== undefined ? `:${canon.port}` : ''}${path}${url.search}`);
+    const target = new URL(
+      `${scheme}//${canon.host}${canon.port !== undefined ? `:${canon.port}` : ''}${path}${url.search}`,
+    );
     const refusal = await checkTarget(target);
     if (refusal) return errorResponse(request, refusal);
     return forward(request, target);
@@ -374,7 +391,11 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       try {
         next = new URL(location, current);
       } catch {
-        return fail({ status: 502, code: 'BAD_REDIRECT', message: `layerscope proxy: "${current.host}" sent an invalid redirect` });
+        return fail({
+          status: 502,
+          code: 'BAD_REDIRECT',
+          message: `layerscope proxy: "${current.host}" sent an invalid redirect`,
+        });
       }
       const refusal = await checkTarget(next, current);
       if (refusal) return fail(refusal);
@@ -385,10 +406,14 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
     clearTimeout(headersTimer);
 
     const h = corsHeaders(request);
-    const connectionListed = (upstream.headers.get('connection') ?? '').toLowerCase().split(',').map((s) => s.trim());
+    const connectionListed = (upstream.headers.get('connection') ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim());
     const decoded = upstream.headers.has('content-encoding');
     upstream.headers.forEach((value, name) => {
-      if (DROP_RESPONSE_HEADERS.has(name) || name.startsWith('access-control-') || connectionListed.includes(name)) return;
+      if (DROP_RESPONSE_HEADERS.has(name) || name.startsWith('access-control-') || connectionListed.includes(name))
+        return;
       // fetch decodes content codings itself; the upstream length and coding no longer describe the body.
       if (decoded && (name === 'content-encoding' || name === 'content-length')) return;
       h.append(name, value); // `vary` merges with our `Vary: Origin`
@@ -527,7 +552,8 @@ function errorCode(e: unknown): string {
   let cur: unknown = e;
   for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
     const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return ERROR_TEXT[code] ? `${ERROR_TEXT[code]} (${code})` : code;
+    if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code))
+      return ERROR_TEXT[code] ? `${ERROR_TEXT[code]} (${code})` : code;
     cur = (cur as { cause?: unknown }).cause;
   }
   return 'network error';

@@ -241,7 +241,7 @@ function privateV4Reason(v4: number): string | undefined {
   const inNet = (net: string, bits: number): boolean => {
     const n = parseIPv4(net)!;
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return ((v4 & mask) >>> 0) === ((n & mask) >>> 0);
+    return (v4 & mask) >>> 0 === (n & mask) >>> 0;
   };
   if (inNet('127.0.0.0', 8)) return 'loopback address';
   if (inNet('0.0.0.0', 8)) return '"this network" address (0.0.0.0/8)';

@@ -140,19 +140,30 @@ export function createNodeListener(
         }
         res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
         res.end(
-          JSON.stringify({ errors: [{ code: 'INTERNAL', message: `layerscope: internal error (${(e as Error)?.name ?? 'Error'})` }] }),
+          JSON.stringify({
+            errors: [{ code: 'INTERNAL', message: `layerscope: internal error (${(e as Error)?.name ?? 'Error'})` }],
+          }),
         );
       });
   };
 }
 
 /** Starts listening; a taken port becomes an Error that says what to do. Resolves to the bound port. */
-export function listen(server: import('node:http').Server, port: number, host: string, portVar = 'PORT'): Promise<number> {
+export function listen(
+  server: import('node:http').Server,
+  port: number,
+  host: string,
+  portVar = 'PORT',
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
       if (e.code === 'EADDRINUSE') {
-        reject(new Error(`port ${port} on ${host} is already in use; stop the other server or choose another port (${portVar}=${port + 1})`));
+        reject(
+          new Error(
+            `port ${port} on ${host} is already in use; stop the other server or choose another port (${portVar}=${port + 1})`,
+          ),
+        );
       } else if (e.code === 'EACCES') {
         reject(new Error(`no permission to listen on ${host}:${port}; choose a port above 1023 (${portVar}=8080)`));
       } else {

@@ -40,7 +40,9 @@ beforeAll(async () => {
     res.writeHead(401, { 'www-authenticate': 'Bearer realm="x"', 'content-type': 'application/json' });
     res.end(JSON.stringify({ path: req.url }));
   });
-  regPort = await new Promise<number>((r) => registry.listen(0, '127.0.0.1', () => r((registry.address() as AddressInfo).port)));
+  regPort = await new Promise<number>((r) =>
+    registry.listen(0, '127.0.0.1', () => r((registry.address() as AddressInfo).port)),
+  );
   app = await startServer({ port: 0, distDir: dist, proxyConfig: { allowHosts: [`127.0.0.1:${regPort}`] } });
 });
 
@@ -52,7 +54,10 @@ afterAll(async () => {
 });
 
 /** Sends the path exactly as written (fetch would normalise `..` away before sending). */
-function raw(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function raw(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     httpRequest({ host: '127.0.0.1', port: app.port, path, headers }, (res) => {
       let body = '';
@@ -141,11 +146,15 @@ describe('static app', () => {
   });
 
   it('says clearly when the port is taken', async () => {
-    await expect(startServer({ port: app.port, distDir: dist })).rejects.toThrow(`port ${app.port} on 127.0.0.1 is already in use`);
+    await expect(startServer({ port: app.port, distDir: dist })).rejects.toThrow(
+      `port ${app.port} on 127.0.0.1 is already in use`,
+    );
   });
 
   it('says clearly when dist/ has not been built', async () => {
-    await expect(startServer({ port: 0, distDir: join(tmp, 'nope') })).rejects.toThrow(/index\.html not found; build the app first/);
+    await expect(startServer({ port: 0, distDir: join(tmp, 'nope') })).rejects.toThrow(
+      /index\.html not found; build the app first/,
+    );
   });
 });
 
@@ -203,7 +212,9 @@ describe('the serve.ts command (node --import tsx)', () => {
 
   it('prints the URL, serves, and exits 0 on SIGINT', async () => {
     const r = await runServe({ PORT: '0' });
-    expect(r.out).toMatch(/Layerscope running at http:\/\/127\.0\.0\.1:\d+\/ \(proxy at http:\/\/127\.0\.0\.1:\d+\/proxy\/\)/);
+    expect(r.out).toMatch(
+      /Layerscope running at http:\/\/127\.0\.0\.1:\d+\/ \(proxy at http:\/\/127\.0\.0\.1:\d+\/proxy\/\)/,
+    );
     expect(r.code).toBe(0);
   });
 

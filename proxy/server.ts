@@ -49,9 +49,15 @@ export async function startProxyServer(options: {
 async function main(): Promise<void> {
   const env = process.env;
   const port = Number(env.PROXY_PORT || env.PORT || 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PROXY_PORT/PORT: invalid port "${env.PROXY_PORT || env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PROXY_PORT/PORT: invalid port "${env.PROXY_PORT || env.PORT}"`);
   const proxyConfig = proxyConfigFromEnv(env);
-  const started = await startProxyServer({ port, host: env.HOST || '127.0.0.1', proxyConfig, log: (l) => console.log(l) });
+  const started = await startProxyServer({
+    port,
+    host: env.HOST || '127.0.0.1',
+    proxyConfig,
+    log: (l) => console.log(l),
+  });
   console.log(`Layerscope proxy running at ${started.url} (e.g. ${started.url}registry-1.docker.io/v2/)`);
   const stop = (): void => void started.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -6,5 +6,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // `npm run bench -- union` / `-- pull`: bench/union.ts, bench/pull.ts (their own RESULTS.md sections).
 const [first, ...rest] = process.argv.slice(2);
 const own = first === 'union' || first === 'pull';
-const r = spawnSync(process.execPath, ['--import', 'tsx', own ? `bench/${first}.ts` : 'bench/ingest.ts', ...(own ? rest : process.argv.slice(2))], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', own ? `bench/${first}.ts` : 'bench/ingest.ts', ...(own ? rest : process.argv.slice(2))],
+  { cwd: root, stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

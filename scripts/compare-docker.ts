@@ -10,16 +10,28 @@
 import { execFileSync } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { testEngine } from '../tests/helpers/engine.ts';
-const docker = (args: string[]) => { try { return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); } catch (e: any) { return `ERR ${e.stderr}`; } };
+const docker = (args: string[]) => {
+  try {
+    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e: any) {
+    return `ERR ${e.stderr}`;
+  }
+};
 const file = process.argv[2]!;
 const engine = await testEngine();
 const r = await engine.importArchive('j', await openAsBlob(file), () => {});
 console.log('ours loaded:', JSON.stringify(r).slice(0, 200));
 console.log('docker load:', docker(['load', '-i', file]).trim());
-const ours = async (line: string) => { let out = ''; await engine.run('c', line, { stdout: (t) => (out += t), stderr: (t) => (out += `ERR ${t}`) }); return out; };
+const ours = async (line: string) => {
+  let out = '';
+  await engine.run('c', line, { stdout: (t) => (out += t), stderr: (t) => (out += `ERR ${t}`) });
+  return out;
+};
 for (const cmd of (process.argv[3] ?? '').split(';').filter(Boolean)) {
   const a = await ours(`docker ${cmd}`);
   const b = docker(cmd.match(/'[^']*'|\S+/g)!.map((x) => x.replace(/^'|'$/g, '')));
   console.log(`\n=== docker ${cmd}: ${a === b ? 'IDENTICAL' : 'DIFFERENT'}`);
-  if (a !== b) { console.log('--- ours\n' + a + '--- docker\n' + b); }
+  if (a !== b) {
+    console.log('--- ours\n' + a + '--- docker\n' + b);
+  }
 }

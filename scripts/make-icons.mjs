@@ -29,15 +29,25 @@ function png(size, pixel) {
     for (let x = 0; x < size; x++) {
       const [r, g, b, a] = pixel((x + 0.5) / size, (y + 0.5) / size);
       const o = y * (size * 4 + 1) + 1 + x * 4;
-      raw[o] = r; raw[o + 1] = g; raw[o + 2] = b; raw[o + 3] = a;
+      raw[o] = r;
+      raw[o + 1] = g;
+      raw[o + 2] = b;
+      raw[o + 3] = a;
     }
   }
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; ihdr[9] = 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0;
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0)),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16), 255];
@@ -45,24 +55,57 @@ const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), pa
 function inside(poly, x, y) {
   let c = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const [xi, yi] = poly[i], [xj, yj] = poly[j];
+    const [xi, yi] = poly[i],
+      [xj, yj] = poly[j];
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
   }
   return c;
 }
 const shapes = [
-  [[[32, 12], [52, 22], [32, 32], [12, 22]], hex('#bfdbfe')],
-  [[[12, 31], [32, 41], [52, 31], [52, 37], [32, 47], [12, 37]], hex('#93c5fd')],
-  [[[12, 42], [32, 52], [52, 42], [52, 48], [32, 58], [12, 48]], hex('#60a5fa')],
+  [
+    [
+      [32, 12],
+      [52, 22],
+      [32, 32],
+      [12, 22],
+    ],
+    hex('#bfdbfe'),
+  ],
+  [
+    [
+      [12, 31],
+      [32, 41],
+      [52, 31],
+      [52, 37],
+      [32, 47],
+      [12, 37],
+    ],
+    hex('#93c5fd'),
+  ],
+  [
+    [
+      [12, 42],
+      [32, 52],
+      [52, 42],
+      [52, 48],
+      [32, 58],
+      [12, 48],
+    ],
+    hex('#60a5fa'),
+  ],
 ];
 function draw(maskable) {
   // Maskable icons keep their content inside the central 80% safe zone and fill the square.
-  const scale = maskable ? 0.7 : 1, off = (64 - 64 * scale) / 2;
+  const scale = maskable ? 0.7 : 1,
+    off = (64 - 64 * scale) / 2;
   return (u, v) => {
-    const x = (u * 64 - off) / scale, y = (v * 64 - off) / scale;
+    const x = (u * 64 - off) / scale,
+      y = (v * 64 - off) / scale;
     for (const [poly, color] of shapes) if (inside(poly, x, y)) return color;
     if (maskable) return hex('#1d4ed8');
-    const r = 12, cx = Math.min(Math.max(u * 64, r), 64 - r), cy = Math.min(Math.max(v * 64, r), 64 - r);
+    const r = 12,
+      cx = Math.min(Math.max(u * 64, r), 64 - r),
+      cy = Math.min(Math.max(v * 64, r), 64 - r);
     return (u * 64 - cx) ** 2 + (v * 64 - cy) ** 2 <= r * r ? hex('#1d4ed8') : [0, 0, 0, 0];
   };
 }

@@ -82,8 +82,14 @@ function layerEntries(dir: string, deleted: string[]): TarWriteEntry[] {
 }
 
 export async function buildSample(source = SAMPLE_SOURCE): Promise<Uint8Array> {
-  const deleted = readFileSync(join(source, 'update.delete'), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
-  const layers = [await collect(layerEntries(join(source, 'base'), [])), await collect(layerEntries(join(source, 'update'), deleted))];
+  const deleted = readFileSync(join(source, 'update.delete'), 'utf8')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const layers = [
+    await collect(layerEntries(join(source, 'base'), [])),
+    await collect(layerEntries(join(source, 'update'), deleted)),
+  ];
   const diffIds = layers.map((l) => sha256Digest(l));
   const platform = { architecture: 'amd64', os: 'linux' };
   const config = new TextEncoder().encode(
@@ -91,11 +97,19 @@ export async function buildSample(source = SAMPLE_SOURCE): Promise<Uint8Array> {
       architecture: 'amd64',
       os: 'linux',
       created: CREATED,
-      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/usr/local/bin/hello'], WorkingDir: '/' },
+      config: {
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        Cmd: ['/usr/local/bin/hello'],
+        WorkingDir: '/',
+      },
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: [
         { created: CREATED, created_by: 'COPY samples/hello/base / # buildkit', comment: 'scripts/make-sample.ts' },
-        { created: CREATED, created_by: `COPY samples/hello/update / && rm ${deleted.map((d) => `/${d}`).join(' ')} # buildkit`, comment: 'scripts/make-sample.ts' },
+        {
+          created: CREATED,
+          created_by: `COPY samples/hello/update / && rm ${deleted.map((d) => `/${d}`).join(' ')} # buildkit`,
+          comment: 'scripts/make-sample.ts',
+        },
       ],
     }),
   );
@@ -116,11 +130,31 @@ export async function buildSample(source = SAMPLE_SOURCE): Promise<Uint8Array> {
   const files: TarWriteEntry[] = [...blobs.keys()].sort().map((path) => ({ path, body: blobs.get(path)! }));
   files.push({
     path: INDEX_FILE,
-    body: enc(ociIndexJson([{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length, platform, annotations: { [ANNOTATION_IMAGE_NAME]: SAMPLE_NAME, [ANNOTATION_REF_NAME]: '1.0' } }])),
+    body: enc(
+      ociIndexJson([
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: manifestDigest,
+          size: manifest.length,
+          platform,
+          annotations: { [ANNOTATION_IMAGE_NAME]: SAMPLE_NAME, [ANNOTATION_REF_NAME]: '1.0' },
+        },
+      ]),
+    ),
   });
-  files.push({ path: MANIFEST_FILE, body: enc(dockerManifestJson([{ Config: blobPath(configDigest), RepoTags: ['layerscope/sample:1.0'], Layers: diffIds.map(blobPath) }])) });
+  files.push({
+    path: MANIFEST_FILE,
+    body: enc(
+      dockerManifestJson([
+        { Config: blobPath(configDigest), RepoTags: ['layerscope/sample:1.0'], Layers: diffIds.map(blobPath) },
+      ]),
+    ),
+  });
   files.push({ path: OCI_LAYOUT_FILE, body: enc(OCI_LAYOUT_CONTENT) });
-  files.push({ path: REPOSITORIES_FILE, body: enc(repositoriesJson(new Map([['layerscope/sample', new Map([['1.0', diffIds.at(-1)!.slice(7)]])]]))) });
+  files.push({
+    path: REPOSITORIES_FILE,
+    body: enc(repositoriesJson(new Map([['layerscope/sample', new Map([['1.0', diffIds.at(-1)!.slice(7)]])]]))),
+  });
   return collect([
     { path: 'blobs', type: 'dir', mode: 0o755, mtime: EPOCH },
     { path: 'blobs/sha256', type: 'dir', mode: 0o755, mtime: EPOCH },

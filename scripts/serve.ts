@@ -20,7 +20,14 @@ import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createProxyHandler, type ProxyConfig } from '../proxy/handler.ts';
 import { proxyConfigFromEnv } from '../proxy/config.ts';
-import { LOOPBACK_HOSTNAMES, createNodeListener, isLoopbackBind, listen, nodeResolveHost, urlHost } from '../proxy/node.ts';
+import {
+  LOOPBACK_HOSTNAMES,
+  createNodeListener,
+  isLoopbackBind,
+  listen,
+  nodeResolveHost,
+  urlHost,
+} from '../proxy/node.ts';
 
 export const PROXY_BASE_PATH = '/proxy/';
 

@@ -22,16 +22,22 @@ const NEEDED = {
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 function ensureSystemPackages() {
-  const missing = Object.entries(NEEDED).filter(([, cmd]) => !onPath(cmd)).map(([pkg]) => pkg);
+  const missing = Object.entries(NEEDED)
+    .filter(([, cmd]) => !onPath(cmd))
+    .map(([pkg]) => pkg);
   if (missing.length === 0) return;
   const install = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   if (process.getuid?.() !== 0) {
-    console.error(`npm test needs these Debian packages: ${missing.join(', ')}\nInstall them with:\n  sudo sh -c '${install}'`);
+    console.error(
+      `npm test needs these Debian packages: ${missing.join(', ')}\nInstall them with:\n  sudo sh -c '${install}'`,
+    );
     process.exit(1);
   }
   console.log(`Installing missing Debian packages: ${missing.join(', ')}`);
   run('sh', ['-c', install], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  const still = Object.entries(NEEDED).filter(([, cmd]) => !onPath(cmd)).map(([pkg]) => pkg);
+  const still = Object.entries(NEEDED)
+    .filter(([, cmd]) => !onPath(cmd))
+    .map(([pkg]) => pkg);
   if (still.length) {
     console.error(`still missing after apt-get: ${still.join(', ')}`);
     process.exit(1);
@@ -62,7 +68,15 @@ const results = [];
 for (const project of ['unit', 'e2e']) {
   const out = `.tmp/vitest-${project}.json`;
   rmSync(out, { force: true });
-  step(`${project} tests`, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  step(`${project} tests`, 'npx', [
+    'vitest',
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
   if (existsSync(out)) results.push(JSON.parse(readFileSync(out, 'utf8')));
 }
 

@@ -3,13 +3,25 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompressionError, decompress, decompressionStream, nativeGzipHandlesMembers, sniffCompression, type DecompressOptions } from './compression.ts';
+import {
+  CompressionError,
+  decompress,
+  decompressionStream,
+  nativeGzipHandlesMembers,
+  sniffCompression,
+  type DecompressOptions,
+} from './compression.ts';
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
 }
 
-async function all(bytes: Uint8Array, kind: 'gzip' | 'zstd' | 'none', opts: DecompressOptions = {}, chunk = 65536): Promise<{ data: Buffer; maxChunk: number }> {
+async function all(
+  bytes: Uint8Array,
+  kind: 'gzip' | 'zstd' | 'none',
+  opts: DecompressOptions = {},
+  chunk = 65536,
+): Promise<{ data: Buffer; maxChunk: number }> {
   const parts: Uint8Array[] = [];
   let maxChunk = 0;
   for await (const c of decompress(chunked(bytes, chunk), kind, opts)) {
@@ -33,7 +45,9 @@ describe('compression', () => {
     sh('gzip -c a > a.gz && gzip -c b > b.gz && cat a.gz b.gz > ab.gz');
     sh('zstd -q -c a > a.zst && zstd -q -c b > b.zst && cat a.zst b.zst > ab.zst');
     // A skippable frame between two frames (RFC 8878 §3.1.2).
-    sh("cat a.zst > skip.zst && printf '\\120\\052\\115\\030\\003\\000\\000\\000xyz' >> skip.zst && cat b.zst >> skip.zst");
+    sh(
+      "cat a.zst > skip.zst && printf '\\120\\052\\115\\030\\003\\000\\000\\000xyz' >> skip.zst && cat b.zst >> skip.zst",
+    );
     // Piped input: zstd cannot shrink the window to the content size, so the frame says 256 MiB.
     sh('cat a | zstd -q --long=28 -c > long.zst');
     // 20 MB of zeros: a small input that expands a lot (bounded output chunks).
@@ -87,7 +101,9 @@ describe('compression', () => {
 
   it('refuses a zstd window above the limit before allocating it', async () => {
     await expect(all(f('long.zst'), 'zstd')).rejects.toMatchObject({ code: 'COMPRESSION_LIMIT' });
-    expect((await all(f('long.zst'), 'zstd', { maxZstdWindow: 1 << 28 })).data.equals(plain.subarray(0, 150_000))).toBe(true);
+    expect((await all(f('long.zst'), 'zstd', { maxZstdWindow: 1 << 28 })).data.equals(plain.subarray(0, 150_000))).toBe(
+      true,
+    );
   });
 
   it('refuses corrupt and truncated zstd', async () => {

@@ -43,7 +43,9 @@ export function sniffCompression(head: Uint8Array): Compression {
  * Reads the first bytes of a stream to sniff its compression, then gives them back in front of
  * the rest (chunks of any size, a first chunk shorter than the magic included).
  */
-export async function sniffSource(it: AsyncIterator<Uint8Array>): Promise<{ compression: Compression; source: AsyncIterable<Uint8Array> }> {
+export async function sniffSource(
+  it: AsyncIterator<Uint8Array>,
+): Promise<{ compression: Compression; source: AsyncIterable<Uint8Array> }> {
   const head: Uint8Array[] = [];
   let n = 0;
   while (n < 4) {
@@ -82,8 +84,8 @@ const ZSTD_PUSH_BYTES = 4096; // fzstd re-concatenates a partial block on each p
 
 // printf a | gzip -n; printf b | gzip -n
 const TWO_MEMBERS = new Uint8Array([
-  0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x4b, 4, 0, 0x43, 0xbe, 0xb7, 0xe8, 1, 0, 0, 0, 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3,
-  0x4b, 2, 0, 0xf9, 0xef, 0xbe, 0x71, 1, 0, 0, 0,
+  0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x4b, 4, 0, 0x43, 0xbe, 0xb7, 0xe8, 1, 0, 0, 0, 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0,
+  3, 0x4b, 2, 0, 0xf9, 0xef, 0xbe, 0x71, 1, 0, 0, 0,
 ]);
 let nativeMembers: Promise<boolean> | undefined;
 
@@ -92,7 +94,11 @@ export function nativeGzipHandlesMembers(): Promise<boolean> {
   nativeMembers ??= (async () => {
     if (typeof DecompressionStream !== 'function') return false;
     try {
-      const out = await collect(streamOf(one(TWO_MEMBERS)).pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>));
+      const out = await collect(
+        streamOf(one(TWO_MEMBERS)).pipeThrough(
+          new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+        ),
+      );
       return out.length === 2 && out[0] === 0x61 && out[1] === 0x62;
     } catch {
       return false;
@@ -113,7 +119,11 @@ async function collect(rs: ReadableStream<Uint8Array>): Promise<Uint8Array> {
 }
 
 async function* nativeGunzip(source: ByteSource): AsyncGenerator<Uint8Array> {
-  const it = iteratorOf(streamOf(iteratorOf(source)).pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>));
+  const it = iteratorOf(
+    streamOf(iteratorOf(source)).pipeThrough(
+      new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+    ),
+  );
   try {
     for (;;) {
       let r: IteratorResult<Uint8Array>;
@@ -265,7 +275,10 @@ export class ZstdFrameGuard {
           window = len === 2 ? v + 256 : v;
         }
         if (window > this.maxWindow) {
-          throw new CompressionError('COMPRESSION_LIMIT', `zstd: window of ${window} bytes exceeds the limit of ${this.maxWindow}`);
+          throw new CompressionError(
+            'COMPRESSION_LIMIT',
+            `zstd: window of ${window} bytes exceeds the limit of ${this.maxWindow}`,
+          );
         }
         this.enter('block');
         return;
@@ -312,7 +325,7 @@ async function* zstdDecompress(source: ByteSource, maxWindow: number): AsyncGene
   const it = iteratorOf(source);
   for (let r = await it.next(); !r.done; r = await it.next()) {
     const chunk = r.value;
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       const end = guard.scan(chunk, i, ZSTD_BLOCKS_PER_PUSH, ZSTD_PUSH_BYTES);
       push(chunk.subarray(i, end), false);
       i = end;
@@ -326,7 +339,11 @@ async function* zstdDecompress(source: ByteSource, maxWindow: number): AsyncGene
 }
 
 /** Decompressed chunks of `source`; errors are CompressionError. */
-export async function* decompress(source: ByteSource, compression: Compression, opts: DecompressOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* decompress(
+  source: ByteSource,
+  compression: Compression,
+  opts: DecompressOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
   if (compression === 'none') {
     const it = iteratorOf(source);
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
@@ -340,7 +357,10 @@ export async function* decompress(source: ByteSource, compression: Compression, 
 }
 
 /** The same as a stream pair, for `pipeThrough`. */
-export function decompressionStream(compression: Compression, opts: DecompressOptions = {}): ReadableWritablePair<Uint8Array, Uint8Array> {
+export function decompressionStream(
+  compression: Compression,
+  opts: DecompressOptions = {},
+): ReadableWritablePair<Uint8Array, Uint8Array> {
   const input = new TransformStream<Uint8Array, Uint8Array>();
   return { writable: input.writable, readable: streamOf(decompress(input.readable, compression, opts)) };
 }

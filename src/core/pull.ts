@@ -154,7 +154,11 @@ export class PullError extends Error {
 
 const shortId = (d: Digest) => d.slice(7, 19);
 
-export async function pull(ref: Reference, deps: { registry: RegistryPort; store: StorePort; ingest: IngestFn }, opts: PullOptions = {}): Promise<PullResult> {
+export async function pull(
+  ref: Reference,
+  deps: { registry: RegistryPort; store: StorePort; ingest: IngestFn },
+  opts: PullOptions = {},
+): Promise<PullResult> {
   const { registry, store } = deps;
   const emit = opts.onEvent ?? (() => {});
   const signal = opts.signal;
@@ -166,9 +170,14 @@ export async function pull(ref: Reference, deps: { registry: RegistryPort; store
   let config = resolved.config;
   let configJson: ConfigJson | undefined;
   if (config) {
-    if (config.bytes.length > MAX_CONFIG_BYTES) throw new PullError('CONFIG_TOO_LARGE', `image config is ${config.bytes.length} bytes (limit ${MAX_CONFIG_BYTES})`);
+    if (config.bytes.length > MAX_CONFIG_BYTES)
+      throw new PullError(
+        'CONFIG_TOO_LARGE',
+        `image config is ${config.bytes.length} bytes (limit ${MAX_CONFIG_BYTES})`,
+      );
     const actual = sha256Digest(config.bytes);
-    if (actual !== config.digest) throw new PullError('CONFIG_DIGEST_MISMATCH', `config digest mismatch: expected ${config.digest}, got ${actual}`);
+    if (actual !== config.digest)
+      throw new PullError('CONFIG_DIGEST_MISMATCH', `config digest mismatch: expected ${config.digest}, got ${actual}`);
     configJson = parseConfig(config.bytes);
     if (configJson.diffIds.length !== resolved.layers.length) {
       throw new PullError(
@@ -211,9 +220,14 @@ async function pullResolved(
   // Up to date: the tag (or digest) already names this image, and every part of it is stored.
   if (config) {
     const existing = await store.getImage(config.digest);
-    if (existing && (await imageComplete(store, existing)) && (!tagName || (await store.tagTarget(tagName)) === existing.id)) {
+    if (
+      existing &&
+      (await imageComplete(store, existing)) &&
+      (!tagName || (await store.tagTarget(tagName)) === existing.id)
+    ) {
       const repoDigests = mergeRepoDigests(existing.repoDigests, canonicalString(ref, pulledDigest));
-      if (repoDigests.length !== existing.repoDigests.length) await store.commitImage({ ...existing, repoDigests }, tagName ? [tagName] : []);
+      if (repoDigests.length !== existing.repoDigests.length)
+        await store.commitImage({ ...existing, repoDigests }, tagName ? [tagName] : []);
       emit({ type: 'digest', digest: pulledDigest });
       emit({ type: 'status', text: `Image is up to date for ${displayRef}`, upToDate: true });
       emit({ type: 'done', reference: referenceString(ref), imageId: existing.id });
@@ -228,7 +242,11 @@ async function pullResolved(
   for (const { desc } of queue) {
     if (seen.has(desc.digest)) continue;
     seen.add(desc.digest);
-    const known = await knownLayer(store, desc.digest, configJson ? configJson.diffIds[queue.findIndex((q) => q.desc.digest === desc.digest)] : undefined);
+    const known = await knownLayer(
+      store,
+      desc.digest,
+      configJson ? configJson.diffIds[queue.findIndex((q) => q.desc.digest === desc.digest)] : undefined,
+    );
     emit({ type: 'layer', id: shortId(desc.digest), status: known ? 'Already exists' : 'Pulling fs layer' });
   }
   const concurrency = Math.max(1, opts.concurrency ?? 3);
@@ -256,7 +274,8 @@ async function pullResolved(
   };
   if (queue.length > concurrency) {
     for (const { desc, diffId } of queue.slice(concurrency)) {
-      if (!(await knownLayer(store, desc.digest, diffId))) emit({ type: 'layer', id: shortId(desc.digest), status: 'Waiting' });
+      if (!(await knownLayer(store, desc.digest, diffId)))
+        emit({ type: 'layer', id: shortId(desc.digest), status: 'Waiting' });
     }
   }
   try {
@@ -304,7 +323,11 @@ async function pullResolved(
   return { image, reference: referenceString(ref), upToDate: false };
 }
 
-async function knownLayer(store: StorePort, digest: Digest, diffId: Digest | undefined): Promise<LayerSummary | undefined> {
+async function knownLayer(
+  store: StorePort,
+  digest: Digest,
+  diffId: Digest | undefined,
+): Promise<LayerSummary | undefined> {
   if (!diffId) return undefined;
   if ((await store.blobState(digest)) !== 'complete') return undefined;
   const s = await store.getLayerSummary(diffId);
@@ -323,7 +346,13 @@ async function pullLayer(
   const { registry, store } = deps;
   const id = shortId(desc.digest);
   const say = (status: LayerStatus, current?: number, total?: number) =>
-    emit({ type: 'layer', id, status, ...(current !== undefined ? { current } : {}), ...(total !== undefined ? { total } : {}) });
+    emit({
+      type: 'layer',
+      id,
+      status,
+      ...(current !== undefined ? { current } : {}),
+      ...(total !== undefined ? { total } : {}),
+    });
   const record = (s: LayerSummary): LayerRecord => ({
     digest: desc.digest,
     diffId: s.diffId,
@@ -342,8 +371,19 @@ async function pullLayer(
     const again = await knownLayer(store, desc.digest, diffId);
     if (again) return record(again);
     say('Extracting');
-    const r = await ingest(store.readBlob(desc.digest), { expectedDigest: desc.digest, ...(diffId ? { expectedDiffId: diffId } : {}), ...(signal ? { signal } : {}) });
-    const summary = { diffId: r.diffId, digest: desc.digest, compression: r.compression, compressedSize: r.compressedSize, uncompressedSize: r.uncompressedSize, size: r.size };
+    const r = await ingest(store.readBlob(desc.digest), {
+      expectedDigest: desc.digest,
+      ...(diffId ? { expectedDiffId: diffId } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    const summary = {
+      diffId: r.diffId,
+      digest: desc.digest,
+      compression: r.compression,
+      compressedSize: r.compressedSize,
+      uncompressedSize: r.uncompressedSize,
+      size: r.size,
+    };
     await store.putLayer(summary, r.entries);
     say('Pull complete');
     return record(summary);
@@ -386,7 +426,10 @@ async function pullLayer(
       // A partial blob from an interrupted pull resumes with Range; nothing verified is lost.
       let fetched: Awaited<ReturnType<RegistryPort['fetchBlob']>>;
       try {
-        fetched = await registry.fetchBlob(ref, desc.digest, { ...(writer.offset > 0 ? { rangeStart: writer.offset } : {}), ...(signal ? { signal } : {}) });
+        fetched = await registry.fetchBlob(ref, desc.digest, {
+          ...(writer.offset > 0 ? { rangeStart: writer.offset } : {}),
+          ...(signal ? { signal } : {}),
+        });
       } catch (e) {
         writer.release();
         throw e;
@@ -424,10 +467,11 @@ async function pullLayer(
     result = await ingest(source, {
       // The platform's gzip decoder is several times faster than the JS one, but some stop
       // at the first member of a multi-member layer; then ingest re-reads the stored blob.
-      reread: () => afterPromise(async () => {
-        await complete();
-        return store.readBlob(desc.digest);
-      }),
+      reread: () =>
+        afterPromise(async () => {
+          await complete();
+          return store.readBlob(desc.digest);
+        }),
       expectedDigest: desc.digest,
       ...(diffId ? { expectedDiffId: diffId } : {}),
       expectedSize: total,
@@ -469,7 +513,14 @@ async function pullLayer(
   await complete();
   say('Download complete');
   say('Extracting', result.uncompressedSize, result.uncompressedSize);
-  const summary: LayerSummary = { diffId: result.diffId, digest: desc.digest, compression: result.compression, compressedSize: result.compressedSize, uncompressedSize: result.uncompressedSize, size: result.size };
+  const summary: LayerSummary = {
+    diffId: result.diffId,
+    digest: desc.digest,
+    compression: result.compression,
+    compressedSize: result.compressedSize,
+    uncompressedSize: result.uncompressedSize,
+    size: result.size,
+  };
   await store.putLayer(summary, result.entries);
   say('Pull complete');
   return record(summary);
@@ -490,7 +541,11 @@ function afterPromise(make: () => Promise<ReadableStream<Uint8Array>>): Readable
 }
 
 /** Passes a stream through, remembering whether the source itself failed. */
-function watchErrors(source: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; failed: () => boolean; error: () => unknown } {
+function watchErrors(source: ReadableStream<Uint8Array>): {
+  stream: ReadableStream<Uint8Array>;
+  failed: () => boolean;
+  error: () => unknown;
+} {
   let failed = false;
   let error: unknown;
   const reader = source.getReader();
@@ -531,7 +586,10 @@ function mergeRepoDigests(existing: readonly string[], added: string): string[] 
 }
 
 /** A stream that yields `head`'s first `headBytes` bytes, then all of `tail`. */
-function concatStreams([head, tail]: [ReadableStream<Uint8Array>, ReadableStream<Uint8Array>], headBytes: number): ReadableStream<Uint8Array> {
+function concatStreams(
+  [head, tail]: [ReadableStream<Uint8Array>, ReadableStream<Uint8Array>],
+  headBytes: number,
+): ReadableStream<Uint8Array> {
   let phase: 'head' | 'tail' = 'head';
   let remaining = headBytes;
   const h = head.getReader();
@@ -577,7 +635,8 @@ function parseConfig(bytes: Uint8Array): ConfigJson {
   } catch (e) {
     throw new PullError('CONFIG_INVALID', `image config is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof data !== 'object' || data === null) throw new PullError('CONFIG_INVALID', 'image config is not a JSON object');
+  if (typeof data !== 'object' || data === null)
+    throw new PullError('CONFIG_INVALID', 'image config is not a JSON object');
   const c = data as Record<string, unknown>;
   const rootfs = c.rootfs as { diff_ids?: unknown } | undefined;
   const ids = rootfs?.diff_ids;

@@ -36,7 +36,14 @@ const good: [string, string, string, string | undefined, string | undefined, str
   ['[::1]:5000/x', '[::1]:5000', 'x', 'latest', undefined, '[::1]:5000/x:latest'],
   ['[2001:db8::1]/x:y', '[2001:db8::1]', 'x', 'y', undefined, '[2001:db8::1]/x:y'],
   ['myhost:443/a', 'myhost:443', 'a', 'latest', undefined, 'myhost:443/a:latest'],
-  ['reg-1.example.com/a_b/c__d/e-f/g--h/i.j', 'reg-1.example.com', 'a_b/c__d/e-f/g--h/i.j', 'latest', undefined, 'reg-1.example.com/a_b/c__d/e-f/g--h/i.j:latest'],
+  [
+    'reg-1.example.com/a_b/c__d/e-f/g--h/i.j',
+    'reg-1.example.com',
+    'a_b/c__d/e-f/g--h/i.j',
+    'latest',
+    undefined,
+    'reg-1.example.com/a_b/c__d/e-f/g--h/i.j:latest',
+  ],
   // A first part with upper case is a host (namespaces never have upper case).
   ['Foo/bar', 'Foo', 'bar', 'latest', undefined, 'Foo/bar:latest'],
   // `localhost:5000` with no slash is a Hub name with a tag.
@@ -47,7 +54,14 @@ const good: [string, string, string, string | undefined, string | undefined, str
   [`localhost:5000/x:t@${D}`, 'localhost:5000', 'x', 't', D, `localhost:5000/x:t@${D}`],
   ['x:' + 'T'.repeat(128), 'docker.io', 'library/x', 'T'.repeat(128), undefined, 'x:' + 'T'.repeat(128)],
   ['x:_under.score-dash', 'docker.io', 'library/x', '_under.score-dash', undefined, 'x:_under.score-dash'],
-  ['a' + '/b'.repeat(100), 'docker.io', 'a' + '/b'.repeat(100), 'latest', undefined, 'a' + '/b'.repeat(100) + ':latest'],
+  [
+    'a' + '/b'.repeat(100),
+    'docker.io',
+    'a' + '/b'.repeat(100),
+    'latest',
+    undefined,
+    'a' + '/b'.repeat(100) + ':latest',
+  ],
 ];
 
 describe('parseReference: good names', () => {

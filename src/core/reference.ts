@@ -59,17 +59,13 @@ const TAG_RE = new RegExp(`^${TAG}$`);
 export function parseReference(s: string): Reference {
   if (s.length > INPUT_MAX) throw new InvalidReferenceError('invalid reference format');
   if (ANCHORED_IDENTIFIER_RE.test(s)) {
-    throw new InvalidReferenceError(
-      `invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`,
-    );
+    throw new InvalidReferenceError(`invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`);
   }
   const [domain, remainder] = splitDockerDomain(s);
   const colon = remainder.indexOf(':');
   const remote = colon >= 0 ? remainder.slice(0, colon) : remainder;
   if (remote.toLowerCase() !== remote) {
-    throw new InvalidReferenceError(
-      `invalid reference format: repository name (${remote}) must be lowercase`,
-    );
+    throw new InvalidReferenceError(`invalid reference format: repository name (${remote}) must be lowercase`);
   }
   const full = `${domain}/${remainder}`;
   const m = REFERENCE_RE.exec(full);
@@ -118,12 +114,7 @@ function splitDockerDomain(name: string): [string, string] {
     if (first === LEGACY_DOCKER_HUB) {
       domain = DOCKER_HUB;
       remainder = rest;
-    } else if (
-      first === 'localhost' ||
-      first.includes('.') ||
-      first.includes(':') ||
-      first.toLowerCase() !== first
-    ) {
+    } else if (first === 'localhost' || first.includes('.') || first.includes(':') || first.toLowerCase() !== first) {
       domain = first;
       remainder = rest;
     } else {

@@ -28,7 +28,8 @@ describe('sha256', () => {
 
   it('agrees with node:crypto for every length 0–300 and across padding boundaries', () => {
     const data = randomBytes(300);
-    for (let n = 0; n <= 300; n++) expect(sha256Digest(data.subarray(0, n)), `length ${n}`).toBe(openssl(data.subarray(0, n)));
+    for (let n = 0; n <= 300; n++)
+      expect(sha256Digest(data.subarray(0, n)), `length ${n}`).toBe(openssl(data.subarray(0, n)));
   });
 
   it('gives the same digest however the stream is cut', () => {
@@ -43,7 +44,7 @@ describe('sha256', () => {
     // Random piece sizes, including empty ones and chunks that are views into a larger buffer.
     let seed = 7;
     const h = createSha256();
-    for (let o = 0; o < data.length; ) {
+    for (let o = 0; o < data.length;) {
       seed = (seed * 1103515245 + 12345) >>> 0;
       const n = seed % 9000;
       h.update(data.subarray(o, o + n));

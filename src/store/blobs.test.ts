@@ -161,9 +161,15 @@ describe('blob writing and reading', () => {
   it('refuses malformed digests and sizes with INVALID_ARGUMENT', async () => {
     const e = env();
     const store = await e.open();
-    await expect(store.beginBlob('sha256:abc' as never, { size: 1, mediaType: LAYER })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(store.beginBlob(sha(new Uint8Array()), { size: -1, mediaType: LAYER })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(store.beginBlob(sha(new Uint8Array()), { size: 1.5, mediaType: LAYER })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(store.beginBlob('sha256:abc' as never, { size: 1, mediaType: LAYER })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(store.beginBlob(sha(new Uint8Array()), { size: -1, mediaType: LAYER })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(store.beginBlob(sha(new Uint8Array()), { size: 1.5, mediaType: LAYER })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     await expect(store.hasBlob('md5:00' as never)).rejects.toBeInstanceOf(StoreError);
     store.close();
   });

@@ -47,7 +47,9 @@ describe('schema and upgrades', () => {
     const s2 = await e.open({ migrations: [...MIGRATIONS, v2] });
     expect(await s2.listTags()).toEqual([{ name: 'docker.io/library/u:latest', imageId: f.image.id }]);
     expect(await s2.getImage(f.image.id)).toEqual(f.image);
-    expect(Buffer.from((await readAll(s2.readBlob(f.image.layers[0]!.digest))).bytes).equals(Buffer.from(f.layers[0]!))).toBe(true);
+    expect(
+      Buffer.from((await readAll(s2.readBlob(f.image.layers[0]!.digest))).bytes).equals(Buffer.from(f.layers[0]!)),
+    ).toBe(true);
     expect(await s2.hasBlob(sha(partial))).toEqual({ partial: 1000 });
     expect(await s2.getLayerIndex(f.image.layers[1]!.diffId)).toEqual({ entries: 700 });
     await ok(s2);
@@ -55,7 +57,11 @@ describe('schema and upgrades', () => {
 
     const raw = await openDatabase({ indexedDB: e.factory, migrations: [...MIGRATIONS, v2] });
     expect(raw.version).toBe(2);
-    const byType = await (raw as unknown as IDBPDatabase).getAllKeysFromIndex('blobs', 'mediaType', 'application/x-partial');
+    const byType = await (raw as unknown as IDBPDatabase).getAllKeysFromIndex(
+      'blobs',
+      'mediaType',
+      'application/x-partial',
+    );
     expect(byType).toEqual([sha(partial)]);
     const rec = (await raw.get('blobs', f.image.id)) as unknown as { schema2?: boolean };
     expect(rec.schema2).toBe(true);
@@ -83,7 +89,9 @@ describe('schema and upgrades', () => {
   it('an older app on a newer database gets VERSION_TOO_NEW', async () => {
     const e = env();
     (await openDatabase({ indexedDB: e.factory, migrations: [...MIGRATIONS, v2] })).close();
-    await expect(openStore({ indexedDB: e.factory, locks: e.locks, channel: null, storage: null })).rejects.toMatchObject({ code: 'VERSION_TOO_NEW' });
+    await expect(
+      openStore({ indexedDB: e.factory, locks: e.locks, channel: null, storage: null }),
+    ).rejects.toMatchObject({ code: 'VERSION_TOO_NEW' });
   });
 
   it('an open older connection steps aside for an upgrade in another tab, then reports CLOSED', async () => {

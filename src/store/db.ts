@@ -39,7 +39,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<I
     // The open request reports an aborted upgrade; this promise must not go unhandled.
     wrappedTx.done.catch(() => {});
     try {
-      upgrade(wrap(request.result) as IDBPDatabase<unknown>, event.oldVersion, event.newVersion, wrappedTx as never, migrations);
+      upgrade(
+        wrap(request.result) as IDBPDatabase<unknown>,
+        event.oldVersion,
+        event.newVersion,
+        wrappedTx as never,
+        migrations,
+      );
     } catch (e) {
       // Aborting the versionchange transaction fails the open and keeps the old data intact.
       console.error('layerscope store: schema upgrade failed', e);

@@ -46,7 +46,9 @@ describe('quota exceeded', () => {
 
       expect(await store.hasBlob(f.image.layers[0]!.digest)).toEqual({ partial: 2000 });
       await ok(store);
-      await expect(store.commitImage(f.image, ['docker.io/library/q:latest'])).rejects.toMatchObject({ code: 'BLOB_INCOMPLETE' });
+      await expect(store.commitImage(f.image, ['docker.io/library/q:latest'])).rejects.toMatchObject({
+        code: 'BLOB_INCOMPLETE',
+      });
       expect(await store.listImages()).toEqual([]);
       await w.abort();
       expect(await store.hasBlob(f.image.layers[0]!.digest)).toBe('absent');
@@ -61,7 +63,9 @@ describe('quota exceeded', () => {
       await pull(store, f, []);
       await store.deleteImage(f.image.id); // blobs stay until gc
       injectQuota('tags', 0, style);
-      await expect(store.commitImage(f.image, ['docker.io/library/qc:latest'])).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+      await expect(store.commitImage(f.image, ['docker.io/library/qc:latest'])).rejects.toMatchObject({
+        code: 'QUOTA_EXCEEDED',
+      });
       IDBObjectStore.prototype.put = originalPut;
       expect(await store.listImages()).toEqual([]);
       expect(await store.listTags()).toEqual([]);
@@ -102,11 +106,18 @@ describe('quota exceeded', () => {
 
 describe('errors survive postMessage', () => {
   it('as plain data, revived with their code and details', () => {
-    const e = new StoreError('AMBIGUOUS_ID', 'prefix a matches 2 images', { prefix: 'a', matches: ['sha256:a1', 'sha256:a2'] });
+    const e = new StoreError('AMBIGUOUS_ID', 'prefix a matches 2 images', {
+      prefix: 'a',
+      matches: ['sha256:a1', 'sha256:a2'],
+    });
     const cloned = structuredClone(e.toJSON());
     const back = storeErrorFrom(cloned);
     expect(back).toBeInstanceOf(StoreError);
-    expect(back).toMatchObject({ code: 'AMBIGUOUS_ID', message: 'prefix a matches 2 images', details: { prefix: 'a' } });
+    expect(back).toMatchObject({
+      code: 'AMBIGUOUS_ID',
+      message: 'prefix a matches 2 images',
+      details: { prefix: 'a' },
+    });
     expect(storeErrorFrom({ name: 'Error', message: 'x' })).toBeUndefined();
     expect(storeErrorFrom(null)).toBeUndefined();
   });
@@ -134,7 +145,11 @@ describe('memory locks', () => {
 
   it('a throwing callback releases the lock', async () => {
     const locks = memoryLocks();
-    await expect(locks.request('n', { mode: 'exclusive' }, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      locks.request('n', { mode: 'exclusive' }, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await locks.request('n', { mode: 'exclusive' }, async () => 7)).toBe(7);
   });
 });

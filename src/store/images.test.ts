@@ -14,7 +14,10 @@ describe('commitImage', () => {
     const f = fakeImage('a', [bytesOf(2500, 1), bytesOf(1200, 2)]);
 
     // Nothing stored: the manifest is reported first.
-    await expect(store.commitImage(f.image, [UBUNTU])).rejects.toMatchObject({ code: 'MANIFEST_MISSING', details: { missing: [f.image.manifestDigest] } });
+    await expect(store.commitImage(f.image, [UBUNTU])).rejects.toMatchObject({
+      code: 'MANIFEST_MISSING',
+      details: { missing: [f.image.manifestDigest] },
+    });
     await store.putManifest(f.image.manifestDigest, f.manifest, f.image.manifestMediaType);
     await store.putBlob(f.image.id, f.config, f.image.configMediaType);
     await writeBlob(store, f.layers[0]!);
@@ -46,7 +49,9 @@ describe('commitImage', () => {
     const e = env();
     const store = await e.open();
     const f = fakeImage('a', [bytesOf(10)]);
-    await expect(store.commitImage({ ...f.image, id: 'sha256:nothex' as never }, [UBUNTU])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(store.commitImage({ ...f.image, id: 'sha256:nothex' as never }, [UBUNTU])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     for (const bad of ['', 'ubuntu', 'docker.io/library/ubuntu', 'a b:c', 'x@sha256:00:1', 'a:b/c']) {
       await expect(store.commitImage(f.image, [bad])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     }
@@ -65,11 +70,23 @@ describe('tags', () => {
     expect(await pull(store, v1, [UBUNTU, UBUNTU_22])).toMatchObject({ newImage: true, added: [UBUNTU, UBUNTU_22] });
     await ok(store);
     // Same image again: up to date.
-    expect(await pull(store, v1, [UBUNTU])).toEqual({ imageId: v1.image.id, newImage: false, moved: [], added: [], unchanged: [UBUNTU] });
+    expect(await pull(store, v1, [UBUNTU])).toEqual({
+      imageId: v1.image.id,
+      newImage: false,
+      moved: [],
+      added: [],
+      unchanged: [UBUNTU],
+    });
     await ok(store);
 
     const r = await pull(store, v2, [UBUNTU]);
-    expect(r).toEqual({ imageId: v2.image.id, newImage: true, moved: [{ name: UBUNTU, from: v1.image.id }], added: [], unchanged: [] });
+    expect(r).toEqual({
+      imageId: v2.image.id,
+      newImage: true,
+      moved: [{ name: UBUNTU, from: v1.image.id }],
+      added: [],
+      unchanged: [],
+    });
     expect(await store.tagsOf(v1.image.id)).toEqual([UBUNTU_22]);
     expect(await store.tagsOf(v2.image.id)).toEqual([UBUNTU]);
     await ok(store);
@@ -94,7 +111,11 @@ describe('tags', () => {
     const store = await e.open();
     const f = fakeImage('m', [bytesOf(100)]);
     await pull(store, f, [UBUNTU]);
-    const again = { ...f.image, repoDigests: ['ghcr.io/o/m@' + f.image.manifestDigest], storedAt: f.image.storedAt + 5000 };
+    const again = {
+      ...f.image,
+      repoDigests: ['ghcr.io/o/m@' + f.image.manifestDigest],
+      storedAt: f.image.storedAt + 5000,
+    };
     await store.commitImage(again, ['ghcr.io/o/m:latest']);
     const got = await store.getImage(f.image.id);
     expect(got?.repoDigests).toEqual([...f.image.repoDigests, 'ghcr.io/o/m@' + f.image.manifestDigest]);
@@ -122,23 +143,41 @@ describe('deleteImage and gc', () => {
       layerIndexCount: 3,
     });
     // Nothing unreferenced yet.
-    expect(await store.gc()).toMatchObject({ deletedBlobs: 0, reclaimedBytes: 0, deletedManifests: 0, deletedLayerIndexes: 0 });
+    expect(await store.gc()).toMatchObject({
+      deletedBlobs: 0,
+      reclaimedBytes: 0,
+      deletedManifests: 0,
+      deletedLayerIndexes: 0,
+    });
     await ok(store, true);
 
-    await expect(store.deleteImage(a.image.id)).rejects.toMatchObject({ code: 'IMAGE_REFERENCED', details: { tags: ['docker.io/library/a:latest'] } });
+    await expect(store.deleteImage(a.image.id)).rejects.toMatchObject({
+      code: 'IMAGE_REFERENCED',
+      details: { tags: ['docker.io/library/a:latest'] },
+    });
     expect(await store.deleteImage(a.image.id, { force: true })).toEqual({ untagged: ['docker.io/library/a:latest'] });
     await ok(store);
     await expect(store.deleteImage(a.image.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     const r = await store.gc();
-    expect(r).toMatchObject({ deletedBlobs: 2, reclaimedBytes: 1200 + a.config.byteLength, deletedManifests: 1, deletedLayerIndexes: 1, deletedOrphanChunks: 0 });
+    expect(r).toMatchObject({
+      deletedBlobs: 2,
+      reclaimedBytes: 1200 + a.config.byteLength,
+      deletedManifests: 1,
+      deletedLayerIndexes: 1,
+      deletedOrphanChunks: 0,
+    });
     expect(new Set(r.deletedDigests)).toEqual(new Set([a.image.id, a.image.layers[1]!.digest]));
     await ok(store, true);
     expect(await store.hasBlob(sha(shared))).toBe('complete');
     expect(await store.getLayerIndex(a.image.layers[0]!.diffId)).toEqual({ entries: 2500 });
     expect(await store.getLayerIndex(a.image.layers[1]!.diffId)).toBeUndefined();
     expect(await store.getManifest(a.image.manifestDigest)).toBeUndefined();
-    expect(await store.usage()).toMatchObject({ blobCount: 3, blobBytes: 2500 + 900 + b.config.byteLength, imageCount: 1 });
+    expect(await store.usage()).toMatchObject({
+      blobCount: 3,
+      blobBytes: 2500 + 900 + b.config.byteLength,
+      imageCount: 1,
+    });
 
     // Untag + delete the last image: everything goes.
     await store.untag('docker.io/library/b:latest');
@@ -147,7 +186,17 @@ describe('deleteImage and gc', () => {
     const r2 = await store.gc();
     expect(r2).toMatchObject({ deletedBlobs: 3, reclaimedBytes: 2500 + 900 + b.config.byteLength });
     await ok(store, true);
-    expect(await store.usage()).toEqual({ blobBytes: 0, blobCount: 0, partialBytes: 0, partialCount: 0, manifestBytes: 0, manifestCount: 0, layerIndexCount: 0, imageCount: 0, tagCount: 0 });
+    expect(await store.usage()).toEqual({
+      blobBytes: 0,
+      blobCount: 0,
+      partialBytes: 0,
+      partialCount: 0,
+      manifestBytes: 0,
+      manifestCount: 0,
+      layerIndexCount: 0,
+      imageCount: 0,
+      tagCount: 0,
+    });
     store.close();
   });
 
@@ -177,7 +226,11 @@ describe('deleteImage and gc', () => {
     const tabA = await e.open();
     const tabB = await e.open();
     const f = fakeImage('p', [bytesOf(1500, 5)]);
-    const lease = await tabA.lease([f.image.id, f.image.manifestDigest, ...f.image.layers.flatMap((l) => [l.digest, l.diffId])]);
+    const lease = await tabA.lease([
+      f.image.id,
+      f.image.manifestDigest,
+      ...f.image.layers.flatMap((l) => [l.digest, l.diffId]),
+    ]);
     await writeBlob(tabA, f.layers[0]!);
     await tabA.putBlob(f.image.id, f.config, 'c');
     await tabA.putManifest(f.image.manifestDigest, f.manifest, 'm');
@@ -190,7 +243,9 @@ describe('deleteImage and gc', () => {
 
     // Without a lease, unreferenced complete blobs go at once (no grace for complete blobs).
     const loose = await writeBlob(tabA, bytesOf(700, 6));
-    expect(await tabB.checkInvariants({ afterGc: true })).toEqual([expect.stringContaining('unreferenced, survived gc')]);
+    expect(await tabB.checkInvariants({ afterGc: true })).toEqual([
+      expect.stringContaining('unreferenced, survived gc'),
+    ]);
     expect(await tabB.gc()).toMatchObject({ deletedBlobs: 1, reclaimedBytes: 700, deletedDigests: [loose] });
     await ok(tabB, true);
     tabA.close();
@@ -215,7 +270,9 @@ describe('lookup', () => {
     const c = hexOf(x.image.id)[0]!;
     const amb = await store.lookup(c).catch((err: unknown) => err);
     expect(amb).toMatchObject({ code: 'AMBIGUOUS_ID', details: { prefix: c } });
-    expect(new Set((amb as { details: { matches: string[] } }).details.matches)).toEqual(new Set([x.image.id, y.image.id]));
+    expect(new Set((amb as { details: { matches: string[] } }).details.matches)).toEqual(
+      new Set([x.image.id, y.image.id]),
+    );
     await expect(store.lookup(`sha256:${c}`)).rejects.toMatchObject({ code: 'AMBIGUOUS_ID' });
 
     expect((await store.lookup(hexOf(x.image.id).slice(0, 12)))?.id).toBe(x.image.id);
@@ -227,7 +284,9 @@ describe('lookup', () => {
     expect((await store.lookup(x.image.repoDigests[0]!))?.id).toBe(x.image.id);
     expect(await store.lookup('x')).toBeUndefined();
     expect(await store.lookup('g')).toBeUndefined();
-    const absent = [...'0123456789abcdef'].find((h) => !byFirst.has(h) || ![x, y].some((f) => hexOf(f.image.id)[0] === h));
+    const absent = [...'0123456789abcdef'].find(
+      (h) => !byFirst.has(h) || ![x, y].some((f) => hexOf(f.image.id)[0] === h),
+    );
     expect(await store.lookup(absent!)).toBeUndefined();
     expect(await store.lookup('')).toBeUndefined();
     store.close();
@@ -305,7 +364,14 @@ describe('serialization and notifications', () => {
     off();
     await tabA.deleteImage(f.image.id);
     expect(seenA).toEqual(['blob', 'blob', 'manifest', 'layerIndex', 'commitImage', 'untag', 'deleteImage']);
-    expect(seenB).toEqual(['blob:', 'blob:', 'manifest:', 'layerIndex:', 'commitImage:docker.io/library/n:latest', 'untag:docker.io/library/n:latest']);
+    expect(seenB).toEqual([
+      'blob:',
+      'blob:',
+      'manifest:',
+      'layerIndex:',
+      'commitImage:docker.io/library/n:latest',
+      'untag:docker.io/library/n:latest',
+    ]);
     tabA.close();
     tabB.close();
   });

@@ -1,6 +1,25 @@
 /** The store's public surface: open it, use the Store, read its errors. */
-export { openStore, Store, STORE_LOCK, CHANGE_CHANNEL, DEFAULT_PARTIAL_GRACE_MS, MAX_PUT_BLOB_BYTES, MAX_MANIFEST_BYTES } from './store.ts';
-export type { BlobWriter, BlobState, CommitResult, GcResult, Lease, Usage, StoreChange, ChangeChannel, StorageLike, StoreOptions } from './store.ts';
+export {
+  openStore,
+  Store,
+  STORE_LOCK,
+  CHANGE_CHANNEL,
+  DEFAULT_PARTIAL_GRACE_MS,
+  MAX_PUT_BLOB_BYTES,
+  MAX_MANIFEST_BYTES,
+} from './store.ts';
+export type {
+  BlobWriter,
+  BlobState,
+  CommitResult,
+  GcResult,
+  Lease,
+  Usage,
+  StoreChange,
+  ChangeChannel,
+  StorageLike,
+  StoreOptions,
+} from './store.ts';
 export { StoreError, storeErrorFrom, isStoreError, isQuotaError } from './errors.ts';
 export type { StoreErrorCode, StoreErrorDetails, PlainStoreError } from './errors.ts';
 export { memoryLocks, webLocks, holdLock } from './locks.ts';

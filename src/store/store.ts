@@ -24,13 +24,7 @@ import type { RemovalStep } from '../core/commands/context.ts';
 import { openDatabase, type OpenDatabaseOptions } from './db.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { holdLock, memoryLocks, webLocks, type LockProvider } from './locks.ts';
-import {
-  DEFAULT_CHUNK_SIZE,
-  type BlobRecord,
-  type ChunkRecord,
-  type LayerscopeDB,
-  type StoreName,
-} from './schema.ts';
+import { DEFAULT_CHUNK_SIZE, type BlobRecord, type ChunkRecord, type LayerscopeDB, type StoreName } from './schema.ts';
 
 /** Web Lock serializing writers across tabs and workers. */
 export const STORE_LOCK = 'layerscope-store';
@@ -177,7 +171,10 @@ function short(d: string): string {
 
 function checkDigest(d: unknown, what: string): asserts d is Digest {
   if (typeof d !== 'string' || !isDigest(d)) {
-    throw new StoreError('INVALID_ARGUMENT', `${what} is not a sha256 digest: ${JSON.stringify(String(d).slice(0, 80))}`);
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `${what} is not a sha256 digest: ${JSON.stringify(String(d).slice(0, 80))}`,
+    );
   }
 }
 
@@ -202,7 +199,10 @@ function checkTagName(name: unknown): asserts name is string {
     !/[\s\u0000-\u001f@]/.test(name) &&
     (name.split('/').pop() ?? '').includes(':');
   if (!ok) {
-    throw new StoreError('INVALID_ARGUMENT', `not a normalized tag name (registry/repository:tag): ${JSON.stringify(String(name).slice(0, 120))}`);
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `not a normalized tag name (registry/repository:tag): ${JSON.stringify(String(name).slice(0, 120))}`,
+    );
   }
 }
 
@@ -257,7 +257,8 @@ export class Store {
   ) {
     this.name = db.name;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize < 1) throw new StoreError('INVALID_ARGUMENT', 'chunkSize must be a positive integer');
+    if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize < 1)
+      throw new StoreError('INVALID_ARGUMENT', 'chunkSize must be a positive integer');
     this.partialGraceMs = options.partialGraceMs ?? DEFAULT_PARTIAL_GRACE_MS;
     this.now = options.now ?? Date.now;
     this.locks = options.locks ?? defaultLocks();
@@ -379,7 +380,11 @@ export class Store {
   async lease(digests: Digest[]): Promise<Lease> {
     digests.forEach((d, i) => checkDigest(d, `lease digest ${i}`));
     const id = `${Date.now().toString(36)}${(leaseCounter++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    const release = await holdLock(this.locks, `${LEASE_LOCK_PREFIX}${id}/${[...new Set(digests)].join(',')}`, 'exclusive');
+    const release = await holdLock(
+      this.locks,
+      `${LEASE_LOCK_PREFIX}${id}/${[...new Set(digests)].join(',')}`,
+      'exclusive',
+    );
     try {
       await this.fence();
     } catch (e) {
@@ -393,7 +398,9 @@ export class Store {
 
   async hasBlob(digest: Digest): Promise<BlobState> {
     checkDigest(digest, 'blob digest');
-    const rec = await this.run(['blobs'], 'readonly', 'read a blob record', (tx) => tx.objectStore('blobs').get(digest));
+    const rec = await this.run(['blobs'], 'readonly', 'read a blob record', (tx) =>
+      tx.objectStore('blobs').get(digest),
+    );
     if (!rec) return 'absent';
     return rec.complete ? 'complete' : { partial: rec.bytesWritten };
   }
@@ -416,28 +423,33 @@ export class Store {
     try {
       await this.fence();
       const chunkSize = this.chunkSize;
-      const rec = await this.run(['blobs', 'chunks'], 'readwrite', `start storing blob ${short(digest)}`, async (tx) => {
-        const blobs = tx.objectStore('blobs');
-        const existing = await blobs.get(digest);
-        if (existing?.complete) return existing;
-        // Same digest, other declared size or chunking: the old bytes cannot be continued.
-        if (existing && existing.size === opts.size && existing.chunkSize === chunkSize) return existing;
-        if (existing) await tx.objectStore('chunks').delete(chunkRange(digest));
-        const now = this.now();
-        const fresh: BlobRecord = {
-          digest,
-          size: opts.size,
-          mediaType: opts.mediaType,
-          chunkSize,
-          chunkCount: 0,
-          bytesWritten: 0,
-          complete: false,
-          createdAt: now,
-          updatedAt: now,
-        };
-        await blobs.put(fresh);
-        return fresh;
-      });
+      const rec = await this.run(
+        ['blobs', 'chunks'],
+        'readwrite',
+        `start storing blob ${short(digest)}`,
+        async (tx) => {
+          const blobs = tx.objectStore('blobs');
+          const existing = await blobs.get(digest);
+          if (existing?.complete) return existing;
+          // Same digest, other declared size or chunking: the old bytes cannot be continued.
+          if (existing && existing.size === opts.size && existing.chunkSize === chunkSize) return existing;
+          if (existing) await tx.objectStore('chunks').delete(chunkRange(digest));
+          const now = this.now();
+          const fresh: BlobRecord = {
+            digest,
+            size: opts.size,
+            mediaType: opts.mediaType,
+            chunkSize,
+            chunkCount: 0,
+            bytesWritten: 0,
+            complete: false,
+            createdAt: now,
+            updatedAt: now,
+          };
+          await blobs.put(fresh);
+          return fresh;
+        },
+      );
       if (rec.complete) release();
       return new ChunkedBlobWriter(digest, rec, release, {
         putChunk: (n, bytes) => this.putChunk(digest, n, bytes, chunkSize),
@@ -455,7 +467,11 @@ export class Store {
       const blobs = tx.objectStore('blobs');
       const rec = await blobs.get(digest);
       if (!rec || rec.complete || rec.chunkCount !== n || rec.chunkSize !== chunkSize) {
-        throw new StoreError('BLOB_CONFLICT', `blob ${short(digest)} changed while it was being written (removed by another tab?)`, { digest });
+        throw new StoreError(
+          'BLOB_CONFLICT',
+          `blob ${short(digest)} changed while it was being written (removed by another tab?)`,
+          { digest },
+        );
       }
       await tx.objectStore('chunks').put({ digest, n, bytes });
       rec.chunkCount = n + 1;
@@ -469,11 +485,18 @@ export class Store {
     await this.run(['blobs'], 'readwrite', `complete blob ${short(digest)}`, async (tx) => {
       const blobs = tx.objectStore('blobs');
       const rec = await blobs.get(digest);
-      if (!rec) throw new StoreError('BLOB_CONFLICT', `blob ${short(digest)} was removed while it was being written`, { digest });
+      if (!rec)
+        throw new StoreError('BLOB_CONFLICT', `blob ${short(digest)} was removed while it was being written`, {
+          digest,
+        });
       if (rec.complete) return;
       const expected = Math.ceil(rec.size / rec.chunkSize);
       if (rec.bytesWritten !== rec.size || rec.chunkCount !== expected) {
-        throw new StoreError('BLOB_INCOMPLETE', `blob ${short(digest)}: ${rec.bytesWritten} of ${rec.size} bytes stored`, { digest });
+        throw new StoreError(
+          'BLOB_INCOMPLETE',
+          `blob ${short(digest)}: ${rec.bytesWritten} of ${rec.size} bytes stored`,
+          { digest },
+        );
       }
       rec.complete = true;
       rec.updatedAt = this.now();
@@ -512,12 +535,18 @@ export class Store {
     checkMediaType(mediaType);
     if (!(bytes instanceof Uint8Array)) throw new StoreError('INVALID_ARGUMENT', 'blob bytes must be a Uint8Array');
     if (bytes.byteLength > MAX_PUT_BLOB_BYTES) {
-      throw new StoreError('TOO_LARGE', `blob ${short(digest)} is ${bytes.byteLength} bytes; putBlob takes at most ${MAX_PUT_BLOB_BYTES} (stream it with beginBlob)`);
+      throw new StoreError(
+        'TOO_LARGE',
+        `blob ${short(digest)} is ${bytes.byteLength} bytes; putBlob takes at most ${MAX_PUT_BLOB_BYTES} (stream it with beginBlob)`,
+      );
     }
     // Hash before the transaction: awaiting crypto inside it would let it commit early.
     const hex = await sha256Hex(bytes);
     if (`sha256:${hex}` !== digest) {
-      throw new StoreError('DIGEST_MISMATCH', `blob content does not match ${digest} (got sha256:${hex})`, { digest, actual: `sha256:${hex}` });
+      throw new StoreError('DIGEST_MISMATCH', `blob content does not match ${digest} (got sha256:${hex})`, {
+        digest,
+        actual: `sha256:${hex}`,
+      });
     }
     const chunkSize = this.chunkSize;
     const release = await holdLock(this.locks, BLOB_LOCK_PREFIX + digest, 'exclusive');
@@ -536,17 +565,19 @@ export class Store {
         }
         const now = this.now();
         ops.push(
-          quiet(blobs.put({
-            digest,
-            size: bytes.byteLength,
-            mediaType,
-            chunkSize,
-            chunkCount: n,
-            bytesWritten: bytes.byteLength,
-            complete: true,
-            createdAt: existing?.createdAt ?? now,
-            updatedAt: now,
-          })),
+          quiet(
+            blobs.put({
+              digest,
+              size: bytes.byteLength,
+              mediaType,
+              chunkSize,
+              chunkCount: n,
+              bytesWritten: bytes.byteLength,
+              complete: true,
+              createdAt: existing?.createdAt ?? now,
+              updatedAt: now,
+            }),
+          ),
         );
         await Promise.all(ops);
         return true;
@@ -574,10 +605,15 @@ export class Store {
         start: async () => {
           const r = await this.getBlobRecord(digest);
           if (!r) throw new StoreError('NOT_FOUND', `blob ${digest} is not stored`, { digest });
-          if (!r.complete && !opts.allowPartial) throw new StoreError('BLOB_INCOMPLETE', `blob ${digest} is not complete`, { digest });
+          if (!r.complete && !opts.allowPartial)
+            throw new StoreError('BLOB_INCOMPLETE', `blob ${digest} is not complete`, { digest });
           rec = r;
           end = r.complete ? r.size : r.bytesWritten;
-          if (start > end) throw new StoreError('INVALID_ARGUMENT', `start offset ${start} is past the ${end} stored bytes of ${short(digest)}`);
+          if (start > end)
+            throw new StoreError(
+              'INVALID_ARGUMENT',
+              `start offset ${start} is past the ${end} stored bytes of ${short(digest)}`,
+            );
           n = Math.floor(start / r.chunkSize);
           skip = start - n * r.chunkSize;
         },
@@ -586,10 +622,16 @@ export class Store {
             controller.close();
             return;
           }
-          const c = await this.run(['chunks'], 'readonly', `read blob ${short(digest)}`, (tx) => tx.objectStore('chunks').get([digest, n]));
+          const c = await this.run(['chunks'], 'readonly', `read blob ${short(digest)}`, (tx) =>
+            tx.objectStore('chunks').get([digest, n]),
+          );
           const want = Math.min(rec.chunkSize, rec.size - n * rec.chunkSize);
           if (!c || c.bytes.byteLength !== want) {
-            throw new StoreError('BLOB_CONFLICT', `blob ${short(digest)}: chunk ${n} is ${c ? 'the wrong size' : 'missing'} (removed while reading?)`, { digest });
+            throw new StoreError(
+              'BLOB_CONFLICT',
+              `blob ${short(digest)}: chunk ${n} is ${c ? 'the wrong size' : 'missing'} (removed while reading?)`,
+              { digest },
+            );
           }
           const bytes = skip ? c.bytes.subarray(skip) : c.bytes;
           skip = 0;
@@ -609,7 +651,12 @@ export class Store {
       const rec = await tx.objectStore('blobs').get(digest);
       if (!rec) throw new StoreError('NOT_FOUND', `blob ${digest} is not stored`, { digest });
       if (!rec.complete) throw new StoreError('BLOB_INCOMPLETE', `blob ${digest} is not complete`, { digest });
-      if (rec.size > maxBytes) throw new StoreError('TOO_LARGE', `blob ${short(digest)} is ${rec.size} bytes, more than the ${maxBytes} allowed here`, { digest });
+      if (rec.size > maxBytes)
+        throw new StoreError(
+          'TOO_LARGE',
+          `blob ${short(digest)} is ${rec.size} bytes, more than the ${maxBytes} allowed here`,
+          { digest },
+        );
       const chunks = await tx.objectStore('chunks').getAll(chunkRange(digest));
       const out = new Uint8Array(rec.size);
       let off = 0;
@@ -619,7 +666,9 @@ export class Store {
         off += c.bytes.byteLength;
       }
       if (off !== rec.size || chunks.length !== rec.chunkCount) {
-        throw new StoreError('BLOB_CONFLICT', `blob ${short(digest)}: stored chunks do not add up to its size`, { digest });
+        throw new StoreError('BLOB_CONFLICT', `blob ${short(digest)}: stored chunks do not add up to its size`, {
+          digest,
+        });
       }
       return out;
     });
@@ -635,7 +684,11 @@ export class Store {
     checkDigest(digest, 'manifest digest');
     checkMediaType(mediaType);
     if (!(bytes instanceof Uint8Array)) throw new StoreError('INVALID_ARGUMENT', 'manifest bytes must be a Uint8Array');
-    if (bytes.byteLength > MAX_MANIFEST_BYTES) throw new StoreError('TOO_LARGE', `manifest ${short(digest)} is ${bytes.byteLength} bytes; at most ${MAX_MANIFEST_BYTES} are accepted`);
+    if (bytes.byteLength > MAX_MANIFEST_BYTES)
+      throw new StoreError(
+        'TOO_LARGE',
+        `manifest ${short(digest)} is ${bytes.byteLength} bytes; at most ${MAX_MANIFEST_BYTES} are accepted`,
+      );
     // Exactly these bytes: cloning a view of a larger buffer would store the whole buffer.
     const copy = bytes.slice();
     await this.run(['manifests'], 'readwrite', `store manifest ${short(digest)}`, async (tx) => {
@@ -646,7 +699,9 @@ export class Store {
 
   async getManifest(digest: Digest): Promise<{ bytes: Uint8Array; mediaType: string } | undefined> {
     checkDigest(digest, 'manifest digest');
-    const rec = await this.run(['manifests'], 'readonly', 'read a manifest', (tx) => tx.objectStore('manifests').get(digest));
+    const rec = await this.run(['manifests'], 'readonly', 'read a manifest', (tx) =>
+      tx.objectStore('manifests').get(digest),
+    );
     return rec ? { bytes: rec.bytes, mediaType: rec.mediaType } : undefined;
   }
 
@@ -660,7 +715,9 @@ export class Store {
 
   async getLayerIndex<T = unknown>(diffId: Digest): Promise<T | undefined> {
     checkDigest(diffId, 'diffId');
-    const rec = await this.run(['layerIndex'], 'readonly', 'read a layer index', (tx) => tx.objectStore('layerIndex').get(diffId));
+    const rec = await this.run(['layerIndex'], 'readonly', 'read a layer index', (tx) =>
+      tx.objectStore('layerIndex').get(diffId),
+    );
     return rec?.index as T | undefined;
   }
 
@@ -684,7 +741,11 @@ export class Store {
         const missingManifests: string[] = [];
         for (const d of manifestKeys) if ((await manifests.getKey(d)) === undefined) missingManifests.push(d);
         if (missingManifests.length) {
-          throw new StoreError('MANIFEST_MISSING', `image ${short(image.id)}: manifest not stored: ${missingManifests.join(', ')}`, { missing: missingManifests });
+          throw new StoreError(
+            'MANIFEST_MISSING',
+            `image ${short(image.id)}: manifest not stored: ${missingManifests.join(', ')}`,
+            { missing: missingManifests },
+          );
         }
         const missing: string[] = [];
         for (const d of new Set([image.id, ...image.layers.map((l) => l.digest)])) {
@@ -692,12 +753,20 @@ export class Store {
           if (!rec?.complete) missing.push(d);
         }
         if (missing.length) {
-          throw new StoreError('BLOB_INCOMPLETE', `image ${short(image.id)}: ${missing.length} blob(s) missing or incomplete: ${missing.join(', ')}`, { missing });
+          throw new StoreError(
+            'BLOB_INCOMPLETE',
+            `image ${short(image.id)}: ${missing.length} blob(s) missing or incomplete: ${missing.join(', ')}`,
+            { missing },
+          );
         }
         const images = tx.objectStore('images');
         const existing = await images.get(image.id);
         const record: ImageRecord = existing
-          ? { ...image, repoDigests: [...new Set([...existing.repoDigests, ...image.repoDigests])], storedAt: Math.min(existing.storedAt, image.storedAt) }
+          ? {
+              ...image,
+              repoDigests: [...new Set([...existing.repoDigests, ...image.repoDigests])],
+              storedAt: Math.min(existing.storedAt, image.storedAt),
+            }
           : image;
         await images.put(record);
         const tags = tx.objectStore('tags');
@@ -763,11 +832,15 @@ export class Store {
     const untagged = await this.exclusive(() =>
       this.run(['images', 'tags'], 'readwrite', `delete image ${short(id)}`, async (tx) => {
         const images = tx.objectStore('images');
-        if ((await images.getKey(id)) === undefined) throw new StoreError('NOT_FOUND', `No such image: ${id}`, { imageId: id });
+        if ((await images.getKey(id)) === undefined)
+          throw new StoreError('NOT_FOUND', `No such image: ${id}`, { imageId: id });
         const tags = tx.objectStore('tags');
         const names = (await tags.index('imageId').getAllKeys(id)).map(String);
         if (names.length && !opts.force) {
-          throw new StoreError('IMAGE_REFERENCED', `image ${short(id)} is referenced by ${names.join(', ')}`, { imageId: id, tags: names });
+          throw new StoreError('IMAGE_REFERENCED', `image ${short(id)} is referenced by ${names.join(', ')}`, {
+            imageId: id,
+            tags: names,
+          });
         }
         await Promise.all([...names.map((n) => quiet(tags.delete(n))), quiet(images.delete(id))]);
         return names;
@@ -793,17 +866,23 @@ export class Store {
         const images = tx.objectStore('images');
         for (const st of steps) {
           if (st.kind === 'untag') {
-            if ((await tags.getKey(st.name)) === undefined) throw new StoreError('NOT_FOUND', `No such image: ${st.name}`, { name: st.name });
+            if ((await tags.getKey(st.name)) === undefined)
+              throw new StoreError('NOT_FOUND', `No such image: ${st.name}`, { name: st.name });
             await tags.delete(st.name);
           } else if (st.kind === 'untagDigest') {
             const img = await images.get(st.imageId);
             if (!img) throw new StoreError('NOT_FOUND', `No such image: ${st.imageId}`, { imageId: st.imageId });
             await images.put({ ...img, repoDigests: img.repoDigests.filter((d) => d !== st.reference) });
           } else {
-            if ((await images.getKey(st.imageId)) === undefined) throw new StoreError('NOT_FOUND', `No such image: ${st.imageId}`, { imageId: st.imageId });
+            if ((await images.getKey(st.imageId)) === undefined)
+              throw new StoreError('NOT_FOUND', `No such image: ${st.imageId}`, { imageId: st.imageId });
             const names = (await tags.index('imageId').getAllKeys(st.imageId)).map(String);
             if (names.length) {
-              throw new StoreError('IMAGE_REFERENCED', `image ${short(st.imageId)} is still referenced by ${names.join(', ')}`, { imageId: st.imageId, tags: names });
+              throw new StoreError(
+                'IMAGE_REFERENCED',
+                `image ${short(st.imageId)} is still referenced by ${names.join(', ')}`,
+                { imageId: st.imageId, tags: names },
+              );
             }
             await images.delete(st.imageId);
           }
@@ -833,7 +912,9 @@ export class Store {
 
   async tagsOf(id: Digest): Promise<string[]> {
     checkDigest(id, 'image id');
-    const keys = await this.run(['tags'], 'readonly', 'list tags', (tx) => tx.objectStore('tags').index('imageId').getAllKeys(id));
+    const keys = await this.run(['tags'], 'readonly', 'list tags', (tx) =>
+      tx.objectStore('tags').index('imageId').getAllKeys(id),
+    );
     return keys.map(String).sort();
   }
 
@@ -876,26 +957,41 @@ export class Store {
   // ── space ──────────────────────────────────────────────────────────────────────────────
 
   usage(): Promise<Usage> {
-    return this.run(['blobs', 'manifests', 'layerIndex', 'images', 'tags'], 'readonly', 'measure storage', async (tx) => {
-      const u: Usage = { blobBytes: 0, blobCount: 0, partialBytes: 0, partialCount: 0, manifestBytes: 0, manifestCount: 0, layerIndexCount: 0, imageCount: 0, tagCount: 0 };
-      for (const b of await tx.objectStore('blobs').getAll()) {
-        if (b.complete) {
-          u.blobBytes += b.size;
-          u.blobCount++;
-        } else {
-          u.partialBytes += b.bytesWritten;
-          u.partialCount++;
+    return this.run(
+      ['blobs', 'manifests', 'layerIndex', 'images', 'tags'],
+      'readonly',
+      'measure storage',
+      async (tx) => {
+        const u: Usage = {
+          blobBytes: 0,
+          blobCount: 0,
+          partialBytes: 0,
+          partialCount: 0,
+          manifestBytes: 0,
+          manifestCount: 0,
+          layerIndexCount: 0,
+          imageCount: 0,
+          tagCount: 0,
+        };
+        for (const b of await tx.objectStore('blobs').getAll()) {
+          if (b.complete) {
+            u.blobBytes += b.size;
+            u.blobCount++;
+          } else {
+            u.partialBytes += b.bytesWritten;
+            u.partialCount++;
+          }
         }
-      }
-      for (const m of await tx.objectStore('manifests').getAll()) {
-        u.manifestBytes += m.bytes.byteLength;
-        u.manifestCount++;
-      }
-      u.layerIndexCount = await tx.objectStore('layerIndex').count();
-      u.imageCount = await tx.objectStore('images').count();
-      u.tagCount = await tx.objectStore('tags').count();
-      return u;
-    });
+        for (const m of await tx.objectStore('manifests').getAll()) {
+          u.manifestBytes += m.bytes.byteLength;
+          u.manifestCount++;
+        }
+        u.layerIndexCount = await tx.objectStore('layerIndex').count();
+        u.imageCount = await tx.objectStore('images').count();
+        u.tagCount = await tx.objectStore('tags').count();
+        return u;
+      },
+    );
   }
 
   /** `navigator.storage.estimate()` plus whether storage is persistent; undefined without it. */
@@ -903,7 +999,11 @@ export class Store {
     if (!this.storage?.estimate) return undefined;
     const e = await this.storage.estimate();
     const persisted = this.storage.persisted ? await this.storage.persisted() : undefined;
-    return { ...(e.usage !== undefined && { usage: e.usage }), ...(e.quota !== undefined && { quota: e.quota }), ...(persisted !== undefined && { persisted }) };
+    return {
+      ...(e.usage !== undefined && { usage: e.usage }),
+      ...(e.quota !== undefined && { quota: e.quota }),
+      ...(persisted !== undefined && { persisted }),
+    };
   }
 
   /** Asks the browser not to evict this site's data; undefined when the API is absent. */
@@ -926,65 +1026,79 @@ export class Store {
       // Queried before the transaction (an await on the lock manager inside it would commit it).
       const held = await this.protectedDigests();
       const now = this.now();
-      return this.run(['images', 'blobs', 'chunks', 'manifests', 'layerIndex'], 'readwrite', 'collect garbage', async (tx) => {
-        const marked = new Set<string>(held);
-        for (const img of await tx.objectStore('images').getAll()) {
-          marked.add(img.id);
-          marked.add(img.manifestDigest);
-          if (img.indexDigest) marked.add(img.indexDigest);
-          for (const l of img.layers) {
-            marked.add(l.digest);
-            marked.add(l.diffId);
+      return this.run(
+        ['images', 'blobs', 'chunks', 'manifests', 'layerIndex'],
+        'readwrite',
+        'collect garbage',
+        async (tx) => {
+          const marked = new Set<string>(held);
+          for (const img of await tx.objectStore('images').getAll()) {
+            marked.add(img.id);
+            marked.add(img.manifestDigest);
+            if (img.indexDigest) marked.add(img.indexDigest);
+            for (const l of img.layers) {
+              marked.add(l.digest);
+              marked.add(l.diffId);
+            }
           }
-        }
-        const r: GcResult = { deletedBlobs: 0, reclaimedBytes: 0, deletedDigests: [], deletedManifests: 0, deletedLayerIndexes: 0, deletedOrphanChunks: 0, keptPartials: 0 };
-        const blobs = tx.objectStore('blobs');
-        const chunks = tx.objectStore('chunks');
-        const ops: Promise<unknown>[] = [];
-        const surviving = new Map<string, number>();
-        for (const b of await blobs.getAll()) {
-          if (marked.has(b.digest)) {
-            if (!b.complete) r.keptPartials++; // held by a writer's lock or a lease
-            surviving.set(b.digest, b.chunkCount);
-            continue;
+          const r: GcResult = {
+            deletedBlobs: 0,
+            reclaimedBytes: 0,
+            deletedDigests: [],
+            deletedManifests: 0,
+            deletedLayerIndexes: 0,
+            deletedOrphanChunks: 0,
+            keptPartials: 0,
+          };
+          const blobs = tx.objectStore('blobs');
+          const chunks = tx.objectStore('chunks');
+          const ops: Promise<unknown>[] = [];
+          const surviving = new Map<string, number>();
+          for (const b of await blobs.getAll()) {
+            if (marked.has(b.digest)) {
+              if (!b.complete) r.keptPartials++; // held by a writer's lock or a lease
+              surviving.set(b.digest, b.chunkCount);
+              continue;
+            }
+            if (!b.complete && now - b.updatedAt < this.partialGraceMs) {
+              r.keptPartials++;
+              surviving.set(b.digest, b.chunkCount);
+              continue;
+            }
+            r.deletedBlobs++;
+            r.reclaimedBytes += b.complete ? b.size : b.bytesWritten;
+            r.deletedDigests.push(b.digest);
+            ops.push(quiet(blobs.delete(b.digest)), quiet(chunks.delete(chunkRange(b.digest))));
           }
-          if (!b.complete && now - b.updatedAt < this.partialGraceMs) {
-            r.keptPartials++;
-            surviving.set(b.digest, b.chunkCount);
-            continue;
+          for (const key of await tx.objectStore('manifests').getAllKeys()) {
+            if (marked.has(key)) continue;
+            r.deletedManifests++;
+            ops.push(quiet(tx.objectStore('manifests').delete(key)));
           }
-          r.deletedBlobs++;
-          r.reclaimedBytes += b.complete ? b.size : b.bytesWritten;
-          r.deletedDigests.push(b.digest);
-          ops.push(quiet(blobs.delete(b.digest)), quiet(chunks.delete(chunkRange(b.digest))));
-        }
-        for (const key of await tx.objectStore('manifests').getAllKeys()) {
-          if (marked.has(key)) continue;
-          r.deletedManifests++;
-          ops.push(quiet(tx.objectStore('manifests').delete(key)));
-        }
-        for (const key of await tx.objectStore('layerIndex').getAllKeys()) {
-          if (marked.has(key)) continue;
-          r.deletedLayerIndexes++;
-          ops.push(quiet(tx.objectStore('layerIndex').delete(key)));
-        }
-        await Promise.all(ops);
-        // Orphan chunks (no record, or beyond the record's count): only a bug or an old
-        // schema could leave them, but they would otherwise hold space forever.
-        let cursor = await chunks.openKeyCursor();
-        while (cursor) {
-          const [digest, n] = cursor.key as [string, number];
-          const count = surviving.get(digest);
-          if (count === undefined || n >= count) {
-            r.deletedOrphanChunks++;
-            await chunks.delete(cursor.key);
+          for (const key of await tx.objectStore('layerIndex').getAllKeys()) {
+            if (marked.has(key)) continue;
+            r.deletedLayerIndexes++;
+            ops.push(quiet(tx.objectStore('layerIndex').delete(key)));
           }
-          cursor = await cursor.continue();
-        }
-        return r;
-      });
+          await Promise.all(ops);
+          // Orphan chunks (no record, or beyond the record's count): only a bug or an old
+          // schema could leave them, but they would otherwise hold space forever.
+          let cursor = await chunks.openKeyCursor();
+          while (cursor) {
+            const [digest, n] = cursor.key as [string, number];
+            const count = surviving.get(digest);
+            if (count === undefined || n >= count) {
+              r.deletedOrphanChunks++;
+              await chunks.delete(cursor.key);
+            }
+            cursor = await cursor.continue();
+          }
+          return r;
+        },
+      );
     });
-    if (result.deletedBlobs || result.deletedManifests || result.deletedLayerIndexes || result.deletedOrphanChunks) this.changed('gc');
+    if (result.deletedBlobs || result.deletedManifests || result.deletedLayerIndexes || result.deletedOrphanChunks)
+      this.changed('gc');
     return result;
   }
 
@@ -1016,7 +1130,10 @@ export class Store {
           referenced.add(m);
           if (!manifestKeys.has(m)) problems.push(`image ${short(img.id)}: manifest ${m} missing`);
         }
-        for (const [what, d] of [['config', img.id] as const, ...img.layers.map((l, i) => [`layer ${i}`, l.digest] as const)]) {
+        for (const [what, d] of [
+          ['config', img.id] as const,
+          ...img.layers.map((l, i) => [`layer ${i}`, l.digest] as const),
+        ]) {
           referenced.add(d);
           const b = blobRecs.get(d);
           if (!b) problems.push(`image ${short(img.id)}: ${what} blob ${d} missing`);
@@ -1056,27 +1173,41 @@ export class Store {
       for (const b of blobRecs.values()) {
         const s = seen.get(b.digest) ?? { count: 0, bytes: 0, ns: [], badLen: [] };
         const where = `blob ${short(b.digest)}`;
-        if (s.count !== b.chunkCount || s.ns.some((n, i) => n !== i)) problems.push(`${where}: chunks [${s.ns.join(',')}] stored, record says ${b.chunkCount}`);
-        if (s.bytes !== b.bytesWritten) problems.push(`${where}: chunks hold ${s.bytes} bytes, record says ${b.bytesWritten} written`);
+        if (s.count !== b.chunkCount || s.ns.some((n, i) => n !== i))
+          problems.push(`${where}: chunks [${s.ns.join(',')}] stored, record says ${b.chunkCount}`);
+        if (s.bytes !== b.bytesWritten)
+          problems.push(`${where}: chunks hold ${s.bytes} bytes, record says ${b.bytesWritten} written`);
         if (s.badLen.length) problems.push(`${where}: chunks [${s.badLen.join(',')}] have the wrong length`);
-        if (b.bytesWritten > b.size) problems.push(`${where}: ${b.bytesWritten} bytes written, more than its size ${b.size}`);
+        if (b.bytesWritten > b.size)
+          problems.push(`${where}: ${b.bytesWritten} bytes written, more than its size ${b.size}`);
         if (b.complete && (b.bytesWritten !== b.size || b.chunkCount !== Math.ceil(b.size / b.chunkSize))) {
-          problems.push(`${where}: marked complete with ${b.bytesWritten} of ${b.size} bytes in ${b.chunkCount} chunks`);
+          problems.push(
+            `${where}: marked complete with ${b.bytesWritten} of ${b.size} bytes in ${b.chunkCount} chunks`,
+          );
         }
         if (opts.afterGc && b.complete && !referenced.has(b.digest) && !held.has(b.digest)) {
           problems.push(`${where}: complete, unreferenced, survived gc`);
         }
       }
       if (opts.afterGc) {
-        for (const m of manifestKeys) if (!referenced.has(m) && !held.has(m)) problems.push(`manifest ${short(m)}: unreferenced, survived gc`);
-        for (const d of indexKeys) if (!referenced.has(d) && !held.has(d)) problems.push(`layer index ${short(d)}: unreferenced, survived gc`);
+        for (const m of manifestKeys)
+          if (!referenced.has(m) && !held.has(m)) problems.push(`manifest ${short(m)}: unreferenced, survived gc`);
+        for (const d of indexKeys)
+          if (!referenced.has(d) && !held.has(d)) problems.push(`layer index ${short(d)}: unreferenced, survived gc`);
       }
       return problems;
     });
   }
 }
 
-const STORE_NAMES_MUTABLE = (): ['blobs', 'chunks', 'manifests', 'images', 'tags', 'layerIndex'] => ['blobs', 'chunks', 'manifests', 'images', 'tags', 'layerIndex'];
+const STORE_NAMES_MUTABLE = (): ['blobs', 'chunks', 'manifests', 'images', 'tags', 'layerIndex'] => [
+  'blobs',
+  'chunks',
+  'manifests',
+  'images',
+  'tags',
+  'layerIndex',
+];
 
 interface WriterHost {
   putChunk(n: number, bytes: Uint8Array): Promise<void>;
@@ -1118,8 +1249,13 @@ class ChunkedBlobWriter implements BlobWriter {
   }
 
   private guard(what: string): void {
-    if (this.done) throw new StoreError('INVALID_ARGUMENT', `blob ${short(this.digest)}: ${what} after the writer finished`);
-    if (this.busy) throw new StoreError('INVALID_ARGUMENT', `blob ${short(this.digest)}: ${what} while a write is pending (await each write)`);
+    if (this.done)
+      throw new StoreError('INVALID_ARGUMENT', `blob ${short(this.digest)}: ${what} after the writer finished`);
+    if (this.busy)
+      throw new StoreError(
+        'INVALID_ARGUMENT',
+        `blob ${short(this.digest)}: ${what} while a write is pending (await each write)`,
+      );
   }
 
   private async flush(): Promise<void> {
@@ -1137,7 +1273,11 @@ class ChunkedBlobWriter implements BlobWriter {
   async write(bytes: Uint8Array): Promise<void> {
     this.guard('write');
     if (this.received + bytes.byteLength > this.size) {
-      throw new StoreError('TOO_LARGE', `blob ${short(this.digest)}: more than the declared ${this.size} bytes received`, { digest: this.digest });
+      throw new StoreError(
+        'TOO_LARGE',
+        `blob ${short(this.digest)}: more than the declared ${this.size} bytes received`,
+        { digest: this.digest },
+      );
     }
     this.busy = true;
     try {
@@ -1159,7 +1299,11 @@ class ChunkedBlobWriter implements BlobWriter {
     if (this.alreadyComplete) return;
     this.guard('complete');
     if (this.received !== this.size) {
-      throw new StoreError('BLOB_INCOMPLETE', `blob ${short(this.digest)}: ${this.received} of ${this.size} bytes received`, { digest: this.digest });
+      throw new StoreError(
+        'BLOB_INCOMPLETE',
+        `blob ${short(this.digest)}: ${this.received} of ${this.size} bytes received`,
+        { digest: this.digest },
+      );
     }
     this.busy = true;
     try {

@@ -72,7 +72,15 @@ export function env(chunkSize = 1000): Env {
     hub,
     clock,
     open: (extra = {}) =>
-      openStore({ indexedDB: factory, locks, channel: hub.make(), storage: null, chunkSize, now: () => clock.now, ...extra }),
+      openStore({
+        indexedDB: factory,
+        locks,
+        channel: hub.make(),
+        storage: null,
+        chunkSize,
+        now: () => clock.now,
+        ...extra,
+      }),
   };
 }
 
@@ -98,7 +106,10 @@ export async function readAll(stream: ReadableStream<Uint8Array>): Promise<{ byt
 
 export async function writeBlob(store: Store, bytes: Uint8Array, piece = 777): Promise<Digest> {
   const digest = sha(bytes);
-  const w = await store.beginBlob(digest, { size: bytes.byteLength, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' });
+  const w = await store.beginBlob(digest, {
+    size: bytes.byteLength,
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  });
   try {
     for (let off = w.offset; off < bytes.byteLength; off += piece) await w.write(bytes.subarray(off, off + piece));
     await w.complete();
@@ -118,7 +129,9 @@ export interface FakeImage {
 
 /** Builds an image from layer contents; `label` makes the config (hence the ID) unique. */
 export function fakeImage(label: string, layers: Uint8Array[]): FakeImage {
-  const config = new TextEncoder().encode(JSON.stringify({ label, rootfs: { type: 'layers', diff_ids: layers.map((l) => sha(l)) } }));
+  const config = new TextEncoder().encode(
+    JSON.stringify({ label, rootfs: { type: 'layers', diff_ids: layers.map((l) => sha(l)) } }),
+  );
   const id = sha(config);
   const layerRecs = layers.map((l) => ({
     digest: sha(l),
@@ -130,7 +143,11 @@ export function fakeImage(label: string, layers: Uint8Array[]): FakeImage {
     size: l.byteLength,
   }));
   const manifest = new TextEncoder().encode(
-    JSON.stringify({ schemaVersion: 2, config: { digest: id, size: config.byteLength }, layers: layerRecs.map((l) => ({ digest: l.digest, size: l.compressedSize })) }),
+    JSON.stringify({
+      schemaVersion: 2,
+      config: { digest: id, size: config.byteLength },
+      layers: layerRecs.map((l) => ({ digest: l.digest, size: l.compressedSize })),
+    }),
   );
   const image: ImageRecord = {
     id,

@@ -77,10 +77,20 @@ export interface ImportResult {
 export interface EngineApi {
   configure(settings: EngineSettings): Promise<void>;
   images(): Promise<ImagesSnapshot>;
-  pull(jobId: string, reference: string, platform: string | undefined, onEvent: (e: PullEvent) => void): Promise<PullOutcome>;
+  pull(
+    jobId: string,
+    reference: string,
+    platform: string | undefined,
+    onEvent: (e: PullEvent) => void,
+  ): Promise<PullOutcome>;
   /** `files`: what the person picked for `docker load`. */
   run(jobId: string, line: string, sink: CommandSink, files?: File[]): Promise<number>;
-  exportImages(jobId: string, req: ExportRequest, target: FileSystemFileHandle | null, onProgress: (done: number, total: number) => void): Promise<Blob | null>;
+  exportImages(
+    jobId: string,
+    req: ExportRequest,
+    target: FileSystemFileHandle | null,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<Blob | null>;
   importArchive(jobId: string, file: Blob, onProgress: (bytesRead: number) => void): Promise<ImportResult>;
   importFolder(jobId: string, files: { path: string; file: Blob }[]): Promise<ImportResult>;
   /** Loads the sample archive the app ships (public/sample/), for first runs offline. */

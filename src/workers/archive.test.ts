@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { tarBuilder } from '../core/tar/builder.ts';
 import { readTar } from '../core/tar/reader.ts';
 import type { Store } from '../store/index.ts';
-import { bytesStream, collectBytes, hex, imageConfig, layerTar, legacyDockerSave, memStore, sha, storeCounts } from '../../tests/helpers/archive.ts';
+import {
+  bytesStream,
+  collectBytes,
+  hex,
+  imageConfig,
+  layerTar,
+  legacyDockerSave,
+  memStore,
+  sha,
+  storeCounts,
+} from '../../tests/helpers/archive.ts';
 import { loadArchive, loadOciLayoutFiles, saveArchive } from './archive.ts';
 
 const base = layerTar({ 'etc/os-release': 'NAME=test\n', 'bin/sh': 'x'.repeat(3000) });
@@ -38,7 +48,11 @@ describe('loadArchive: pre-25 docker save', () => {
     const r = await loadArchive(store, bytesStream(archive));
     const baseId = sha(imageConfig([base]));
     const appId = sha(imageConfig([base, app, big]));
-    expect(r.lines).toEqual(['Loaded image: test/base:1', 'Loaded image: test/app:1', 'Loaded image: localhost:5000/app:v2']);
+    expect(r.lines).toEqual([
+      'Loaded image: test/base:1',
+      'Loaded image: test/app:1',
+      'Loaded image: localhost:5000/app:v2',
+    ]);
     expect(r.images).toEqual([
       { imageId: baseId, repoTags: ['docker.io/test/base:1'] },
       { imageId: appId, repoTags: ['docker.io/test/app:1', 'localhost:5000/app:v2'] },
@@ -61,14 +75,26 @@ describe('loadArchive: pre-25 docker save', () => {
     const store = await memStore();
     await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['x:1'], layers: [base] }])));
     const oldId = sha(imageConfig([base]));
-    const r = await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['x:1'], layers: [base, app] }, { tags: [], layers: [app] }])));
+    const r = await loadArchive(
+      store,
+      bytesStream(
+        legacyDockerSave([
+          { tags: ['x:1'], layers: [base, app] },
+          { tags: [], layers: [app] },
+        ]),
+      ),
+    );
     const newId = sha(imageConfig([base, app]));
     expect(r.lines).toEqual([
       `The image x:1 already exists, renaming the old one with ID ${oldId} to empty string`,
       'Loaded image: x:1',
       `Loaded image ID: ${sha(imageConfig([app]))}`,
     ]);
-    expect(r.images[0]).toEqual({ imageId: newId, repoTags: ['docker.io/library/x:1'], replaced: [{ name: 'docker.io/library/x:1', previousImageId: oldId }] });
+    expect(r.images[0]).toEqual({
+      imageId: newId,
+      repoTags: ['docker.io/library/x:1'],
+      replaced: [{ name: 'docker.io/library/x:1', previousImageId: oldId }],
+    });
     expect(await store.getImage(oldId)).toBeDefined(); // keeps its ID, loses the tag
     expect(await store.tagsOf(oldId)).toEqual([]);
   });
@@ -78,7 +104,11 @@ describe('loadArchive: pre-25 docker save', () => {
     const archive = legacyDockerSave([{ tags: ['x:1'], layers: [base, big] }]);
     await loadArchive(store, bytesStream(archive));
     const before = await store.usage();
-    const gz = await collectBytes(bytesStream(archive).pipeThrough(new CompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>));
+    const gz = await collectBytes(
+      bytesStream(archive).pipeThrough(
+        new CompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+      ),
+    );
     const r = await loadArchive(store, bytesStream(gz));
     expect(r.lines).toEqual(['Loaded image: x:1']);
     expect(await store.usage()).toEqual(before);
@@ -88,7 +118,15 @@ describe('loadArchive: pre-25 docker save', () => {
 describe('saveArchive', () => {
   it('writes Docker 25+ hybrid archives that load back identically, shared blobs once', async () => {
     const store = await memStore();
-    await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['test/base:1'], layers: [base] }, { tags: ['test/app:1'], layers: [base, app] }])));
+    await loadArchive(
+      store,
+      bytesStream(
+        legacyDockerSave([
+          { tags: ['test/base:1'], layers: [base] },
+          { tags: ['test/app:1'], layers: [base, app] },
+        ]),
+      ),
+    );
     const images = await store.listImages();
     const req = {
       format: 'docker-archive' as const,
@@ -103,20 +141,36 @@ describe('saveArchive', () => {
     expect(names.slice(-4)).toEqual(['index.json', 'manifest.json', 'oci-layout', 'repositories']);
     const manifest = JSON.parse(Buffer.from(m.get('manifest.json')!).toString());
     const baseImg = images.find((i) => i.layers.length === 1)!;
-    expect(manifest).toContainEqual({ Config: `blobs/sha256/${baseImg.id.slice(7)}`, RepoTags: ['test/base:1'], Layers: [`blobs/sha256/${hex(base)}`] });
-    expect(JSON.parse(Buffer.from(m.get('repositories')!).toString())).toEqual({ 'test/base': { '1': hex(base) }, 'test/app': { '1': hex(app) } });
+    expect(manifest).toContainEqual({
+      Config: `blobs/sha256/${baseImg.id.slice(7)}`,
+      RepoTags: ['test/base:1'],
+      Layers: [`blobs/sha256/${hex(base)}`],
+    });
+    expect(JSON.parse(Buffer.from(m.get('repositories')!).toString())).toEqual({
+      'test/base': { '1': hex(base) },
+      'test/app': { '1': hex(app) },
+    });
     const index = JSON.parse(Buffer.from(m.get('index.json')!).toString());
-    expect(index.manifests.map((d: { annotations: Record<string, string> }) => d.annotations)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ 'io.containerd.image.name': 'docker.io/test/base:1', 'org.opencontainers.image.ref.name': '1' }),
-      expect.objectContaining({ 'io.containerd.image.name': 'docker.io/test/app:1', 'org.opencontainers.image.ref.name': '1' }),
-    ]));
+    expect(index.manifests.map((d: { annotations: Record<string, string> }) => d.annotations)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          'io.containerd.image.name': 'docker.io/test/base:1',
+          'org.opencontainers.image.ref.name': '1',
+        }),
+        expect.objectContaining({
+          'io.containerd.image.name': 'docker.io/test/app:1',
+          'org.opencontainers.image.ref.name': '1',
+        }),
+      ]),
+    );
     // The loaded copy of a pre-25 archive gets the manifest Docker 25 writes: same digest.
     for (const d of index.manifests) expect(images.map((i) => i.manifestDigest)).toContain(d.digest);
 
     const again = await memStore();
     const r = await loadArchive(again, bytesStream(out));
     expect([...r.lines].sort()).toEqual(['Loaded image: test/app:1', 'Loaded image: test/base:1']);
-    const strip = (xs: { storedAt: number }[]) => xs.map(({ storedAt: _, ...x }) => x).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const strip = (xs: { storedAt: number }[]) =>
+      xs.map(({ storedAt: _, ...x }) => x).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     expect(strip(await again.listImages())).toEqual(strip(images));
     expect(await again.checkInvariants({ afterGc: true })).toEqual([]);
   });
@@ -125,7 +179,10 @@ describe('saveArchive', () => {
     const store = await memStore();
     await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['x:1'], layers: [base, app] }])));
     const [img] = await store.listImages();
-    const req = { format: 'oci-archive' as const, images: [{ imageId: img!.id, repoTags: ['docker.io/library/x:1', 'docker.io/library/x:2'] }] };
+    const req = {
+      format: 'oci-archive' as const,
+      images: [{ imageId: img!.id, repoTags: ['docker.io/library/x:1', 'docker.io/library/x:2'] }],
+    };
     const a = await collectBytes(await saveArchive(store, req));
     const b = await collectBytes(await saveArchive(store, req));
     expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
@@ -143,13 +200,19 @@ describe('saveArchive', () => {
     await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['x:1'], layers: [base, big] }])));
     const [img] = await store.listImages();
     const ac = new AbortController();
-    const rs = await saveArchive(store, { format: 'docker-archive', images: [{ imageId: img!.id, repoTags: [] }] }, { signal: ac.signal, onProgress: (n) => n > 2048 && ac.abort() });
+    const rs = await saveArchive(
+      store,
+      { format: 'docker-archive', images: [{ imageId: img!.id, repoTags: [] }] },
+      { signal: ac.signal, onProgress: (n) => n > 2048 && ac.abort() },
+    );
     await expect(collectBytes(rs)).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('refuses an image that is not stored', async () => {
     const store = await memStore();
-    await expect(saveArchive(store, { format: 'docker-archive', images: [{ imageId: sha('nope'), repoTags: [] }] })).rejects.toMatchObject({ code: 'ARCHIVE_STORE' });
+    await expect(
+      saveArchive(store, { format: 'docker-archive', images: [{ imageId: sha('nope'), repoTags: [] }] }),
+    ).rejects.toMatchObject({ code: 'ARCHIVE_STORE' });
   });
 });
 
@@ -158,8 +221,16 @@ describe('loadOciLayoutFiles', () => {
     const store = await memStore();
     await loadArchive(store, bytesStream(legacyDockerSave([{ tags: ['x:1'], layers: [base] }])));
     const [img] = await store.listImages();
-    const tar = await collectBytes(await saveArchive(store, { format: 'oci-archive', images: [{ imageId: img!.id, repoTags: ['docker.io/library/x:1'] }] }));
-    const files = [...(await members(tar))].map(([path, bytes]) => ({ path: `picked/${path}`, file: new Blob([bytes.slice()]) }));
+    const tar = await collectBytes(
+      await saveArchive(store, {
+        format: 'oci-archive',
+        images: [{ imageId: img!.id, repoTags: ['docker.io/library/x:1'] }],
+      }),
+    );
+    const files = [...(await members(tar))].map(([path, bytes]) => ({
+      path: `picked/${path}`,
+      file: new Blob([bytes.slice()]),
+    }));
     const fresh = await memStore();
     const r = await loadOciLayoutFiles(fresh, files);
     expect(r.images).toEqual([{ imageId: img!.id, repoTags: ['docker.io/library/x:1'] }]);
@@ -179,7 +250,10 @@ describe('loadArchive refusals leave the store unchanged', () => {
     const store = await withImage();
     const before = await storeCounts(store);
     const ac = new AbortController();
-    const err = await loadArchive(store, bytesStream(good, 4096), { signal: ac.signal, onProgress: (n) => n > 100_000 && ac.abort() }).catch((e: unknown) => e);
+    const err = await loadArchive(store, bytesStream(good, 4096), {
+      signal: ac.signal,
+      onProgress: (n) => n > 100_000 && ac.abort(),
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'AbortError' });
     expect(await storeCounts(store)).toEqual(before);
     expect(await store.checkInvariants({ afterGc: true })).toEqual([]);
@@ -192,13 +266,23 @@ describe('loadArchive refusals leave the store unchanged', () => {
   });
 
   it('a blob whose bytes do not match its name', async () => {
-    const b = tarBuilder().file(`blobs/sha256/${hex('other')}`, 'content').file('index.json', '{"schemaVersion":2,"manifests":[]}').bytes();
-    await expectRefused(await withImage(), b, 'ARCHIVE_DIGEST_MISMATCH', new RegExp(`blobs/sha256/${hex('other')} hashes to ${sha('content')}`));
+    const b = tarBuilder()
+      .file(`blobs/sha256/${hex('other')}`, 'content')
+      .file('index.json', '{"schemaVersion":2,"manifests":[]}')
+      .bytes();
+    await expectRefused(
+      await withImage(),
+      b,
+      'ARCHIVE_DIGEST_MISMATCH',
+      new RegExp(`blobs/sha256/${hex('other')} hashes to ${sha('content')}`),
+    );
   });
 
   it('a large blob whose bytes do not match its name (streamed into the store)', async () => {
     const body = 'z'.repeat(1_200_000);
-    const b = tarBuilder().file(`blobs/sha256/${hex('x')}`, body).bytes();
+    const b = tarBuilder()
+      .file(`blobs/sha256/${hex('x')}`, body)
+      .bytes();
     await expectRefused(await withImage(), b, 'ARCHIVE_DIGEST_MISMATCH', /hashes to/);
   });
 
@@ -222,13 +306,20 @@ describe('loadArchive refusals leave the store unchanged', () => {
   });
 
   it('oversized JSON member', async () => {
-    const b = tarBuilder().file('manifest.json', ' '.repeat((4 << 20) + 1)).bytes();
+    const b = tarBuilder()
+      .file('manifest.json', ' '.repeat((4 << 20) + 1))
+      .bytes();
     await expectRefused(await withImage(), b, 'ARCHIVE_LIMIT', /manifest\.json is 4194305 bytes/);
   });
 
   it('duplicate members, links outside the archive, devices', async () => {
     const store = await withImage();
-    await expectRefused(store, tarBuilder().file('manifest.json', '[]').file('manifest.json', '[]').bytes(), 'ARCHIVE_UNSAFE', /appears twice/);
+    await expectRefused(
+      store,
+      tarBuilder().file('manifest.json', '[]').file('manifest.json', '[]').bytes(),
+      'ARCHIVE_UNSAFE',
+      /appears twice/,
+    );
     const link = tarBuilder()
       .symlink('a/layer.tar', '../../etc/passwd')
       .file('manifest.json', JSON.stringify([{ Config: 'c.json', RepoTags: null, Layers: ['a/layer.tar'] }]))
@@ -236,7 +327,12 @@ describe('loadArchive refusals leave the store unchanged', () => {
       .bytes();
     await expectRefused(store, link, 'ARCHIVE_UNSAFE', /points outside the archive/);
     await expectRefused(store, tarBuilder().device('dev', 'char', 1, 3).bytes(), 'ARCHIVE_UNSAFE', /char/);
-    await expectRefused(store, tarBuilder().file('hello', 'x').bytes(), 'ARCHIVE_EMPTY', /neither manifest\.json nor index\.json/);
+    await expectRefused(
+      store,
+      tarBuilder().file('hello', 'x').bytes(),
+      'ARCHIVE_EMPTY',
+      /neither manifest\.json nor index\.json/,
+    );
   });
 });
 

@@ -90,7 +90,11 @@ function memberSize(size: number): number {
   return 512 + Math.ceil(size / 512) * 512;
 }
 
-export async function saveArchive(store: Store, req: SaveArchiveRequest, opts: SaveArchiveOptions = {}): Promise<ReadableStream<Uint8Array>> {
+export async function saveArchive(
+  store: Store,
+  req: SaveArchiveRequest,
+  opts: SaveArchiveOptions = {},
+): Promise<ReadableStream<Uint8Array>> {
   if (req.images.length === 0) throw new ArchiveError('ARCHIVE_STORE', 'nothing to save: no image given');
   const docker = req.format === 'docker-archive';
   const uncompressed = docker && (req.layers ?? 'uncompressed') === 'uncompressed';
@@ -118,7 +122,11 @@ export async function saveArchive(store: Store, req: SaveArchiveRequest, opts: S
     if (uncompressed) {
       // Docker: uncompressed tars named by diff_id, an OCI manifest describing them.
       for (const l of rec.layers) {
-        add({ path: blobPath(l.diffId), size: l.uncompressedSize, blob: { stored: l.digest, decompress: l.digest !== l.diffId } });
+        add({
+          path: blobPath(l.diffId),
+          size: l.uncompressedSize,
+          blob: { stored: l.digest, decompress: l.digest !== l.diffId },
+        });
         layerPaths.push(blobPath(l.diffId));
       }
       const bytes = utf8Bytes(
@@ -141,7 +149,11 @@ export async function saveArchive(store: Store, req: SaveArchiveRequest, opts: S
         const bytes = utf8Bytes(
           ociManifestJson(
             { mediaType: OCI_CONFIG, digest: rec.id, size: config.length, ...(platform ? { platform } : {}) },
-            rec.layers.map((l) => ({ mediaType: ociLayerMediaType(layerCompression(l.mediaType) ?? 'gzip'), digest: l.digest, size: l.compressedSize })),
+            rec.layers.map((l) => ({
+              mediaType: ociLayerMediaType(layerCompression(l.mediaType) ?? 'gzip'),
+              digest: l.digest,
+              size: l.compressedSize,
+            })),
           ),
         );
         manifest = { bytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256Digest(bytes) };
@@ -151,8 +163,15 @@ export async function saveArchive(store: Store, req: SaveArchiveRequest, opts: S
     add({ path: blobPath(manifest.digest), size: manifest.bytes.length, bytes: manifest.bytes });
 
     const repoDigests = rec.repoDigests.filter((d) => d.endsWith(`@${manifest.digest}`));
-    const extra: Record<string, string> = repoDigests.length ? { [ANNOTATION_REPO_DIGESTS]: repoDigests.join(',') } : {};
-    const desc = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length, ...(platform ? { platform } : {}) };
+    const extra: Record<string, string> = repoDigests.length
+      ? { [ANNOTATION_REPO_DIGESTS]: repoDigests.join(',') }
+      : {};
+    const desc = {
+      mediaType: manifest.mediaType,
+      digest: manifest.digest,
+      size: manifest.bytes.length,
+      ...(platform ? { platform } : {}),
+    };
     const familiar: string[] = [];
     for (const name of names) {
       const f = tagForms(name);
@@ -206,7 +225,8 @@ export async function saveArchive(store: Store, req: SaveArchiveRequest, opts: S
       },
     }),
   );
-  if (req.gzip) out = out.pipeThrough(new CompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  if (req.gzip)
+    out = out.pipeThrough(new CompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
   return out;
 }
 
@@ -224,7 +244,12 @@ function memberBody(store: Store, f: OutMember, signal: AbortSignal | undefined)
       yield c;
     }
     if (h.digest() !== want) {
-      throw new ArchiveError('ARCHIVE_DIFFID_MISMATCH', `stored layer ${stored} decompresses to ${h.digest()}, not its diff_id ${want}`, f.path, stored);
+      throw new ArchiveError(
+        'ARCHIVE_DIFFID_MISMATCH',
+        `stored layer ${stored} decompresses to ${h.digest()}, not its diff_id ${want}`,
+        f.path,
+        stored,
+      );
     }
   })();
 }
@@ -278,11 +303,13 @@ function randomKey(): Digest {
 function archiveErrorOf(e: unknown): unknown {
   if (e instanceof ArchiveError) return e;
   if (e instanceof TarError) {
-    const code = e.code === 'TAR_PATH_ESCAPE' ? 'ARCHIVE_UNSAFE' : e.code === 'TAR_LIMIT' ? 'ARCHIVE_LIMIT' : 'ARCHIVE_CORRUPT';
+    const code =
+      e.code === 'TAR_PATH_ESCAPE' ? 'ARCHIVE_UNSAFE' : e.code === 'TAR_LIMIT' ? 'ARCHIVE_LIMIT' : 'ARCHIVE_CORRUPT';
     const what = e.code === 'TAR_TRUNCATED' ? 'the archive is truncated' : 'the archive is not a valid tar';
     return new ArchiveError(code, `${what}: ${e.message}`, e.path);
   }
-  if (e instanceof CompressionError) return new ArchiveError('ARCHIVE_CORRUPT', `the archive's compression is damaged: ${e.message}`);
+  if (e instanceof CompressionError)
+    return new ArchiveError('ARCHIVE_CORRUPT', `the archive's compression is damaged: ${e.message}`);
   return e;
 }
 
@@ -335,7 +362,11 @@ class LoadSession {
   private keep(bytes: number, path: string): void {
     this.inMemory += bytes;
     if (this.inMemory > LOAD_LIMITS.maxInMemory) {
-      throw new ArchiveError('ARCHIVE_LIMIT', `metadata members exceed ${LOAD_LIMITS.maxInMemory} bytes in total (at ${path})`, path);
+      throw new ArchiveError(
+        'ARCHIVE_LIMIT',
+        `metadata members exceed ${LOAD_LIMITS.maxInMemory} bytes in total (at ${path})`,
+        path,
+      );
     }
   }
 
@@ -355,9 +386,18 @@ class LoadSession {
         throw new ArchiveError('ARCHIVE_UNSAFE', `member ${path} appears twice in the archive`, path);
       }
       if (type === 'dir') this.members.set(path, { kind: 'dir' });
-      else if (type === 'symlink' || type === 'hardlink') this.members.set(path, { kind: 'link', target: type === 'hardlink' ? `/${entry.header.linkname!}` : entry.header.linkname! });
+      else if (type === 'symlink' || type === 'hardlink')
+        this.members.set(path, {
+          kind: 'link',
+          target: type === 'hardlink' ? `/${entry.header.linkname!}` : entry.header.linkname!,
+        });
       else if (type === 'file') this.members.set(path, await this.readFile(entry));
-      else throw new ArchiveError('ARCHIVE_UNSAFE', `member ${path} is a ${type}, which an image archive never holds`, path);
+      else
+        throw new ArchiveError(
+          'ARCHIVE_UNSAFE',
+          `member ${path} is a ${type}, which an image archive never holds`,
+          path,
+        );
     }
   }
 
@@ -370,7 +410,11 @@ class LoadSession {
     }
     if (META_RE.test(path)) {
       if (size > LOAD_LIMITS.maxJsonMember) {
-        throw new ArchiveError('ARCHIVE_LIMIT', `member ${path} is ${size} bytes, more than the ${LOAD_LIMITS.maxJsonMember} allowed for metadata`, path);
+        throw new ArchiveError(
+          'ARCHIVE_LIMIT',
+          `member ${path} is ${size} bytes, more than the ${LOAD_LIMITS.maxJsonMember} allowed for metadata`,
+          path,
+        );
       }
       return this.inline(entry, undefined);
     }
@@ -388,7 +432,12 @@ class LoadSession {
     const bytes = (await entry.bytes(Math.max(LOAD_LIMITS.maxJsonMember, LOAD_LIMITS.inlineBlob))).slice();
     const digest = sha256Digest(bytes);
     if (named && digest !== named) {
-      throw new ArchiveError('ARCHIVE_DIGEST_MISMATCH', `member ${path} hashes to ${digest}, not the digest it is named by`, path, named);
+      throw new ArchiveError(
+        'ARCHIVE_DIGEST_MISMATCH',
+        `member ${path} hashes to ${digest}, not the digest it is named by`,
+        path,
+        named,
+      );
     }
     const m: Member = { kind: 'inline', bytes, digest };
     if (!this.byDigest.has(digest)) this.byDigest.set(digest, m);
@@ -416,7 +465,12 @@ class LoadSession {
     if (expected && digest !== expected) {
       await w.abort();
       this.writers.delete(w);
-      throw new ArchiveError('ARCHIVE_DIGEST_MISMATCH', `member ${path} hashes to ${digest}, not the digest it is named by (${expected})`, path, expected);
+      throw new ArchiveError(
+        'ARCHIVE_DIGEST_MISMATCH',
+        `member ${path} hashes to ${digest}, not the digest it is named by (${expected})`,
+        path,
+        expected,
+      );
     }
     await w.complete();
     this.writers.delete(w);
@@ -432,7 +486,8 @@ class LoadSession {
     for (let hops = 0; hops <= LOAD_LIMITS.maxLinkHops; hops++) {
       const m = this.members.get(p);
       if (!m) throw new ArchiveError('ARCHIVE_MISSING', `${what} names ${path}, which is not in the archive`, path);
-      if (m.kind === 'dir') throw new ArchiveError('ARCHIVE_MALFORMED', `${what} names ${path}, which is a directory`, path);
+      if (m.kind === 'dir')
+        throw new ArchiveError('ARCHIVE_MALFORMED', `${what} names ${path}, which is a directory`, path);
       if (m.kind !== 'link') return m;
       const next = resolveLinkTarget(p, m.target);
       if (!next) throw new ArchiveError('ARCHIVE_UNSAFE', `link ${p} points outside the archive (${m.target})`, p);
@@ -443,7 +498,8 @@ class LoadSession {
 
   async bytesOf(m: Member & { kind: 'stored' | 'inline' }, max: number, member: string): Promise<Uint8Array> {
     if (m.kind === 'inline') {
-      if (m.bytes.length > max) throw new ArchiveError('ARCHIVE_LIMIT', `${member} is ${m.bytes.length} bytes, more than ${max}`, member);
+      if (m.bytes.length > max)
+        throw new ArchiveError('ARCHIVE_LIMIT', `${member} is ${m.bytes.length} bytes, more than ${max}`, member);
       return m.bytes;
     }
     if (m.size > max) throw new ArchiveError('ARCHIVE_LIMIT', `${member} is ${m.size} bytes, more than ${max}`, member);
@@ -471,7 +527,8 @@ class LoadSession {
       h.update(r.value);
       await w.write(r.value);
     }
-    if (h.digest() !== m.digest) throw new ArchiveError('ARCHIVE_STORE', `staged copy of ${m.digest} changed in the store`, undefined, m.digest);
+    if (h.digest() !== m.digest)
+      throw new ArchiveError('ARCHIVE_STORE', `staged copy of ${m.digest} changed in the store`, undefined, m.digest);
     await w.complete();
     this.writers.delete(w);
   }
@@ -483,7 +540,14 @@ interface Candidate {
   configMember: Member & { kind: 'stored' | 'inline' };
   configPath: string;
   layers: { member: Member & { kind: 'stored' | 'inline' }; path: string; mediaType?: string }[];
-  manifest?: { bytes: Uint8Array; digest: Digest; mediaType: string; indexDigest?: Digest; indexBytes?: Uint8Array; indexMediaType?: string };
+  manifest?: {
+    bytes: Uint8Array;
+    digest: Digest;
+    mediaType: string;
+    indexDigest?: Digest;
+    indexBytes?: Uint8Array;
+    indexMediaType?: string;
+  };
   names: string[];
   repoDigests: string[];
 }
@@ -521,7 +585,8 @@ function namesOf(d: Descriptor): string[] {
 
 async function ociCandidates(s: LoadSession, indexBytes: Uint8Array): Promise<Candidate[]> {
   const { manifest: idx } = parseManifestMember(indexBytes, INDEX_FILE);
-  if (idx.kind !== 'index') throw new ArchiveError('ARCHIVE_MALFORMED', `${INDEX_FILE} is not an image index`, INDEX_FILE);
+  if (idx.kind !== 'index')
+    throw new ArchiveError('ARCHIVE_MALFORMED', `${INDEX_FILE} is not an image index`, INDEX_FILE);
   const byManifest = new Map<Digest, Candidate>();
   const out: Candidate[] = [];
   for (const [i, top] of idx.manifests.entries()) {
@@ -530,20 +595,36 @@ async function ociCandidates(s: LoadSession, indexBytes: Uint8Array): Promise<Ca
     let parent: { digest: Digest; bytes: Uint8Array; mediaType: string } | undefined;
     if (isIndex(top.mediaType)) {
       const m = s.byDigest.get(top.digest);
-      if (!m) throw new ArchiveError('ARCHIVE_MISSING', `${what}: index ${top.digest} is not in the archive`, blobPath(top.digest), top.digest);
+      if (!m)
+        throw new ArchiveError(
+          'ARCHIVE_MISSING',
+          `${what}: index ${top.digest} is not in the archive`,
+          blobPath(top.digest),
+          top.digest,
+        );
       const bytes = await s.bytesOf(m, LOAD_LIMITS.maxJsonMember, blobPath(top.digest));
       const { manifest: nested, mediaType } = parseManifestMember(bytes, blobPath(top.digest));
-      if (nested.kind !== 'index') throw new ArchiveError('ARCHIVE_MALFORMED', `${what}: ${top.digest} is not an index`, blobPath(top.digest));
+      if (nested.kind !== 'index')
+        throw new ArchiveError('ARCHIVE_MALFORMED', `${what}: ${top.digest} is not an index`, blobPath(top.digest));
       const want = s.opts.platform ?? 'linux/amd64';
-      const pick = nested.manifests.find((d) => isManifest(d.mediaType) && platformMatches(d.platform, want)) ?? nested.manifests.find((d) => isManifest(d.mediaType) && d.platform?.os !== 'unknown');
-      if (!pick) throw new ArchiveError('ARCHIVE_MISSING', `${what}: index ${top.digest} has no image for ${want}`, blobPath(top.digest));
+      const pick =
+        nested.manifests.find((d) => isManifest(d.mediaType) && platformMatches(d.platform, want)) ??
+        nested.manifests.find((d) => isManifest(d.mediaType) && d.platform?.os !== 'unknown');
+      if (!pick)
+        throw new ArchiveError(
+          'ARCHIVE_MISSING',
+          `${what}: index ${top.digest} has no image for ${want}`,
+          blobPath(top.digest),
+        );
       desc = { ...pick, ...(top.annotations ? { annotations: top.annotations } : {}) };
       parent = { digest: top.digest, bytes, mediaType };
     } else if (!isManifest(top.mediaType)) {
       continue; // artifacts and other descriptors: not images
     }
     const names = namesOf(desc);
-    const repoDigests = (desc.annotations?.[ANNOTATION_REPO_DIGESTS] ?? '').split(',').filter((r) => r.endsWith(`@${desc.digest}`) && r.length < 512);
+    const repoDigests = (desc.annotations?.[ANNOTATION_REPO_DIGESTS] ?? '')
+      .split(',')
+      .filter((r) => r.endsWith(`@${desc.digest}`) && r.length < 512);
     const known = byManifest.get(desc.digest);
     if (known) {
       known.names.push(...names.filter((n) => !known.names.includes(n)));
@@ -552,13 +633,31 @@ async function ociCandidates(s: LoadSession, indexBytes: Uint8Array): Promise<Ca
     }
     const mm = s.byDigest.get(desc.digest);
     const mpath = blobPath(desc.digest);
-    if (!mm) throw new ArchiveError('ARCHIVE_MISSING', `${what}: manifest ${desc.digest} is not in the archive`, mpath, desc.digest);
+    if (!mm)
+      throw new ArchiveError(
+        'ARCHIVE_MISSING',
+        `${what}: manifest ${desc.digest} is not in the archive`,
+        mpath,
+        desc.digest,
+      );
     const bytes = await s.bytesOf(mm, LOAD_LIMITS.maxJsonMember, mpath);
-    if (bytes.length !== desc.size) throw new ArchiveError('ARCHIVE_MALFORMED', `${what}: manifest ${desc.digest} is ${bytes.length} bytes, the index says ${desc.size}`, mpath, desc.digest);
+    if (bytes.length !== desc.size)
+      throw new ArchiveError(
+        'ARCHIVE_MALFORMED',
+        `${what}: manifest ${desc.digest} is ${bytes.length} bytes, the index says ${desc.size}`,
+        mpath,
+        desc.digest,
+      );
     const { manifest, mediaType } = parseManifestMember(bytes, mpath);
-    if (manifest.kind !== 'manifest') throw new ArchiveError('ARCHIVE_MALFORMED', `${mpath} is not an image manifest`, mpath);
+    if (manifest.kind !== 'manifest')
+      throw new ArchiveError('ARCHIVE_MALFORMED', `${mpath} is not an image manifest`, mpath);
     const c = candidateFromManifest(s, manifest, mpath);
-    c.manifest = { bytes, digest: desc.digest, mediaType, ...(parent ? { indexDigest: parent.digest, indexBytes: parent.bytes, indexMediaType: parent.mediaType } : {}) };
+    c.manifest = {
+      bytes,
+      digest: desc.digest,
+      mediaType,
+      ...(parent ? { indexDigest: parent.digest, indexBytes: parent.bytes, indexMediaType: parent.mediaType } : {}),
+    };
     c.names = names;
     c.repoDigests = repoDigests;
     byManifest.set(desc.digest, c);
@@ -570,16 +669,32 @@ async function ociCandidates(s: LoadSession, indexBytes: Uint8Array): Promise<Ca
 function candidateFromManifest(s: LoadSession, m: ImageManifest, mpath: string): Candidate {
   const find = (d: Descriptor, what: string) => {
     const member = s.byDigest.get(d.digest);
-    if (!member) throw new ArchiveError('ARCHIVE_MISSING', `${mpath}: ${what} ${d.digest} is not in the archive`, blobPath(d.digest), d.digest);
+    if (!member)
+      throw new ArchiveError(
+        'ARCHIVE_MISSING',
+        `${mpath}: ${what} ${d.digest} is not in the archive`,
+        blobPath(d.digest),
+        d.digest,
+      );
     const size = member.kind === 'inline' ? member.bytes.length : member.size;
-    if (size !== d.size) throw new ArchiveError('ARCHIVE_MALFORMED', `${mpath}: ${what} ${d.digest} is ${size} bytes, the manifest says ${d.size}`, blobPath(d.digest), d.digest);
+    if (size !== d.size)
+      throw new ArchiveError(
+        'ARCHIVE_MALFORMED',
+        `${mpath}: ${what} ${d.digest} is ${size} bytes, the manifest says ${d.size}`,
+        blobPath(d.digest),
+        d.digest,
+      );
     return member;
   };
   return {
     source: mpath,
     configMember: find(m.config, 'config'),
     configPath: blobPath(m.config.digest),
-    layers: m.layers.map((l, i) => ({ member: find(l, `layer ${i}`), path: blobPath(l.digest), mediaType: l.mediaType })),
+    layers: m.layers.map((l, i) => ({
+      member: find(l, `layer ${i}`),
+      path: blobPath(l.digest),
+      mediaType: l.mediaType,
+    })),
     names: [],
     repoDigests: [],
   };
@@ -591,7 +706,12 @@ function dockerCandidates(s: LoadSession, items: DockerManifestItem[]): Candidat
     const configPath = normalizeMemberPath(item.Config, MANIFEST_FILE);
     const names = item.RepoTags.map((t) => {
       const n = normalizeTagName(t);
-      if (!n) throw new ArchiveError('ARCHIVE_MALFORMED', `${what}: invalid RepoTags entry ${JSON.stringify(t.slice(0, 200))}`, MANIFEST_FILE);
+      if (!n)
+        throw new ArchiveError(
+          'ARCHIVE_MALFORMED',
+          `${what}: invalid RepoTags entry ${JSON.stringify(t.slice(0, 200))}`,
+          MANIFEST_FILE,
+        );
       return n;
     });
     return {
@@ -613,16 +733,27 @@ interface Prepared {
   names: string[];
 }
 
-async function prepare(s: LoadSession, c: Candidate, layerIndexReady: Map<Digest, StoredLayer['summary']>): Promise<Prepared> {
+async function prepare(
+  s: LoadSession,
+  c: Candidate,
+  layerIndexReady: Map<Digest, StoredLayer['summary']>,
+): Promise<Prepared> {
   const store = s.store;
   const configBytes = await s.bytesOf(c.configMember, LOAD_LIMITS.maxJsonMember, c.configPath);
   const id = sha256Digest(configBytes);
   const config = parseImageConfig(configBytes, c.configPath);
   if (config.diffIds.length !== c.layers.length) {
-    throw new ArchiveError('ARCHIVE_MALFORMED', `${c.source}: ${c.layers.length} layers, but config ${id} lists ${config.diffIds.length} diff_ids`, c.configPath, id);
+    throw new ArchiveError(
+      'ARCHIVE_MALFORMED',
+      `${c.source}: ${c.layers.length} layers, but config ${id} lists ${config.diffIds.length} diff_ids`,
+      c.configPath,
+      id,
+    );
   }
   await s.lease([id, ...config.diffIds, ...(c.manifest ? [c.manifest.digest] : [])]);
-  const configMediaType = c.manifest ? (parseManifest(c.manifest.bytes).manifest as ImageManifest).config.mediaType : OCI_CONFIG;
+  const configMediaType = c.manifest
+    ? (parseManifest(c.manifest.bytes).manifest as ImageManifest).config.mediaType
+    : OCI_CONFIG;
   await s.ensureStored({ kind: 'inline', bytes: configBytes, digest: id }, configMediaType);
 
   const port = storePort(store);
@@ -639,12 +770,30 @@ async function prepare(s: LoadSession, c: Candidate, layerIndexReady: Map<Digest
     }
     if (!summary || summary.digest !== digest) {
       try {
-        const r = await ingestLayer(store.readBlob(digest), { expectedDigest: digest, expectedDiffId: diffId, ...(s.opts.signal ? { signal: s.opts.signal } : {}) });
-        summary = { diffId: r.diffId, digest, compression: r.compression, compressedSize: r.compressedSize, uncompressedSize: r.uncompressedSize, size: r.size };
+        const r = await ingestLayer(store.readBlob(digest), {
+          expectedDigest: digest,
+          expectedDiffId: diffId,
+          ...(s.opts.signal ? { signal: s.opts.signal } : {}),
+        });
+        summary = {
+          diffId: r.diffId,
+          digest,
+          compression: r.compression,
+          compressedSize: r.compressedSize,
+          uncompressedSize: r.uncompressedSize,
+          size: r.size,
+        };
         await port.putLayer(summary, r.entries);
       } catch (e) {
         if (e instanceof LayerError) {
-          const code = e.code === 'LAYER_DIFFID_MISMATCH' ? 'ARCHIVE_DIFFID_MISMATCH' : e.code === 'LAYER_DIGEST_MISMATCH' ? 'ARCHIVE_DIGEST_MISMATCH' : e.code === 'TAR_PATH_ESCAPE' ? 'ARCHIVE_UNSAFE' : 'ARCHIVE_CORRUPT';
+          const code =
+            e.code === 'LAYER_DIFFID_MISMATCH'
+              ? 'ARCHIVE_DIFFID_MISMATCH'
+              : e.code === 'LAYER_DIGEST_MISMATCH'
+                ? 'ARCHIVE_DIGEST_MISMATCH'
+                : e.code === 'TAR_PATH_ESCAPE'
+                  ? 'ARCHIVE_UNSAFE'
+                  : 'ARCHIVE_CORRUPT';
           throw new ArchiveError(code, `${c.source}: layer ${i} (${l.path}): ${e.message}`, l.path, digest);
         }
         throw e;
@@ -697,7 +846,11 @@ async function prepare(s: LoadSession, c: Candidate, layerIndexReady: Map<Digest
 }
 
 /** `docker load`: reads an archive (tar, tar.gz; docker-archive, OCI layout) into the store. */
-export async function loadArchive(store: Store, source: ReadableStream<Uint8Array>, opts: LoadArchiveOptions = {}): Promise<LoadResult> {
+export async function loadArchive(
+  store: Store,
+  source: ReadableStream<Uint8Array>,
+  opts: LoadArchiveOptions = {},
+): Promise<LoadResult> {
   const s = new LoadSession(store, opts);
   try {
     await s.readPass(source);
@@ -716,7 +869,10 @@ export async function loadArchive(store: Store, source: ReadableStream<Uint8Arra
         const oci = await ociCandidates(s, indexJson).catch(() => []);
         for (const c of candidates) {
           const twin = oci.find(
-            (o) => o.configMember.digest === c.configMember.digest && o.layers.length === c.layers.length && o.layers.every((l, i) => l.member.digest === c.layers[i]!.member.digest),
+            (o) =>
+              o.configMember.digest === c.configMember.digest &&
+              o.layers.length === c.layers.length &&
+              o.layers.every((l, i) => l.member.digest === c.layers[i]!.member.digest),
           );
           if (twin?.manifest) {
             c.manifest = twin.manifest;
@@ -728,7 +884,10 @@ export async function loadArchive(store: Store, source: ReadableStream<Uint8Arra
     } else if (indexJson) {
       candidates = await ociCandidates(s, indexJson);
     } else {
-      throw new ArchiveError('ARCHIVE_EMPTY', `neither ${MANIFEST_FILE} nor ${INDEX_FILE} in the archive: not a docker save or OCI layout archive`);
+      throw new ArchiveError(
+        'ARCHIVE_EMPTY',
+        `neither ${MANIFEST_FILE} nor ${INDEX_FILE} in the archive: not a docker save or OCI layout archive`,
+      );
     }
     if (candidates.length === 0) throw new ArchiveError('ARCHIVE_EMPTY', 'the archive lists no image');
 
@@ -742,7 +901,9 @@ export async function loadArchive(store: Store, source: ReadableStream<Uint8Arra
     for (const p of prepared) {
       const existing = await store.getImage(p.image.id);
       // An image already stored keeps its record (its blobs as pulled); only tags are added.
-      const record = existing ? { ...existing, repoDigests: [...new Set([...existing.repoDigests, ...p.image.repoDigests])] } : p.image;
+      const record = existing
+        ? { ...existing, repoDigests: [...new Set([...existing.repoDigests, ...p.image.repoDigests])] }
+        : p.image;
       const r = await store.commitImage(record, p.names);
       const loaded: LoadedImage = { imageId: p.image.id, repoTags: p.names };
       if (r.moved.length) loaded.replaced = r.moved.map((m) => ({ name: m.name, previousImageId: m.from }));
@@ -750,7 +911,10 @@ export async function loadArchive(store: Store, source: ReadableStream<Uint8Arra
       for (const name of p.names) {
         const familiar = tagForms(name).familiar;
         const moved = r.moved.find((m) => m.name === name);
-        if (moved) lines.push(`The image ${familiar} already exists, renaming the old one with ID ${moved.from} to empty string`);
+        if (moved)
+          lines.push(
+            `The image ${familiar} already exists, renaming the old one with ID ${moved.from} to empty string`,
+          );
         lines.push(`Loaded image: ${familiar}`);
       }
       if (p.names.length === 0) lines.push(`Loaded image ID: ${p.image.id}`);
@@ -771,21 +935,31 @@ export async function loadArchive(store: Store, source: ReadableStream<Uint8Arra
  * are read as one tar stream through loadArchive, so every check applies. A single top folder
  * (`webkitRelativePath`'s first part) is stripped when the layout lies inside it.
  */
-export async function loadOciLayoutFiles(store: Store, files: { path: string; file: Blob }[], opts: LoadArchiveOptions = {}): Promise<LoadResult> {
+export async function loadOciLayoutFiles(
+  store: Store,
+  files: { path: string; file: Blob }[],
+  opts: LoadArchiveOptions = {},
+): Promise<LoadResult> {
   const paths = files.map((f) => f.path.replace(/^\.?\/+/, ''));
   const root = paths
     .filter((p) => /(?:^|\/)(?:oci-layout|index\.json|manifest\.json)$/.test(p))
     .map((p) => p.slice(0, p.lastIndexOf('/') + 1))
     .sort((a, b) => a.length - b.length)[0];
   if (root === undefined) {
-    throw new ArchiveError('ARCHIVE_EMPTY', `no ${OCI_LAYOUT_FILE}, ${INDEX_FILE} or ${MANIFEST_FILE} among the ${files.length} files picked`);
+    throw new ArchiveError(
+      'ARCHIVE_EMPTY',
+      `no ${OCI_LAYOUT_FILE}, ${INDEX_FILE} or ${MANIFEST_FILE} among the ${files.length} files picked`,
+    );
   }
   const chosen = files
     .map((f, i) => ({ path: paths[i]!, file: f.file }))
     .filter((f) => f.path.startsWith(root))
     .map((f) => ({ path: normalizeMemberPath(f.path.slice(root.length), f.path), file: f.file }))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
-  const entries = chosen.map((f): TarWriteEntry => ({ path: f.path, size: f.file.size, body: f.file.stream() as ReadableStream<Uint8Array> }));
+  const entries = chosen.map((f): TarWriteEntry => ({
+    path: f.path,
+    size: f.file.size,
+    body: f.file.stream() as ReadableStream<Uint8Array>,
+  }));
   return loadArchive(store, tarStream(entries), opts);
 }
-

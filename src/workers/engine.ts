@@ -21,7 +21,24 @@ import { resolveImage } from '../core/registry/resolve.ts';
 import { schema1ToConfig } from '../core/registry/schema1.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
-import type { CommandSink, EngineApi, EngineError, EngineSettings, FileContent, FileQuery, FileRowsWindow, ImageDetail, ImageRow, ImagesSnapshot, ImportResult, ExportRequest, PullOutcome, RemovePreview, SharingSnapshot, StoreCheck } from './api.ts';
+import type {
+  CommandSink,
+  EngineApi,
+  EngineError,
+  EngineSettings,
+  FileContent,
+  FileQuery,
+  FileRowsWindow,
+  ImageDetail,
+  ImageRow,
+  ImagesSnapshot,
+  ImportResult,
+  ExportRequest,
+  PullOutcome,
+  RemovePreview,
+  SharingSnapshot,
+  StoreCheck,
+} from './api.ts';
 import { Explorer } from './explore.ts';
 import { loadArchive, loadOciLayoutFiles, saveArchive } from './archive.ts';
 
@@ -49,7 +66,10 @@ function credentialKey(registry: string): string {
 export function registryPort(client: RegistryClient): RegistryPort {
   return {
     async resolve(ref, platform, signal) {
-      const r = await resolveImage(client, ref, { ...(platform ? { platform: parsePlatform(platform) } : {}), ...(signal ? { signal } : {}) });
+      const r = await resolveImage(client, ref, {
+        ...(platform ? { platform: parsePlatform(platform) } : {}),
+        ...(signal ? { signal } : {}),
+      });
       const schema1 = r.schema1;
       return {
         manifestDigest: r.manifestDigest,
@@ -61,7 +81,11 @@ export function registryPort(client: RegistryClient): RegistryPort {
         ...(r.configDigest && r.configBytes && r.configMediaType
           ? { config: { digest: r.configDigest, bytes: r.configBytes, mediaType: r.configMediaType } }
           : {}),
-        layers: r.layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, ...(l.size !== undefined ? { size: l.size } : {}) })),
+        layers: r.layers.map((l) => ({
+          digest: l.digest,
+          mediaType: l.mediaType,
+          ...(l.size !== undefined ? { size: l.size } : {}),
+        })),
         warnings: r.warnings,
         ...(schema1
           ? {
@@ -82,7 +106,11 @@ export function registryPort(client: RegistryClient): RegistryPort {
  * where the browser has no file picker, to a Blob for a download link (Chromium keeps large
  * blobs on disk, not in memory).
  */
-export async function writeOut(stream: ReadableStream<Uint8Array>, target: FileSystemFileHandle | null, type: string): Promise<Blob | null> {
+export async function writeOut(
+  stream: ReadableStream<Uint8Array>,
+  target: FileSystemFileHandle | null,
+  type: string,
+): Promise<Blob | null> {
   if (target) {
     const writable = await target.createWritable();
     await stream.pipeTo(writable);
@@ -96,7 +124,12 @@ export function toEngineError(e: unknown): EngineError {
   if (e instanceof TypeError && /fetch|network/i.test(e.message)) {
     return { code: 'PROXY_UNREACHABLE', message: `the proxy could not be reached: ${e.message}` };
   }
-  const x = e as { code?: unknown; message?: unknown; status?: unknown; rateLimit?: { limit?: number; remaining?: number } } | null;
+  const x = e as {
+    code?: unknown;
+    message?: unknown;
+    status?: unknown;
+    rateLimit?: { limit?: number; remaining?: number };
+  } | null;
   const out: EngineError = {
     code: typeof x?.code === 'string' ? x.code : 'ERROR',
     message: typeof x?.message === 'string' ? x.message : String(e),
@@ -147,7 +180,12 @@ export class Engine implements EngineApi {
 
   async images(): Promise<ImagesSnapshot> {
     const store = await this.store();
-    const [images, tags, usage, estimate] = await Promise.all([store.listImages(), store.listTags(), store.usage(), store.estimate()]);
+    const [images, tags, usage, estimate] = await Promise.all([
+      store.listImages(),
+      store.listTags(),
+      store.usage(),
+      store.estimate(),
+    ]);
     // What the same images would take if nothing were shared: every image's own blobs.
     const configSizes = new Map<string, number>();
     for (const i of images) configSizes.set(i.id, (await store.getBlobRecord(i.id))?.size ?? 0);
@@ -166,7 +204,8 @@ export class Engine implements EngineApi {
       if (v.tags.length === 0) {
         rows.push({ ...base, repository: v.digests[0]?.familiarName ?? '<none>', tag: '<none>', dangling: true });
       }
-      for (const t of v.tags) rows.push({ ...base, repository: t.familiarName, tag: t.ref.tag ?? '<none>', dangling: false });
+      for (const t of v.tags)
+        rows.push({ ...base, repository: t.familiarName, tag: t.ref.tag ?? '<none>', dangling: false });
     }
     return {
       rows,
@@ -199,12 +238,16 @@ export class Engine implements EngineApi {
       // Both SHA-256s run in hash workers beside decompression (the second core); in Node,
       // without Worker, workerHasher hashes in this thread.
       const ingest: IngestFn = (blob, opts) => ingestLayer(blob, { ...opts, hasher: workerHasher });
-      return await pull(ref, { registry: registryPort(client), store: storePort(store), ingest }, {
-        platform: platform ?? this.#settings.defaultPlatform,
-        signal,
-        onEvent,
-        now: this.#now,
-      });
+      return await pull(
+        ref,
+        { registry: registryPort(client), store: storePort(store), ingest },
+        {
+          platform: platform ?? this.#settings.defaultPlatform,
+          signal,
+          onEvent,
+          now: this.#now,
+        },
+      );
     } catch (e) {
       // Tokens and credentials never leave in a message.
       if (e instanceof Error) e.message = client.redact(e.message);
@@ -212,7 +255,12 @@ export class Engine implements EngineApi {
     }
   }
 
-  async pull(jobId: string, reference: string, platform: string | undefined, onEvent: (e: PullEvent) => void): Promise<PullOutcome> {
+  async pull(
+    jobId: string,
+    reference: string,
+    platform: string | undefined,
+    onEvent: (e: PullEvent) => void,
+  ): Promise<PullOutcome> {
     const ctl = this.#job(jobId);
     try {
       const ref = parseReference(reference.trim());
@@ -293,7 +341,12 @@ export class Engine implements EngineApi {
     return { problems, images: usage.imageCount, blobs: usage.blobCount, partialBlobs: usage.partialCount };
   }
 
-  async exportImages(jobId: string, req: ExportRequest, target: FileSystemFileHandle | null, onProgress: (done: number, total: number) => void): Promise<Blob | null> {
+  async exportImages(
+    jobId: string,
+    req: ExportRequest,
+    target: FileSystemFileHandle | null,
+    onProgress: (done: number, total: number) => void,
+  ): Promise<Blob | null> {
     const ctl = this.#job(jobId);
     try {
       const store = await this.store();
@@ -301,9 +354,14 @@ export class Engine implements EngineApi {
       const stream = await saveArchive(
         store,
         {
-          images: req.imageIds.map((id) => ({ imageId: parseDigest(id), repoTags: tags.filter((t) => t.imageId === id).map((t) => t.name) })),
+          images: req.imageIds.map((id) => ({
+            imageId: parseDigest(id),
+            repoTags: tags.filter((t) => t.imageId === id).map((t) => t.name),
+          })),
           format: req.format,
-          ...(req.format === 'docker-archive' ? { layers: req.asPulled ? ('as-pulled' as const) : ('uncompressed' as const) } : {}),
+          ...(req.format === 'docker-archive'
+            ? { layers: req.asPulled ? ('as-pulled' as const) : ('uncompressed' as const) }
+            : {}),
           gzip: req.gzip,
         },
         { signal: ctl.signal, onProgress },
@@ -337,7 +395,10 @@ export class Engine implements EngineApi {
 
   async loadSample(): Promise<ImportResult> {
     const res = await this.#env.fetch(SAMPLE_URL);
-    if (!res.ok || !res.body) throw Object.assign(new Error(`the sample archive could not be read (${res.status})`), { code: 'SAMPLE_MISSING' });
+    if (!res.ok || !res.body)
+      throw Object.assign(new Error(`the sample archive could not be read (${res.status})`), {
+        code: 'SAMPLE_MISSING',
+      });
     const r = await loadArchive(await this.store(), res.body);
     return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
   }
@@ -365,15 +426,25 @@ export class Engine implements EngineApi {
         await store.gc();
       },
       save: async (request, signal) => {
-        const stream = await saveArchive(store, { images: request.images, format: 'docker-archive' }, signal ? { signal } : {});
+        const stream = await saveArchive(
+          store,
+          { images: request.images, format: 'docker-archive' },
+          signal ? { signal } : {},
+        );
         const blob = await new Response(stream).blob();
-        if (!sink?.download) throw Object.assign(new Error('docker save: nowhere to save the archive'), { code: 'NO_DOWNLOAD' });
+        if (!sink?.download)
+          throw Object.assign(new Error('docker save: nowhere to save the archive'), { code: 'NO_DOWNLOAD' });
         sink.download(request.fileName, blob);
       },
       load: async (request, signal) => {
         const file = files.find((f) => f.name === request.fileName) ?? files[0];
         if (!file) {
-          throw Object.assign(new Error(`docker load: no file was picked${request.fileName ? ` for ${request.fileName}` : ''}; run it again and choose the archive`), { code: 'NO_FILE' });
+          throw Object.assign(
+            new Error(
+              `docker load: no file was picked${request.fileName ? ` for ${request.fileName}` : ''}; run it again and choose the archive`,
+            ),
+            { code: 'NO_FILE' },
+          );
         }
         const r = await loadArchive(store, file.stream(), signal ? { signal } : {});
         this.#explorer.forget();

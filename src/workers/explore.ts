@@ -3,7 +3,14 @@
  * from the layer indexes and blobs in the store. Views are cached for the images last opened;
  * the UI asks for windows of rows, so 100,000 entries never cross postMessage at once.
  */
-import { ancestorsOf, fileTree, flattenVisible, searchPaths, type FileTree, type TreeSort } from '../core/analysis/index.ts';
+import {
+  ancestorsOf,
+  fileTree,
+  flattenVisible,
+  searchPaths,
+  type FileTree,
+  type TreeSort,
+} from '../core/analysis/index.ts';
 import { layerSharing, storeSizes } from '../core/analysis/store-sizes.ts';
 import { wasted } from '../core/analysis/wasted.ts';
 import { buildViews } from '../core/commands/store-view.ts';
@@ -54,10 +61,18 @@ export class Explorer {
     const layers: LayerEntry[][] = [];
     for (const l of image.layers) {
       const entries = await layerEntries(store, l.diffId);
-      if (!entries) throw Object.assign(new Error(`the file index of layer ${l.diffId} is missing; pull the image again`), { code: 'INDEX_MISSING' });
+      if (!entries)
+        throw Object.assign(new Error(`the file index of layer ${l.diffId} is missing; pull the image again`), {
+          code: 'INDEX_MISSING',
+        });
       layers.push(entries);
     }
-    const e: Explored = { layers, blobs: image.layers.map((l) => l.digest), full: applyLayers(layers), trees: new Map() };
+    const e: Explored = {
+      layers,
+      blobs: image.layers.map((l) => l.digest),
+      full: applyLayers(layers),
+      trees: new Map(),
+    };
     this.#cache.set(id, e);
     while (this.#cache.size > MAX_CACHED_IMAGES) this.#cache.delete(this.#cache.keys().next().value!);
     return e;
@@ -68,7 +83,10 @@ export class Explorer {
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
     const view = buildViews(images, tags).find((v) => v.image.id === id);
     if (!view) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
-    const config = JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, 8 << 20))) as Record<string, unknown>;
+    const config = JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, 8 << 20))) as Record<
+      string,
+      unknown
+    >;
     const explored = await this.#explored(id);
     const w = wasted(explored.layers, explored.full);
     const sizes = storeSizes(images).images.find((s) => s.id === id);
@@ -107,7 +125,22 @@ export class Explorer {
     // Layers the history does not describe (images without history): list them anyway.
     for (; li < img.layers.length; li++) {
       const l = img.layers[li]!;
-      layerInfos.push({ index: li, createdBy: '', created: '', comment: '', empty: false, digest: l.digest, diffId: l.diffId, mediaType: l.mediaType, compressedSize: l.compressedSize, uncompressedSize: l.uncompressedSize, size: l.size, added: explored.full.layers[li]?.added ?? 0, modified: explored.full.layers[li]?.modified ?? 0, removed: explored.full.layers[li]?.removed ?? 0 });
+      layerInfos.push({
+        index: li,
+        createdBy: '',
+        created: '',
+        comment: '',
+        empty: false,
+        digest: l.digest,
+        diffId: l.diffId,
+        mediaType: l.mediaType,
+        compressedSize: l.compressedSize,
+        uncompressedSize: l.uncompressedSize,
+        size: l.size,
+        added: explored.full.layers[li]?.added ?? 0,
+        modified: explored.full.layers[li]?.modified ?? 0,
+        removed: explored.full.layers[li]?.removed ?? 0,
+      });
     }
 
     return {
@@ -130,7 +163,10 @@ export class Explorer {
       layers: layerInfos,
       layerErrors: explored.full.errors.map((e) => e.message),
       inspectJson: renderInspectJson([inspectObject(view, config)]),
-      history: historyItems(view, config).map((h) => ({ ...h, createdSince: h.created > 0 ? createdSince(h.created, now) : 'N/A' })),
+      history: historyItems(view, config).map((h) => ({
+        ...h,
+        createdSince: h.created > 0 ? createdSince(h.created, now) : 'N/A',
+      })),
       dockerfile: reconstructDockerfile(history),
       fileCount: explored.full.entries.size,
     };
@@ -144,7 +180,10 @@ export class Explorer {
     if (!t) {
       const view = top === e.layers.length - 1 ? e.full : applyLayers(e.layers.slice(0, top + 1));
       const changes = view.layers[top];
-      const tree = fileTree(view, { ...(changes && layer !== undefined ? { changes } : {}), onlyChanged: mode === 'own' });
+      const tree = fileTree(view, {
+        ...(changes && layer !== undefined ? { changes } : {}),
+        onlyChanged: mode === 'own',
+      });
       t = { view, tree };
       e.trees.set(key, t);
     }
@@ -174,39 +213,72 @@ export class Explorer {
       e.rows = rows;
     }
     const start = Math.max(0, Math.min(q.start, rows.length));
-    return { total: rows.length, start, rows: rows.slice(start, start + Math.min(q.count, 500)), ...(matches !== undefined ? { matches } : {}) };
+    return {
+      total: rows.length,
+      start,
+      rows: rows.slice(start, start + Math.min(q.count, 500)),
+      ...(matches !== undefined ? { matches } : {}),
+    };
   }
 
   /** Where a path's bytes are: the entry after following symlinks, clamped at the root. */
-  async #locate(id: Digest, path: string): Promise<{ e: Explored; entry: ViewEntry; resolved: string; linkTarget?: string }> {
+  async #locate(
+    id: Digest,
+    path: string,
+  ): Promise<{ e: Explored; entry: ViewEntry; resolved: string; linkTarget?: string }> {
     const e = await this.#explored(id);
     const own = e.full.entries.get(path);
     if (!own) throw Object.assign(new Error(`no such file in the image: /${path}`), { code: 'NOT_FOUND' });
-    if (own.type !== 'symlink') return { e, entry: own, resolved: path, ...(own.hardlinkTo ? { linkTarget: own.hardlinkTo } : {}) };
+    if (own.type !== 'symlink')
+      return { e, entry: own, resolved: path, ...(own.hardlinkTo ? { linkTarget: own.hardlinkTo } : {}) };
     const r = resolvePath(e.full, path);
-    if (!r.entry) throw Object.assign(new Error(`/${path} is a symlink to ${own.linkname}, which does not exist in the image`), { code: 'DANGLING_LINK' });
+    if (!r.entry)
+      throw Object.assign(new Error(`/${path} is a symlink to ${own.linkname}, which does not exist in the image`), {
+        code: 'DANGLING_LINK',
+      });
     return { e, entry: r.entry, resolved: r.path, linkTarget: own.linkname ?? '' };
   }
 
   async readFile(id: Digest, path: string): Promise<FileContent> {
     const { e, entry, resolved, linkTarget } = await this.#locate(id, path);
-    const base = { path, resolved, type: entry.type, size: entry.size, mode: entry.mode, uid: entry.uid, gid: entry.gid, ...(linkTarget !== undefined ? { linkTarget } : {}) };
+    const base = {
+      path,
+      resolved,
+      type: entry.type,
+      size: entry.size,
+      mode: entry.mode,
+      uid: entry.uid,
+      gid: entry.gid,
+      ...(linkTarget !== undefined ? { linkTarget } : {}),
+    };
     if (entry.type !== 'file') return { ...base, bytes: new Uint8Array(0), truncated: false };
     const store = await this.store();
     const want = Math.min(entry.size, MAX_PREVIEW_BYTES);
-    const bytes = await readFileFromLayer(store.readBlob(e.blobs[entry.dataLayer]!), { offset: entry.dataOffset, size: want }, { maxBytes: want });
+    const bytes = await readFileFromLayer(
+      store.readBlob(e.blobs[entry.dataLayer]!),
+      { offset: entry.dataOffset, size: want },
+      { maxBytes: want },
+    );
     return { ...base, bytes, truncated: entry.size > want };
   }
 
   /** One file's whole content, streamed from its layer blob. */
-  async fileStream(id: Digest, path: string): Promise<{ name: string; size: number; stream: ReadableStream<Uint8Array> }> {
+  async fileStream(
+    id: Digest,
+    path: string,
+  ): Promise<{ name: string; size: number; stream: ReadableStream<Uint8Array> }> {
     const { e, entry, resolved } = await this.#locate(id, path);
-    if (entry.type !== 'file') throw Object.assign(new Error(`/${resolved} is not a regular file`), { code: 'NOT_A_FILE' });
+    if (entry.type !== 'file')
+      throw Object.assign(new Error(`/${resolved} is not a regular file`), { code: 'NOT_A_FILE' });
     const store = await this.store();
     return {
       name: resolved.split('/').pop() || 'file',
       size: entry.size,
-      stream: streamFileFromLayer(store.readBlob(e.blobs[entry.dataLayer]!), { offset: entry.dataOffset, size: entry.size }, { maxBytes: Number.MAX_SAFE_INTEGER }),
+      stream: streamFileFromLayer(
+        store.readBlob(e.blobs[entry.dataLayer]!),
+        { offset: entry.dataOffset, size: entry.size },
+        { maxBytes: Number.MAX_SAFE_INTEGER },
+      ),
     };
   }
 
@@ -267,7 +339,11 @@ export class Explorer {
           if (v.type === 'file' && v.size > 0) yield { ...header(v), size: v.size, body: t.body() };
           else yield header(v);
         }
-        if (byOffset.size > 0) throw Object.assign(new Error(`layer ${e.blobs[li]} no longer holds ${byOffset.size} of its indexed entries`), { code: 'LAYER_CHANGED' });
+        if (byOffset.size > 0)
+          throw Object.assign(
+            new Error(`layer ${e.blobs[li]} no longer holds ${byOffset.size} of its indexed entries`),
+            { code: 'LAYER_CHANGED' },
+          );
       }
       for (const v of links) yield { ...header(v), type: 'hardlink', linkname: v.hardlinkTo!, size: 0 };
     }
@@ -293,7 +369,9 @@ export class Explorer {
     const sharing = layerSharing(images);
     return {
       sizes: { ...sizes, images: sizes.images.map((s) => ({ ...s, name: name(s.id) })) },
-      layers: sharing.layers.filter((l) => l.images.length > 1).map((l) => ({ diffId: l.diffId, size: l.size, compressedSize: l.compressedSize, images: l.images.map(name) })),
+      layers: sharing.layers
+        .filter((l) => l.images.length > 1)
+        .map((l) => ({ diffId: l.diffId, size: l.size, compressedSize: l.compressedSize, images: l.images.map(name) })),
     };
   }
 

@@ -6,7 +6,16 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { threadPort } from '../../bench/hash-thread.ts';
 import { ingestLayer } from '../core/layer/ingest.ts';
-import { BATCH, createHasherPool, hasherService, MAX_IN_FLIGHT, workerHasher, type FromHasher, type HasherPort, type ToHasher } from './hasher.ts';
+import {
+  BATCH,
+  createHasherPool,
+  hasherService,
+  MAX_IN_FLIGHT,
+  workerHasher,
+  type FromHasher,
+  type HasherPort,
+  type ToHasher,
+} from './hasher.ts';
 
 const hex = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -29,7 +38,13 @@ function fakeWorld(lag = 0): FakeWorld {
     let onFailure: (e: Error) => void = () => {};
     const toWorker: ToHasher[] = [];
     let busy = false;
-    const state = { posted: [] as ToHasher[], outstanding: 0, maxOutstanding: 0, fail: (e: Error) => onFailure(e), closed: false };
+    const state = {
+      posted: [] as ToHasher[],
+      outstanding: 0,
+      maxOutstanding: 0,
+      fail: (e: Error) => onFailure(e),
+      closed: false,
+    };
     world.ports.push(state);
     const service = hasherService((m, transfer) => {
       const copy = structuredClone(m, { transfer });
@@ -106,7 +121,9 @@ describe('createHasherPool', () => {
     expect(promises).toBeGreaterThan(0);
     // The limit, plus the batches one chunk can fill before update returns.
     expect(world.ports[0]!.maxOutstanding).toBeGreaterThan(MAX_IN_FLIGHT / 2);
-    expect(world.ports[0]!.maxOutstanding).toBeLessThanOrEqual(MAX_IN_FLIGHT + BATCH + Math.ceil(chunk / BATCH) * BATCH);
+    expect(world.ports[0]!.maxOutstanding).toBeLessThanOrEqual(
+      MAX_IN_FLIGHT + BATCH + Math.ceil(chunk / BATCH) * BATCH,
+    );
     pool.close();
   });
 

@@ -14,8 +14,12 @@ import type { Digest } from '../core/digest.ts';
 import { inThreadHasher, type AsyncHasher } from '../core/layer/ingest.ts';
 import { createSha256, type Sha256Stream } from '../core/sha256.ts';
 
-export type ToHasher = { t: 'update'; id: number; buf: ArrayBuffer; len: number } | { t: 'digest'; id: number } | { t: 'drop'; id: number };
-export type FromHasher = { t: 'ack'; id: number; buf: ArrayBuffer } | { t: 'digest'; id: number; digest: Digest } | { t: 'error'; id: number; message: string };
+export type ToHasher =
+  { t: 'update'; id: number; buf: ArrayBuffer; len: number } | { t: 'digest'; id: number } | { t: 'drop'; id: number };
+export type FromHasher =
+  | { t: 'ack'; id: number; buf: ArrayBuffer }
+  | { t: 'digest'; id: number; digest: Digest }
+  | { t: 'error'; id: number; message: string };
 
 export const BATCH = 512 << 10;
 export const MAX_IN_FLIGHT = 4 << 20;
@@ -198,7 +202,7 @@ export function createHasherPool(spawn: () => HasherPort, size: number, idleMs =
         if (failed) throw failed;
         if (finished) throw new Error('sha256 worker: update after digest');
         // Copied now: the caller may reuse the chunk's buffer as soon as we return.
-        for (let at = 0; at < chunk.length; ) {
+        for (let at = 0; at < chunk.length;) {
           staging ??= slot.free.pop() ?? new ArrayBuffer(BATCH);
           const n = Math.min(BATCH - fill, chunk.length - at);
           new Uint8Array(staging, fill, n).set(chunk.subarray(at, at + n));
@@ -267,7 +271,8 @@ export function workerHasher(): AsyncHasher {
   if (typeof Worker === 'undefined') return inThreadHasher();
   try {
     pool ??= createHasherPool(
-      () => webWorkerPort(new Worker(new URL('./hasher.worker.ts', import.meta.url), { type: 'module', name: 'sha256' })),
+      () =>
+        webWorkerPort(new Worker(new URL('./hasher.worker.ts', import.meta.url), { type: 'module', name: 'sha256' })),
       poolSize(typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2),
     );
     return pool.hasher();

@@ -38,8 +38,14 @@ async function pullInDialog(ref: string) {
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Image reference').fill(ref);
   await dialog.getByRole('button', { name: 'Pull', exact: true }).click();
-  await expect.poll(async () => (await dialog.getByRole('alert').count()) + (await dialog.getByText(/^Pulled /).count()), { timeout: 60_000 }).toBe(1);
-  const text = (await dialog.getByRole('alert').count()) ? await dialog.getByRole('alert').textContent() : await dialog.getByText(/^Pulled /).textContent();
+  await expect
+    .poll(async () => (await dialog.getByRole('alert').count()) + (await dialog.getByText(/^Pulled /).count()), {
+      timeout: 60_000,
+    })
+    .toBe(1);
+  const text = (await dialog.getByRole('alert').count())
+    ? await dialog.getByRole('alert').textContent()
+    : await dialog.getByText(/^Pulled /).textContent();
   await dialog.getByRole('button', { name: 'Close' }).click();
   return text ?? '';
 }

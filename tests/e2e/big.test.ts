@@ -46,7 +46,13 @@ function buildLayout(): string {
     layers.push({ ...put(gzipSync(tar, { level: 1 })), diffId: sha(tar) });
   }
   const config = new TextEncoder().encode(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) }, history: layers.map((_, i) => ({ created_by: `layer ${i}` })) }),
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+      history: layers.map((_, i) => ({ created_by: `layer ${i}` })),
+    }),
   );
   const c = put(config);
   const manifest = new TextEncoder().encode(
@@ -54,12 +60,28 @@ function buildLayout(): string {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+      layers: layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: l.digest,
+        size: l.size,
+      })),
     }),
   );
   const m = put(manifest);
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': 'big' } }] }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...m,
+          annotations: { 'org.opencontainers.image.ref.name': 'big' },
+        },
+      ],
+    }),
+  );
   return layout;
 }
 
@@ -67,7 +89,19 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'layerscope-big-'));
   reg = await startRegistry();
   const layout = buildLayout();
-  execFileSync('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--dest-no-creds', `oci:${layout}:big`, `docker://${reg.host}/big/files:v1`], { env: { ...process.env, HOME: dir } });
+  execFileSync(
+    'skopeo',
+    [
+      '--insecure-policy',
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      '--dest-no-creds',
+      `oci:${layout}:big`,
+      `docker://${reg.host}/big/files:v1`,
+    ],
+    { env: { ...process.env, HOME: dir } },
+  );
   session = await openSession({ PROXY_ALLOW_HOSTS: reg.host }, { viewport: { width: 1280, height: 900 } });
   ({ page } = session);
 }, 180_000);
@@ -83,7 +117,10 @@ describe('an image with 100,000 files', () => {
     const t0 = Date.now();
     await page.getByRole('textbox', { name: 'Command' }).fill(`docker pull ${reg.host}/big/files:v1`);
     await page.getByRole('textbox', { name: 'Command' }).press('Enter');
-    await page.getByRole('log').getByText(`Status: Downloaded newer image for ${reg.host}/big/files:v1`).waitFor({ timeout: 120_000 });
+    await page
+      .getByRole('log')
+      .getByText(`Status: Downloaded newer image for ${reg.host}/big/files:v1`)
+      .waitFor({ timeout: 120_000 });
     const pullMs = Date.now() - t0;
 
     // Long tasks (> 50 ms) on the main thread from here on.
@@ -107,7 +144,9 @@ describe('an image with 100,000 files', () => {
     // Expand every top directory (100 directories each) and three directories of l0.
     for (let l = LAYERS - 1; l >= 0; l--) await tree.locator(`[data-path="l${l}"]`).click(); // bottom first: the rest stay in view
     for (let d = 2; d >= 0; d--) await tree.locator(`[data-path="l0/d${d}"]`).click();
-    await expect.poll(() => page.getByText(/^\d+ rows$/).textContent()).toBe(`${LAYERS + LAYERS * DIRS + 3 * FILES} rows`);
+    await expect
+      .poll(() => page.getByText(/^\d+ rows$/).textContent())
+      .toBe(`${LAYERS + LAYERS * DIRS + 3 * FILES} rows`);
     // Scroll to the end: the last rows render.
     await tree.evaluate((el) => (el.scrollTop = el.scrollHeight));
     await expect.poll(() => tree.locator('[data-path="l9/d99"]').count()).toBe(1);
@@ -122,7 +161,9 @@ describe('an image with 100,000 files', () => {
 
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
     const worst = Math.max(0, ...longTasks);
-    console.log(`100k files: pull ${pullMs} ms, open + first rows ${openMs} ms, main-thread long tasks: ${longTasks.length}, worst ${worst.toFixed(0)} ms`);
+    console.log(
+      `100k files: pull ${pullMs} ms, open + first rows ${openMs} ms, main-thread long tasks: ${longTasks.length}, worst ${worst.toFixed(0)} ms`,
+    );
     expect(worst).toBeLessThan(250);
   });
 });

@@ -23,16 +23,27 @@ beforeAll(async () => {
   await layout.build({
     tag: 'x',
     layers: [
-      { 'etc/motd': 'old message\n'.repeat(50), 'usr/share/doc/readme.txt': 'Read me.\n', 'usr/bin/app': new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]) },
+      {
+        'etc/motd': 'old message\n'.repeat(50),
+        'usr/share/doc/readme.txt': 'Read me.\n',
+        'usr/bin/app': new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]),
+      },
       { 'etc/motd': 'Welcome to Layerscope\n' },
     ],
   });
   img = await pushLayoutImage(reg, layout, 'x', 'explore/ui', 'v1', { format: 'oci' });
-  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host }, { acceptDownloads: true, viewport: { width: 1280, height: 900 } }, withoutSavePicker);
+  session = await openSession(
+    { PROXY_ALLOW_HOSTS: reg.host },
+    { acceptDownloads: true, viewport: { width: 1280, height: 900 } },
+    withoutSavePicker,
+  );
   ({ page } = session);
   await page.getByRole('textbox', { name: 'Command' }).fill(`docker pull ${reg.host}/explore/ui:v1`);
   await page.getByRole('textbox', { name: 'Command' }).press('Enter');
-  await page.getByRole('log').getByText(`Status: Downloaded newer image for ${reg.host}/explore/ui:v1`).waitFor({ timeout: 60_000 });
+  await page
+    .getByRole('log')
+    .getByText(`Status: Downloaded newer image for ${reg.host}/explore/ui:v1`)
+    .waitFor({ timeout: 60_000 });
 }, 180_000);
 
 afterAll(async () => {
@@ -69,7 +80,10 @@ describe('image explorer', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter'); // open etc/motd
     await expect.poll(() => page.getByTestId('file-text').textContent()).toBe('Welcome to Layerscope\n');
-    const [one] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download file', exact: true }).click()]);
+    const [one] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download file', exact: true }).click(),
+    ]);
     expect(one.suggestedFilename()).toBe('motd');
     await one.saveAs('.tmp/e2e-motd');
     expect(readFileSync('.tmp/e2e-motd', 'utf8')).toBe('Welcome to Layerscope\n');
@@ -79,18 +93,36 @@ describe('image explorer', () => {
   });
 
   it('downloads the merged filesystem as a tar', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download filesystem' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download filesystem' }).click(),
+    ]);
     const file = '.tmp/e2e-filesystem.tar';
     await download.saveAs(file);
     expect(download.suggestedFilename()).toBe(`${reg.host.replace(/[/:]/g, '_')}_explore_ui_v1-filesystem.tar`);
-    const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim().split('\n').map((n) => n.replace(/\/$/, '')).sort();
-    expect(names).toEqual(['etc', 'etc/motd', 'usr', 'usr/bin', 'usr/bin/app', 'usr/share', 'usr/share/doc', 'usr/share/doc/readme.txt']);
+    const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((n) => n.replace(/\/$/, ''))
+      .sort();
+    expect(names).toEqual([
+      'etc',
+      'etc/motd',
+      'usr',
+      'usr/bin',
+      'usr/bin/app',
+      'usr/share',
+      'usr/share/doc',
+      'usr/share/doc/readme.txt',
+    ]);
     expect(execFileSync('tar', ['-xOf', file, 'etc/motd'], { encoding: 'utf8' })).toBe('Welcome to Layerscope\n');
   });
 
   it('shows history with a reconstructed Dockerfile, and inspect JSON', async () => {
     await page.getByRole('tab', { name: 'History' }).click();
-    await expect.poll(() => page.getByRole('table', { name: 'History' }).locator('tbody tr').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByRole('table', { name: 'History' }).locator('tbody tr').count())
+      .toBeGreaterThan(0);
     await page.getByRole('tab', { name: 'Inspect' }).click();
     await expect.poll(() => page.getByText(`"${img.configDigest}"`).count()).toBeGreaterThan(0);
   });

@@ -85,10 +85,13 @@ function storedBlobDigest(digest: string): Promise<{ state: string; sha256?: str
     });
     try {
       const tx = db.transaction(['blobs', 'chunks'], 'readonly');
-      const get = <T,>(req: IDBRequest<T>) => new Promise<T>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
-      const rec = await get(tx.objectStore('blobs').get(d)) as { complete: boolean } | undefined;
+      const get = <T>(req: IDBRequest<T>) =>
+        new Promise<T>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+      const rec = (await get(tx.objectStore('blobs').get(d))) as { complete: boolean } | undefined;
       if (!rec) return { state: 'absent', bytes: 0 };
-      const chunks = await get(tx.objectStore('chunks').getAll(IDBKeyRange.bound([d, 0], [d, Infinity]))) as { bytes: Uint8Array }[];
+      const chunks = (await get(tx.objectStore('chunks').getAll(IDBKeyRange.bound([d, 0], [d, Infinity])))) as {
+        bytes: Uint8Array;
+      }[];
       const total = chunks.reduce((n, c) => n + c.bytes.byteLength, 0);
       const all = new Uint8Array(total);
       let off = 0;
@@ -96,7 +99,9 @@ function storedBlobDigest(digest: string): Promise<{ state: string; sha256?: str
         all.set(c.bytes, off);
         off += c.bytes.byteLength;
       }
-      const hex = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', all)), (b) => b.toString(16).padStart(2, '0')).join('');
+      const hex = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', all)), (b) =>
+        b.toString(16).padStart(2, '0'),
+      ).join('');
       return { state: rec.complete ? 'complete' : 'partial', sha256: `sha256:${hex}`, bytes: total };
     } finally {
       db.close();
@@ -116,7 +121,9 @@ async function blobStates(): Promise<Map<string, 'complete' | number>> {
     });
     try {
       const req = db.transaction('blobs', 'readonly').objectStore('blobs').getAll();
-      return await new Promise<{ digest: string; complete: boolean; bytesWritten: number }[]>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+      return await new Promise<{ digest: string; complete: boolean; bytesWritten: number }[]>(
+        (res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))),
+      );
     } finally {
       db.close();
     }
@@ -126,7 +133,12 @@ async function blobStates(): Promise<Map<string, 'complete' | number>> {
 
 describe('pulls under fault injection', () => {
   const kindStats = () => ({ tried: 0, landed: 0, interrupted: 0, completed: 0 });
-  const stats = { trials: 0, kinds: { cut: kindStats(), reload: kindStats(), offline: kindStats(), refuse: kindStats(), none: kindStats() }, resumes: 0, otherErrors: [] as string[] };
+  const stats = {
+    trials: 0,
+    kinds: { cut: kindStats(), reload: kindStats(), offline: kindStats(), refuse: kindStats(), none: kindStats() },
+    resumes: 0,
+    otherErrors: [] as string[],
+  };
 
   it(`survives ${TRIALS} random faults; invariants hold after each; no half image`, async () => {
     const started = Date.now();
@@ -136,7 +148,19 @@ describe('pulls under fault injection', () => {
     tap.clear();
     for (let t = 0; t < TRIALS; t++) {
       // `none` lets a pull (often a resumed one) complete, so commits, rmi and gc run between faults.
-      const kind: Kind = pick(['cut', 'cut', 'cut', 'cut', 'reload', 'reload', 'reload', 'offline', 'offline', 'refuse', 'none'] as const);
+      const kind: Kind = pick([
+        'cut',
+        'cut',
+        'cut',
+        'cut',
+        'reload',
+        'reload',
+        'reload',
+        'offline',
+        'offline',
+        'refuse',
+        'none',
+      ] as const);
       // A layer still to fetch (the big one most of the time), at a random byte of what is
       // left of it: a resumed blob is fetched from its stored offset on.
       const stored = await blobStates();
@@ -174,7 +198,13 @@ describe('pulls under fault injection', () => {
       } else {
         const done = await startCommand(page, `docker pull ${ref}`);
         const finished = done();
-        landed = await Promise.race([tap.waitBytes(isBlob(target.digest), offset, 30_000).then(() => true, () => false), finished.then(() => false)]);
+        landed = await Promise.race([
+          tap.waitBytes(isBlob(target.digest), offset, 30_000).then(
+            () => true,
+            () => false,
+          ),
+          finished.then(() => false),
+        ]);
         if (kind === 'reload' && landed) {
           await page.reload();
           await appReady();
@@ -187,8 +217,20 @@ describe('pulls under fault injection', () => {
           out = await finished;
         } else out = await finished;
       }
-      if (process.env.FAULT_VERBOSE) console.log(JSON.stringify([...stored]), JSON.stringify(tap.records.slice(recordsBefore).map((r) => [r.method, r.path.slice(-20), r.range, r.status, r.bytes, r.cut, r.clientGone, r.ended])), out);
-      if (process.env.FAULT_VERBOSE) console.log(`trial ${t}: ${kind} ${target.digest.slice(7, 19)} +${offset} (stored ${done0}) landed=${landed}: ${out.trimEnd().split('\n').at(-1)}`);
+      if (process.env.FAULT_VERBOSE)
+        console.log(
+          JSON.stringify([...stored]),
+          JSON.stringify(
+            tap.records
+              .slice(recordsBefore)
+              .map((r) => [r.method, r.path.slice(-20), r.range, r.status, r.bytes, r.cut, r.clientGone, r.ended]),
+          ),
+          out,
+        );
+      if (process.env.FAULT_VERBOSE)
+        console.log(
+          `trial ${t}: ${kind} ${target.digest.slice(7, 19)} +${offset} (stored ${done0}) landed=${landed}: ${out.trimEnd().split('\n').at(-1)}`,
+        );
       const k = stats.kinds[kind];
       k.tried++;
       if (landed) k.landed++;
@@ -196,7 +238,8 @@ describe('pulls under fault injection', () => {
       stats.resumes += trialRecords.filter((r) => r.range && isAnyLayer(r.path)).length;
 
       // A failed pull ends with its error: no layer goes on reporting after it.
-      if (/Error response from daemon/.test(out)) expect(out.trimEnd().split('\n').at(-1), out).toMatch(/^Error response from daemon/);
+      if (/Error response from daemon/.test(out))
+        expect(out.trimEnd().split('\n').at(-1), out).toMatch(/^Error response from daemon/);
       const check = await checkStore(page);
       expect(check, `trial ${t} (${kind}): ${out}`).toMatch(/^All good:/);
       const completed = /Status: Downloaded newer image/.test(out);
@@ -212,7 +255,11 @@ describe('pulls under fault injection', () => {
         // A pull that did not complete failed with a message about the network; anything
         // else (a store error, a digest mismatch, silence) is a finding.
         const last = out.trimEnd().split('\n').at(-1) ?? '';
-        if (out === '(reloaded)' || /^Error response from daemon: .*(was interrupted|proxy|network|Failed to fetch|connection)/i.test(last)) stats.kinds[kind].interrupted++;
+        if (
+          out === '(reloaded)' ||
+          /^Error response from daemon: .*(was interrupted|proxy|network|Failed to fetch|connection)/i.test(last)
+        )
+          stats.kinds[kind].interrupted++;
         else stats.otherErrors.push(`trial ${t} (${kind}): ${out.slice(-400)}`);
       }
     }
@@ -222,7 +269,12 @@ describe('pulls under fault injection', () => {
     const full = image.layers.reduce((n, l) => n + l.size, 0);
     console.log(
       `faults: seed ${SEED}: ${stats.trials} trials in ${(elapsed / 1000).toFixed(1)} s — ` +
-        Object.entries(stats.kinds).map(([k, v]) => `${k}: ${v.tried} tried, ${v.landed} landed mid-blob, ${v.interrupted} interrupted, ${v.completed} completed`).join('; ') +
+        Object.entries(stats.kinds)
+          .map(
+            ([k, v]) =>
+              `${k}: ${v.tried} tried, ${v.landed} landed mid-blob, ${v.interrupted} interrupted, ${v.completed} completed`,
+          )
+          .join('; ') +
         `; ${stats.resumes} Range resumes; ` +
         `${bytes} layer bytes fetched vs ${stats.trials} × ${full} = ${stats.trials * full}`,
     );

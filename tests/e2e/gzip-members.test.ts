@@ -39,7 +39,11 @@ beforeAll(async () => {
   };
   const l = put(layer);
   layerDigest = l.digest;
-  const c = put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(tar)] } })));
+  const c = put(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(tar)] } }),
+    ),
+  );
   const m = put(
     Buffer.from(
       JSON.stringify({
@@ -51,8 +55,32 @@ beforeAll(async () => {
     ),
   );
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': 'm' } }] }));
-  execFileSync('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--dest-no-creds', `oci:${layout}:m`, `docker://${reg.host}/gz/members:v1`], { env: { ...process.env, HOME: dir } });
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...m,
+          annotations: { 'org.opencontainers.image.ref.name': 'm' },
+        },
+      ],
+    }),
+  );
+  execFileSync(
+    'skopeo',
+    [
+      '--insecure-policy',
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      '--dest-no-creds',
+      `oci:${layout}:m`,
+      `docker://${reg.host}/gz/members:v1`,
+    ],
+    { env: { ...process.env, HOME: dir } },
+  );
   s = await openSession({ PROXY_ALLOW_HOSTS: reg.host });
 }, 120_000);
 

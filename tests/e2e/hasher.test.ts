@@ -22,7 +22,8 @@ let zst: PushedImage;
 let bad: PushedImage;
 const workerUrls: string[] = [];
 
-const blobPath = (digest: string) => join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
+const blobPath = (digest: string) =>
+  join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
 
 function layers(seed: number): Files[] {
   // Half noise (stays large compressed), half text (decompresses to much more than it weighs).
@@ -34,9 +35,27 @@ function layers(seed: number): Files[] {
 
 beforeAll(async () => {
   reg = await startRegistry();
-  gz = await pushTestImage(reg, { name: 'e2e/hash-gz', tag: 'v1', layers: layers(1), format: 'oci', compression: 'gzip' });
-  zst = await pushTestImage(reg, { name: 'e2e/hash-zst', tag: 'v1', layers: layers(2), format: 'oci', compression: 'zstd' });
-  bad = await pushTestImage(reg, { name: 'e2e/hash-bad', tag: 'v1', layers: layers(3), format: 'oci', compression: 'gzip' });
+  gz = await pushTestImage(reg, {
+    name: 'e2e/hash-gz',
+    tag: 'v1',
+    layers: layers(1),
+    format: 'oci',
+    compression: 'gzip',
+  });
+  zst = await pushTestImage(reg, {
+    name: 'e2e/hash-zst',
+    tag: 'v1',
+    layers: layers(2),
+    format: 'oci',
+    compression: 'zstd',
+  });
+  bad = await pushTestImage(reg, {
+    name: 'e2e/hash-bad',
+    tag: 'v1',
+    layers: layers(3),
+    format: 'oci',
+    compression: 'gzip',
+  });
   session = await openSession({ PROXY_ALLOW_HOSTS: reg.host });
   page = session.page;
   // Nested workers (the sha256 ones inside the engine worker) are reported here too.

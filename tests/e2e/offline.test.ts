@@ -35,7 +35,10 @@ beforeAll(async () => {
   // test can deploy a "new version" into it.
   dist = mkdtempSync(join(tmpdir(), 'layerscope-dist-'));
   cpSync(process.env.LAYERSCOPE_DIST_DIR || 'dist', dist, { recursive: true });
-  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host, LAYERSCOPE_DIST_DIR: dist }, { viewport: { width: 1280, height: 900 } });
+  session = await openSession(
+    { PROXY_ALLOW_HOSTS: reg.host, LAYERSCOPE_DIST_DIR: dist },
+    { viewport: { width: 1280, height: 900 } },
+  );
   ({ context, page } = session);
   await runCommand(page, `docker pull ${reg.host}/off/base:v1`);
   await runCommand(page, `docker pull ${reg.host}/off/child:v1`);
@@ -54,7 +57,9 @@ afterAll(async () => {
 describe('installed and offline', () => {
   it('meets Chromium’s install criteria (manifest, icons, service worker)', async () => {
     const cdp = await context.newCDPSession(page);
-    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: unknown[] };
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: unknown[];
+    };
     // A Playwright context is an incognito profile; that is the only thing Chromium may object to.
     expect(installabilityErrors.filter((e) => (e as { errorId: string }).errorId !== 'in-incognito')).toEqual([]);
     const manifest = JSON.parse(readFileSync('public/manifest.webmanifest', 'utf8'));
@@ -82,12 +87,16 @@ describe('installed and offline', () => {
 
       // remove by ID: referenced in two repositories → Docker's conflict, then force
       await page.getByRole('button', { name: 'Remove… mirror/base:copy' }).click();
-      await expect.poll(() => dialog.getByLabel('What will happen').textContent()).toContain('Untagged: mirror/base:copy');
+      await expect
+        .poll(() => dialog.getByLabel('What will happen').textContent())
+        .toContain('Untagged: mirror/base:copy');
       await dialog.getByLabel(/Remove the image/).check();
       await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('several repositories');
       expect(await dialog.getByRole('button', { name: 'Remove', exact: true }).isDisabled()).toBe(true);
       await dialog.getByLabel(/Force/).check();
-      await expect.poll(() => dialog.getByLabel('What will happen').textContent()).toContain(`Deleted: ${base.configDigest}`);
+      await expect
+        .poll(() => dialog.getByLabel('What will happen').textContent())
+        .toContain(`Deleted: ${base.configDigest}`);
       await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
       await expect.poll(() => dialog.getByRole('status').textContent()).toContain(`Untagged: mirror/base:copy`);
       await dialog.getByRole('button', { name: 'Close' }).click();
@@ -105,7 +114,9 @@ describe('installed and offline', () => {
       // prune -a through the GUI, with its preview
       await page.getByRole('button', { name: 'Prune…' }).click();
       await dialog.getByLabel(/All images/).check();
-      await expect.poll(() => dialog.getByLabel('What will happen').textContent()).toContain(`deleted: ${child.configDigest}`);
+      await expect
+        .poll(() => dialog.getByLabel('What will happen').textContent())
+        .toContain(`deleted: ${child.configDigest}`);
       await dialog.getByRole('button', { name: 'Prune', exact: true }).click();
       await expect.poll(() => dialog.getByRole('status').textContent()).toContain('Total reclaimed space:');
       await dialog.getByRole('button', { name: 'Close' }).click();

@@ -34,7 +34,10 @@ beforeAll(async () => {
   layout = await TestLayout.create();
   await layout.build({
     tag: 'base',
-    layers: [{ 'etc/os-release': 'NAME=e2e\n', 'bin/sh': 'x'.repeat(40_000) }, { 'usr/lib/libx.so': 'y'.repeat(70_000) }],
+    layers: [
+      { 'etc/os-release': 'NAME=e2e\n', 'bin/sh': 'x'.repeat(40_000) },
+      { 'usr/lib/libx.so': 'y'.repeat(70_000) },
+    ],
   });
   await layout.build({ tag: 'app', from: 'base', layers: [{ 'srv/app.js': 'console.log(1)\n' }] });
   base = await pushLayoutImage(reg, layout, 'base', 'e2e/base', 'v1', { format: 'v2s2' });
@@ -75,10 +78,14 @@ describe('walking skeleton', () => {
     await dialog.getByRole('button', { name: 'Pull', exact: true }).click();
     await expect.poll(() => dialog.getByText(`Pulled ${tap.host}/e2e/app:v1`).count(), { timeout: 60_000 }).toBe(1);
     for (const l of base.layers) {
-      await expect.poll(() => dialog.locator(`li[data-layer="${l.digest.slice(7, 19)}"] .state`).textContent()).toBe('Already exists');
+      await expect
+        .poll(() => dialog.locator(`li[data-layer="${l.digest.slice(7, 19)}"] .state`).textContent())
+        .toBe('Already exists');
     }
     const top = derived.layers.at(-1)!;
-    expect(await dialog.locator(`li[data-layer="${top.digest.slice(7, 19)}"] .state`).textContent()).toBe('Pull complete');
+    expect(await dialog.locator(`li[data-layer="${top.digest.slice(7, 19)}"] .state`).textContent()).toBe(
+      'Pull complete',
+    );
     const blobGets = tap.records.filter((r) => r.path.includes('/blobs/'));
     for (const l of base.layers) expect(blobGets.some((r) => r.path.endsWith(l.digest))).toBe(false);
     expect(blobGets.some((r) => r.path.endsWith(top.digest))).toBe(true);
@@ -91,11 +98,21 @@ describe('walking skeleton', () => {
     const rows = await table.locator('tbody tr').evaluateAll((trs) =>
       trs.map((tr) => {
         const td = [...tr.querySelectorAll('td')];
-        return { repo: td[0]!.textContent, tag: td[1]!.textContent, id: td[2]!.textContent, bytes: td[4]!.getAttribute('title') };
+        return {
+          repo: td[0]!.textContent,
+          tag: td[1]!.textContent,
+          id: td[2]!.textContent,
+          bytes: td[4]!.getAttribute('title'),
+        };
       }),
     );
     const expected = [
-      { repo: `${tap.host}/e2e/app`, tag: 'v1', id: derived.configDigest!.slice(7, 19), bytes: `${imageSize(derived)} B` },
+      {
+        repo: `${tap.host}/e2e/app`,
+        tag: 'v1',
+        id: derived.configDigest!.slice(7, 19),
+        bytes: `${imageSize(derived)} B`,
+      },
       { repo: `${tap.host}/e2e/base`, tag: 'v1', id: base.configDigest!.slice(7, 19), bytes: `${imageSize(base)} B` },
     ];
     expect(rows.sort((a, b) => a.repo!.localeCompare(b.repo!))).toEqual(expected);
@@ -103,7 +120,12 @@ describe('walking skeleton', () => {
     const out = await runCommand(page, 'docker images');
     const lines = out.trimEnd().split('\n');
     expect(lines[1]).toMatch(/^REPOSITORY {3,}TAG {3,}IMAGE ID {3,}CREATED {3,}SIZE$/);
-    expect(lines.slice(2).map((l) => l.split(/ {3,}/)[2]).sort()).toEqual(expected.map((e) => e.id).sort());
+    expect(
+      lines
+        .slice(2)
+        .map((l) => l.split(/ {3,}/)[2])
+        .sort(),
+    ).toEqual(expected.map((e) => e.id).sort());
     mkdirSync('.tmp', { recursive: true });
     await page.screenshot({ path: '.tmp/e2e-images.png', fullPage: true });
   });
@@ -111,12 +133,21 @@ describe('walking skeleton', () => {
   it('sorts the table by size and by name from the column headers', async () => {
     const table = page.getByRole('table', { name: 'Images' });
     await table.getByRole('button', { name: 'Size' }).click();
-    await expect.poll(() => table.getByRole('columnheader', { name: 'Size' }).getAttribute('aria-sort')).toBe('descending');
-    const bytes = await table.locator('tbody td:nth-child(5)').evaluateAll((tds) => tds.map((td) => Number.parseInt(td.getAttribute('title')!, 10)));
+    await expect
+      .poll(() => table.getByRole('columnheader', { name: 'Size' }).getAttribute('aria-sort'))
+      .toBe('descending');
+    const bytes = await table
+      .locator('tbody td:nth-child(5)')
+      .evaluateAll((tds) => tds.map((td) => Number.parseInt(td.getAttribute('title')!, 10)));
     expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
     await table.getByRole('button', { name: 'Repository' }).click();
-    await expect.poll(() => table.getByRole('columnheader', { name: 'Repository' }).getAttribute('aria-sort')).toBe('ascending');
-    expect(await table.locator('tbody td:nth-child(1)').allTextContents()).toEqual([`${tap.host}/e2e/app`, `${tap.host}/e2e/base`]);
+    await expect
+      .poll(() => table.getByRole('columnheader', { name: 'Repository' }).getAttribute('aria-sort'))
+      .toBe('ascending');
+    expect(await table.locator('tbody td:nth-child(1)').allTextContents()).toEqual([
+      `${tap.host}/e2e/app`,
+      `${tap.host}/e2e/base`,
+    ]);
   });
 
   it('cancels a pull from the dialog, keeps what was verified, and resumes it', async () => {
@@ -152,7 +183,9 @@ describe('walking skeleton', () => {
       await expect.poll(() => table.locator('tbody tr').count(), { timeout: 20_000 }).toBe(2);
       await expect.poll(() => page.getByRole('status').filter({ hasText: 'Offline' }).count()).toBe(1);
       const out = await runCommand(page, 'docker images -q');
-      expect(out.trimEnd().split('\n').slice(1).sort()).toEqual([base.configDigest!.slice(7, 19), derived.configDigest!.slice(7, 19)].sort());
+      expect(out.trimEnd().split('\n').slice(1).sort()).toEqual(
+        [base.configDigest!.slice(7, 19), derived.configDigest!.slice(7, 19)].sort(),
+      );
     } finally {
       await context.setOffline(false);
     }

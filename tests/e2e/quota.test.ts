@@ -89,7 +89,9 @@ describe('storage quota', () => {
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 4 * MiB + 600_000 });
     const big = image.layers[1]!;
     let out = await runCommand(page, `docker pull ${ref}`);
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^Error response from daemon: The browser's storage quota is full/);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(
+      /^Error response from daemon: The browser's storage quota is full/,
+    );
     expect(await blobBytes(big.digest)).toBe(4 * MiB);
     expect(await checkStore(page)).toMatch(/^All good: 0 images, \d+ blobs \([12] partial/);
 
@@ -115,7 +117,9 @@ function blobBytes(digest: string): Promise<number | undefined> {
     });
     try {
       const req = db.transaction('blobs', 'readonly').objectStore('blobs').get(d);
-      const rec = await new Promise<{ bytesWritten: number } | undefined>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+      const rec = await new Promise<{ bytesWritten: number } | undefined>(
+        (res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))),
+      );
       return rec?.bytesWritten;
     } finally {
       db.close();

@@ -62,7 +62,9 @@ afterAll(async () => {
 const sortedIds = async (p: Page) => (await tableIds(p)).sort();
 
 /** Blob records as the store keeps them, read by plain IndexedDB in the page. */
-function blobRecords(p: Page): Promise<{ digest: string; complete: boolean; size: number; bytesWritten: number; chunkCount: number }[]> {
+function blobRecords(
+  p: Page,
+): Promise<{ digest: string; complete: boolean; size: number; bytesWritten: number; chunkCount: number }[]> {
   return p.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((res, rej) => {
       const r = indexedDB.open('layerscope');
@@ -71,7 +73,9 @@ function blobRecords(p: Page): Promise<{ digest: string; complete: boolean; size
     });
     try {
       const req = db.transaction('blobs', 'readonly').objectStore('blobs').getAll();
-      return await new Promise((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+      return await new Promise(
+        (res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))),
+      );
     } finally {
       db.close();
     }
@@ -94,7 +98,9 @@ describe('two tabs', () => {
     expect(await checkStore(a)).toMatch(/^All good: 1 images, 3 blobs \(0 partial/);
     const recs = await blobRecords(b);
     for (const l of base.layers) {
-      expect(recs.filter((r) => r.digest === l.digest)).toEqual([expect.objectContaining({ complete: true, size: l.size, bytesWritten: l.size })]);
+      expect(recs.filter((r) => r.digest === l.digest)).toEqual([
+        expect.objectContaining({ complete: true, size: l.size, bytesWritten: l.size }),
+      ]);
       // Fetched once: the second tab waited for the first one's writer, then found it complete.
       const fetched = tap.records.filter((r) => r.path.endsWith(`/blobs/${l.digest}`)).reduce((n, r) => n + r.bytes, 0);
       expect(fetched, `bytes of ${l.digest} fetched`).toBe(l.size);
@@ -125,9 +131,14 @@ describe('two tabs', () => {
     tap.throttle(null);
     for (const l of base.layers) expect(outB).toContain(`${l.digest.slice(7, 19)}: Already exists`);
     expect(outB).toContain(`Status: Downloaded newer image for ${refOf(derived)}`);
-    for (const p of [a, b]) await expect.poll(() => sortedIds(p), { timeout: 10_000 }).toEqual([shortId(derived), shortId(other)].sort());
+    for (const p of [a, b])
+      await expect.poll(() => sortedIds(p), { timeout: 10_000 }).toEqual([shortId(derived), shortId(other)].sort());
     const recs = await blobRecords(a);
-    for (const l of derived.layers) expect(recs.find((r) => r.digest === l.digest), l.digest).toMatchObject({ complete: true, bytesWritten: l.size });
+    for (const l of derived.layers)
+      expect(
+        recs.find((r) => r.digest === l.digest),
+        l.digest,
+      ).toMatchObject({ complete: true, bytesWritten: l.size });
     expect(recs.find((r) => r.digest === base.configDigest)).toBeUndefined(); // only base's own config went
     expect(await checkStore(b)).toMatch(/^All good: 2 images/);
     // And the image pulled in B is whole: inspect reads its config from the store.

@@ -65,15 +65,22 @@ export async function startCommand(page: Page, line: string, timeout = 60_000): 
   await box.fill(line);
   await box.press('Enter');
   await page.waitForFunction(
-    ([n, echo]) => (document.querySelector('[role="log"]')?.textContent ?? '').slice(n as number).includes(echo as string),
+    ([n, echo]) =>
+      (document.querySelector('[role="log"]')?.textContent ?? '').slice(n as number).includes(echo as string),
     [before, `$ ${line}`] as const,
     { timeout: 5_000 },
   );
   return async () => {
     try {
-      await page.waitForFunction(() => document.querySelector('[role="log"]')?.getAttribute('aria-busy') === 'false', undefined, { timeout });
+      await page.waitForFunction(
+        () => document.querySelector('[role="log"]')?.getAttribute('aria-busy') === 'false',
+        undefined,
+        { timeout },
+      );
     } catch {
-      throw new Error(`\`${line}\` did not end in ${timeout / 1000} s; its output:\n${(await logText(page)).slice(before).slice(-3000)}`);
+      throw new Error(
+        `\`${line}\` did not end in ${timeout / 1000} s; its output:\n${(await logText(page)).slice(before).slice(-3000)}`,
+      );
     }
     return (await logText(page)).slice(before);
   };

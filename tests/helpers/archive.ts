@@ -11,7 +11,8 @@ import { tarBuilder } from '../../src/core/tar/builder.ts';
 import { memoryLocks, openStore, type Store } from '../../src/store/index.ts';
 import { chunkedStream } from '../../src/core/layer/test-streams.ts';
 
-export const sha = (b: Uint8Array | string): `sha256:${string}` => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+export const sha = (b: Uint8Array | string): `sha256:${string}` =>
+  `sha256:${createHash('sha256').update(b).digest('hex')}`;
 export const hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 export function memStore(): Promise<Store> {
@@ -35,7 +36,14 @@ export async function collectBytes(rs: ReadableStream<Uint8Array>): Promise<Uint
 /** Counts that must not change when a load fails. */
 export async function storeCounts(store: Store) {
   const u = await store.usage();
-  return { blobs: u.blobCount, partials: u.partialCount, manifests: u.manifestCount, indexes: u.layerIndexCount, images: u.imageCount, tags: u.tagCount };
+  return {
+    blobs: u.blobCount,
+    partials: u.partialCount,
+    manifests: u.manifestCount,
+    indexes: u.layerIndexCount,
+    images: u.imageCount,
+    tags: u.tagCount,
+  };
 }
 
 export type LayerFiles = Record<string, string>;
@@ -66,7 +74,11 @@ export interface LegacyImage {
   created?: string;
 }
 
-export function imageConfig(layers: Uint8Array[], created = '2024-01-01T00:00:00Z', extra: Record<string, unknown> = {}): Uint8Array {
+export function imageConfig(
+  layers: Uint8Array[],
+  created = '2024-01-01T00:00:00Z',
+  extra: Record<string, unknown> = {},
+): Uint8Array {
   return Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
@@ -83,7 +95,10 @@ export function imageConfig(layers: Uint8Array[], created = '2024-01-01T00:00:00
 /** A pre-25 `docker save` archive. Options make it hostile for refusal tests. */
 export function legacyDockerSave(
   images: LegacyImage[],
-  opts: { configOverride?: (i: number, c: Uint8Array) => Uint8Array; manifestOverride?: (m: unknown[]) => unknown[] } = {},
+  opts: {
+    configOverride?: (i: number, c: Uint8Array) => Uint8Array;
+    manifestOverride?: (m: unknown[]) => unknown[];
+  } = {},
 ): Uint8Array {
   const b = tarBuilder();
   const manifest: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
@@ -101,7 +116,9 @@ export function legacyDockerSave(
         written.add(id);
         b.dir(id, { mtime: 0 });
         b.file(`${id}/VERSION`, '1.0', { mtime: 0 });
-        b.file(`${id}/json`, JSON.stringify({ id, ...(parent ? { parent } : {}), created: '1970-01-01T00:00:00Z' }), { mtime: 0 });
+        b.file(`${id}/json`, JSON.stringify({ id, ...(parent ? { parent } : {}), created: '1970-01-01T00:00:00Z' }), {
+          mtime: 0,
+        });
         b.file(`${id}/layer.tar`, layer, { mtime: 0 });
       }
       layerPaths.push(`${id}/layer.tar`);

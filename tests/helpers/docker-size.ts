@@ -7,7 +7,10 @@
 import { execFileSync } from 'node:child_process';
 
 export function layerSizeByGnuTar(blobPath: string): number {
-  const out = execFileSync('tar', ['--numeric-owner', '--quoting-style=escape', '-tvf', blobPath], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const out = execFileSync('tar', ['--numeric-owner', '--quoting-style=escape', '-tvf', blobPath], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   let total = 0;
   for (const line of out.split('\n')) {
     if (!line) continue;

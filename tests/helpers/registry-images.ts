@@ -122,7 +122,15 @@ export class TestLayout {
       if (spec.layers.length > 0) await this.#addLayer(image, image, spec.layers[0]!);
     }
     for (const files of spec.layers.slice(1)) await this.#addLayer(image, image, files);
-    const cfg = ['config', '--image', image, '--os', spec.os ?? 'linux', '--architecture', spec.architecture ?? 'amd64'];
+    const cfg = [
+      'config',
+      '--image',
+      image,
+      '--os',
+      spec.os ?? 'linux',
+      '--architecture',
+      spec.architecture ?? 'amd64',
+    ];
     for (const c of spec.cmd ?? ['/bin/sh']) cfg.push('--config.cmd', c);
     await tool('umoci', cfg);
   }
@@ -214,7 +222,14 @@ export function skopeoInspectRaw(reg: TestRegistry, ref: string): Promise<Buffer
 }
 
 export function skopeoInspectConfig(reg: TestRegistry, ref: string): Promise<Buffer> {
-  return skopeo(['inspect', '--tls-verify=false', ...credsArgs(reg, 'inspect'), '--config', '--raw', `docker://${ref}`]);
+  return skopeo([
+    'inspect',
+    '--tls-verify=false',
+    ...credsArgs(reg, 'inspect'),
+    '--config',
+    '--raw',
+    `docker://${ref}`,
+  ]);
 }
 
 /** `skopeo inspect` (parsed JSON): Digest, Architecture, Os, Layers, … */
@@ -338,7 +353,9 @@ export async function pushTestIndex(reg: TestRegistry, opts: TestIndexOptions): 
       const tag = `p${i}`;
       await layout.build({
         tag,
-        layers: [p.files ?? { 'etc/platform': `${p.platform.os}/${p.platform.architecture}/${p.platform.variant ?? ''}\n` }],
+        layers: [
+          p.files ?? { 'etc/platform': `${p.platform.os}/${p.platform.architecture}/${p.platform.variant ?? ''}\n` },
+        ],
         os: p.platform.os,
         architecture: p.platform.architecture,
       });
@@ -346,7 +363,12 @@ export async function pushTestIndex(reg: TestRegistry, opts: TestIndexOptions): 
     }
     let attestation: { tag: string; refersTo: string } | undefined;
     if (opts.attestation) {
-      await layout.build({ tag: 'att', layers: [{ 'attestation.json': '{"predicateType":"test"}\n' }], os: 'unknown', architecture: 'unknown' });
+      await layout.build({
+        tag: 'att',
+        layers: [{ 'attestation.json': '{"predicateType":"test"}\n' }],
+        os: 'unknown',
+        architecture: 'unknown',
+      });
       attestation = { tag: 'att', refersTo: 'p0' };
     }
     await layout.addIndex('index', entries, attestation);

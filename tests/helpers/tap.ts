@@ -76,13 +76,29 @@ export async function startTap(targetHost: string): Promise<Tap> {
     const path = req.url ?? '';
     if (refuse && refuse(path)) {
       refuse = null;
-      records.push({ method: req.method ?? 'GET', path, status: 0, bytes: 0, cut: true, clientGone: false, ended: false });
+      records.push({
+        method: req.method ?? 'GET',
+        path,
+        status: 0,
+        bytes: 0,
+        cut: true,
+        clientGone: false,
+        ended: false,
+      });
       req.socket.destroy();
       return;
     }
     const headers = { ...req.headers, host: targetHost };
     const upstream = http.request({ host: thost, port: Number(tport), method: req.method, path, headers }, (up) => {
-      const rec: TapRecord = { method: req.method ?? 'GET', path, status: up.statusCode ?? 0, bytes: 0, cut: false, clientGone: false, ended: false };
+      const rec: TapRecord = {
+        method: req.method ?? 'GET',
+        path,
+        status: up.statusCode ?? 0,
+        bytes: 0,
+        cut: false,
+        clientGone: false,
+        ended: false,
+      };
       if (typeof req.headers.range === 'string') rec.range = req.headers.range;
       records.push(rec);
       let limit = Infinity;

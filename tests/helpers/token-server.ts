@@ -72,8 +72,21 @@ export async function startTokenServer(opts: {
   const keyPath = join(opts.dir, 'token-key.pem');
   const certPath = join(opts.dir, 'token-cert.pem');
   await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=layerscope-test-token',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=layerscope-test-token',
   ]);
   const key: KeyObject = createPrivateKey(await readFile(keyPath));
   const certDer = new X509Certificate(await readFile(certPath)).raw;
@@ -116,7 +129,10 @@ export async function startTokenServer(opts: {
       return;
     }
     state.requests++;
-    const record: TokenRequestRecord = { service: u.searchParams.get('service'), scopes: u.searchParams.getAll('scope') };
+    const record: TokenRequestRecord = {
+      service: u.searchParams.get('service'),
+      scopes: u.searchParams.getAll('scope'),
+    };
     state.log.push(record);
     let user: string | undefined;
     const auth = req.headers.authorization;

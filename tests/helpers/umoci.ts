@@ -87,7 +87,11 @@ export async function readImage(layout: string, tag: string): Promise<UmociImage
   for (const [i, l] of manifest.layers.entries()) {
     const stream = Readable.toWeb(createReadStream(blobPath(layout, l.digest))) as ReadableStream<Uint8Array>;
     layers.push(
-      await ingestLayer(stream, { expectedDigest: l.digest, expectedDiffId: config.rootfs.diff_ids[i]!, expectedSize: l.size }),
+      await ingestLayer(stream, {
+        expectedDigest: l.digest,
+        expectedDiffId: config.rootfs.diff_ids[i]!,
+        expectedSize: l.size,
+      }),
     );
   }
   return { manifest, config, layers };

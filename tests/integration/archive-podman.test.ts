@@ -37,7 +37,18 @@ interface PodmanImage {
 }
 
 async function podman(args: string[]): Promise<string> {
-  const root = ['--root', join(tmp, 'podman/root'), '--runroot', join(tmp, 'podman/run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const root = [
+    '--root',
+    join(tmp, 'podman/root'),
+    '--runroot',
+    join(tmp, 'podman/run'),
+    '--storage-driver',
+    'vfs',
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'file',
+  ];
   try {
     const { stdout } = await exec('podman', [...root, ...args], { maxBuffer: 64 << 20 });
     return stdout;
@@ -47,7 +58,8 @@ async function podman(args: string[]): Promise<string> {
   }
 }
 
-const inspect = async (ref: string): Promise<PodmanImage> => (JSON.parse(await podman(['image', 'inspect', ref])) as PodmanImage[])[0]!;
+const inspect = async (ref: string): Promise<PodmanImage> =>
+  (JSON.parse(await podman(['image', 'inspect', ref])) as PodmanImage[])[0]!;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'layerscope-podman-'));
@@ -55,7 +67,10 @@ beforeAll(async () => {
   layout = await TestLayout.create();
   await layout.build({
     tag: 'base',
-    layers: [{ 'etc/os-release': 'NAME=podman-test\n', 'bin/tool': 'x'.repeat(4000) }, { 'usr/lib/libbase.so': 'y'.repeat(20_000) }],
+    layers: [
+      { 'etc/os-release': 'NAME=podman-test\n', 'bin/tool': 'x'.repeat(4000) },
+      { 'usr/lib/libbase.so': 'y'.repeat(20_000) },
+    ],
   });
   await layout.build({ tag: 'app', from: 'base', layers: [{ 'app/main.js': 'console.log("app")\n' }] });
   base = await pushLayoutImage(reg, layout, 'base', 'test/base', 'v1', { format: 'v2s2' });
@@ -83,7 +98,9 @@ async function ourArchive(format: 'docker-archive' | 'oci-archive', file: string
 async function ociConfigDigest(file: string): Promise<string> {
   const member = async (name: string) => (await exec('tar', ['-xOf', file, name], { maxBuffer: 16 << 20 })).stdout;
   const index = JSON.parse(await member('index.json')) as { manifests: { digest: string }[] };
-  const manifest = JSON.parse(await member(`blobs/sha256/${index.manifests[0]!.digest.slice(7)}`)) as { config: { digest: string } };
+  const manifest = JSON.parse(await member(`blobs/sha256/${index.manifests[0]!.digest.slice(7)}`)) as {
+    config: { digest: string };
+  };
   return manifest.config.digest;
 }
 
@@ -113,7 +130,10 @@ describe('podman load accepts our archives', () => {
         expect(got.RootFS.Layers).toEqual(rec.layers.map((l) => l.diffId));
       }
       // Podman's own listing of what it loaded.
-      const listed = (await podman(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).trim().split('\n').sort();
+      const listed = (await podman(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']))
+        .trim()
+        .split('\n')
+        .sort();
       expect(listed).toEqual([base, app].map((i) => `${i.reference} ${i.configDigest!.slice(7, 19)}`).sort());
     });
   }
@@ -127,7 +147,16 @@ describe('we import what podman save writes', () => {
     await podman(['load', '--input', file]);
 
     const saved = join(tmp, 'podman-docker.tar');
-    await podman(['save', '--multi-image-archive', '--format', 'docker-archive', '--output', saved, base.reference, app.reference]);
+    await podman([
+      'save',
+      '--multi-image-archive',
+      '--format',
+      'docker-archive',
+      '--output',
+      saved,
+      base.reference,
+      app.reference,
+    ]);
     const s = await memStore();
     const r = await loadArchive(s, bytesStream(await readFile(saved), 65536));
     expect(r.images.map((i) => i.imageId).sort()).toEqual([base.configDigest, app.configDigest].sort());
@@ -160,7 +189,9 @@ describe('we import what podman save writes', () => {
     const bytes = await readFile(saved);
     const s = await memStore();
     const before = await storeCounts(s);
-    await expect(loadArchive(s, bytesStream(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 65536))).rejects.toThrow(/truncated|ends inside|missing/i);
+    await expect(loadArchive(s, bytesStream(bytes.subarray(0, Math.floor(bytes.length * 0.6)), 65536))).rejects.toThrow(
+      /truncated|ends inside|missing/i,
+    );
     expect(await storeCounts(s)).toEqual(before);
     expect(await s.checkInvariants({ afterGc: true })).toEqual([]);
   });

@@ -48,7 +48,9 @@ describe('public/sample/layerscope-sample.tar', () => {
   });
 
   it('skopeo reads it as a docker-archive and umoci unpacks its OCI layout', async () => {
-    const { stdout } = await exec('skopeo', ['--insecure-policy', 'inspect', `docker-archive:${SAMPLE_OUTPUT}`], { env: { ...process.env, HOME: tmp } });
+    const { stdout } = await exec('skopeo', ['--insecure-policy', 'inspect', `docker-archive:${SAMPLE_OUTPUT}`], {
+      env: { ...process.env, HOME: tmp },
+    });
     expect((JSON.parse(stdout) as { Layers: string[] }).Layers).toHaveLength(2);
     const dir = join(tmp, 'layout');
     await exec('mkdir', [dir]);

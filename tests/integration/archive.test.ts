@@ -41,7 +41,10 @@ let store: Store;
 async function skopeo(args: string[]): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'layerscope-skopeo-'));
   try {
-    const { stdout } = await exec('skopeo', ['--insecure-policy', ...args], { env: { ...process.env, HOME: home }, maxBuffer: 64 << 20 });
+    const { stdout } = await exec('skopeo', ['--insecure-policy', ...args], {
+      env: { ...process.env, HOME: home },
+      maxBuffer: 64 << 20,
+    });
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
@@ -72,7 +75,6 @@ async function tarMembers(file: string): Promise<string[]> {
   const { stdout } = await exec('tar', ['-tf', file], { maxBuffer: 16 << 20 });
   return stdout.trim().split('\n');
 }
-
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'layerscope-archive-'));
@@ -111,7 +113,10 @@ describe('our docker-archive', () => {
     await save(store, { format: 'docker-archive', images: both() }, file);
     for (const img of [base, app]) {
       const rec = await image(store, img.configDigest!);
-      const info = JSON.parse(await skopeo(['inspect', `docker-archive:${file}:${img.reference}`])) as { Layers: string[]; RepoTags?: string[] };
+      const info = JSON.parse(await skopeo(['inspect', `docker-archive:${file}:${img.reference}`])) as {
+        Layers: string[];
+        RepoTags?: string[];
+      };
       expect(info.Layers).toEqual(rec.layers.map((l) => l.diffId));
       const config = await skopeo(['inspect', '--config', '--raw', `docker-archive:${file}:${img.reference}`]);
       expect(Buffer.from(config)).toEqual(Buffer.from(img.configRaw!));
@@ -120,7 +125,8 @@ describe('our docker-archive', () => {
     expect(new Set(members).size).toBe(members.length);
     const baseRec = await image(store, base.configDigest!);
     // base layers appear once although both images use them
-    for (const l of baseRec.layers) expect(members.filter((m) => m === `blobs/sha256/${l.diffId.slice(7)}`)).toHaveLength(1);
+    for (const l of baseRec.layers)
+      expect(members.filter((m) => m === `blobs/sha256/${l.diffId.slice(7)}`)).toHaveLength(1);
   });
 
   it('skopeo copy into the registry, then our pull of it, gives the same IMAGE ID', async () => {
@@ -146,7 +152,9 @@ describe('our as-pulled docker-archive', () => {
     expect(info.Layers).toEqual(rec.layers.map((l) => l.diffId));
     const dest = `${reg.host}/copied/as-pulled:v1`;
     await skopeo(['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${file}`, `docker://${dest}`]);
-    const m = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${dest}`])) as { config: { digest: string } };
+    const m = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${dest}`])) as {
+      config: { digest: string };
+    };
     expect(m.config.digest).toBe(app.configDigest);
   });
 });
@@ -154,7 +162,14 @@ describe('our as-pulled docker-archive', () => {
 describe('our oci-archive', () => {
   it('umoci unpack succeeds and its rootfs equals our union view; skopeo inspect agrees', async () => {
     const file = join(tmp, 'oci.tar');
-    await save(store, { format: 'oci-archive', images: [{ imageId: app.configDigest as Digest, repoTags: [`${reg.host}/test/app:v1`] }] }, file);
+    await save(
+      store,
+      {
+        format: 'oci-archive',
+        images: [{ imageId: app.configDigest as Digest, repoTags: [`${reg.host}/test/app:v1`] }],
+      },
+      file,
+    );
     const info = JSON.parse(await skopeo(['inspect', `oci-archive:${file}`])) as { Digest: string; Layers: string[] };
     expect(info.Digest).toBe(app.manifestDigest);
     expect(info.Layers).toEqual(app.layers.map((l) => l.digest));
@@ -169,13 +184,23 @@ describe('our oci-archive', () => {
     const layers = await Promise.all(rec.layers.map(async (l) => (await layerEntries(store, l.diffId))!));
     const view = applyLayers(layers);
     expect(view.errors).toEqual([]);
-    const ours = [...view.entries.values()].map((e) => line({ ...e, uid: hostId(e.uid, 'uid'), gid: hostId(e.gid, 'gid') })).sort();
+    const ours = [...view.entries.values()]
+      .map((e) => line({ ...e, uid: hostId(e.uid, 'uid'), gid: hostId(e.gid, 'gid') }))
+      .sort();
     expect(ours).toEqual(theirs);
     expect(theirs).toContain('app/main.js file 644 ' + `${hostId(0, 'uid')}:${hostId(0, 'gid')} 19`);
   });
 });
 
-function line(r: { path: string; type: string; mode: number; uid: number; gid: number; size: number; linkname?: string | undefined }): string {
+function line(r: {
+  path: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  linkname?: string | undefined;
+}): string {
   return `${r.path} ${r.type} ${r.mode.toString(8)} ${r.uid}:${r.gid} ${r.type === 'file' ? r.size : '-'}${r.type === 'symlink' ? ` -> ${r.linkname}` : ''}`;
 }
 
@@ -184,13 +209,21 @@ describe('archives made by other tools import with the right tags, IDs and sizes
     const ours = await image(s, id);
     const pulled = await image(store, pulledId);
     expect(ours.size).toBe(pulled.size);
-    expect(ours.layers.map((l) => [l.diffId, l.size, l.uncompressedSize])).toEqual(pulled.layers.map((l) => [l.diffId, l.size, l.uncompressedSize]));
+    expect(ours.layers.map((l) => [l.diffId, l.size, l.uncompressedSize])).toEqual(
+      pulled.layers.map((l) => [l.diffId, l.size, l.uncompressedSize]),
+    );
     expect(await s.checkInvariants({ afterGc: true })).toEqual([]);
   }
 
   it('skopeo copy docker-archive:', async () => {
     const file = join(tmp, 'skopeo-docker.tar');
-    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${app.reference}`, `docker-archive:${file}:test/app:v1`]);
+    await skopeo([
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${app.reference}`,
+      `docker-archive:${file}:test/app:v1`,
+    ]);
     const s = await memStore();
     const r = await loadArchive(s, bytesStream(await readFile(file), 65536));
     expect(r.lines).toEqual(['Loaded image: test/app:v1']);
@@ -200,7 +233,13 @@ describe('archives made by other tools import with the right tags, IDs and sizes
 
   it('skopeo copy oci-archive:, gzip-compressed by us', async () => {
     const file = join(tmp, 'skopeo-oci.tar');
-    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${base.reference}`, `oci-archive:${file}:${base.reference}`]);
+    await skopeo([
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${base.reference}`,
+      `oci-archive:${file}:${base.reference}`,
+    ]);
     await exec('gzip', ['-k', '-n', file]);
     const s = await memStore();
     const r = await loadArchive(s, bytesStream(await readFile(`${file}.gz`), 65536));
@@ -230,7 +269,9 @@ describe('archives made by other tools import with the right tags, IDs and sizes
     const s = await memStore();
     const r = await loadOciLayoutFiles(s, files);
     expect(r.images.map((i) => i.imageId).sort()).toEqual([base.configDigest, app.configDigest].sort());
-    expect(r.lines.sort()).toEqual([`Loaded image ID: ${app.configDigest}`, `Loaded image ID: ${base.configDigest}`].sort());
+    expect(r.lines.sort()).toEqual(
+      [`Loaded image ID: ${app.configDigest}`, `Loaded image ID: ${base.configDigest}`].sort(),
+    );
     await expectLike(s, base.configDigest!);
     await expectLike(s, app.configDigest!);
   });
@@ -247,8 +288,12 @@ describe('round trip', () => {
     const before = strip(await store.listImages());
     const after = strip(await s.listImages());
     expect(after).toEqual(before);
-    expect(after.find((i) => i.id === base.configDigest)!.repoDigests).toEqual([`${reg.host}/test/base@${base.manifestDigest}`]);
-    expect((await s.listTags()).sort((a, b) => a.name.localeCompare(b.name))).toEqual((await store.listTags()).sort((a, b) => a.name.localeCompare(b.name)));
+    expect(after.find((i) => i.id === base.configDigest)!.repoDigests).toEqual([
+      `${reg.host}/test/base@${base.manifestDigest}`,
+    ]);
+    expect((await s.listTags()).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      (await store.listTags()).sort((a, b) => a.name.localeCompare(b.name)),
+    );
     expect(await s.checkInvariants({ afterGc: true })).toEqual([]);
   });
 
@@ -286,7 +331,13 @@ describe('refusals on real archives leave the store unchanged', () => {
   beforeAll(async () => {
     await save(store, { format: 'docker-archive', images: [both()[0]!] }, join(tmp, 'keep.tar'));
     const file = join(tmp, 'refuse.tar');
-    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${app.reference}`, `oci-archive:${file}:test/app:v1`]);
+    await skopeo([
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${app.reference}`,
+      `oci-archive:${file}:test/app:v1`,
+    ]);
     archive = await readFile(file);
     blobs = (await tarMembers(file)).filter((m) => m.startsWith('blobs/sha256/') && m.length > 20);
   });
@@ -298,7 +349,11 @@ describe('refusals on real archives leave the store unchanged', () => {
   it('skopeo oci-archive with one byte of a blob changed', async () => {
     // GNU tar names the offset of each member's data: flip the first byte of the largest blob.
     const { stdout } = await exec('tar', ['--block-number', '-tvf', join(tmp, 'refuse.tar')]);
-    const rows = stdout.trim().split('\n').map((l) => /^block (\d+): \S+ \S+\s+(\d+) .* (blobs\/sha256\/[a-f0-9]{64})$/.exec(l)).filter((m) => m !== null);
+    const rows = stdout
+      .trim()
+      .split('\n')
+      .map((l) => /^block (\d+): \S+ \S+\s+(\d+) .* (blobs\/sha256\/[a-f0-9]{64})$/.exec(l))
+      .filter((m) => m !== null);
     const biggest = rows.sort((a, b) => Number(b[2]) - Number(a[2]))[0]!;
     const bad = Buffer.from(archive);
     const at = (Number(biggest[1]) + 1) * 512;

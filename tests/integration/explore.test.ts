@@ -91,8 +91,23 @@ describe('explorer', () => {
     expect(blob).not.toBeNull();
     const file = join(tmp, 'fs.tar');
     writeFileSync(file, new Uint8Array(await blob!.arrayBuffer()));
-    const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim().split('\n').map((n) => n.replace(/\/$/, '')).sort();
-    expect(names).toEqual(['etc', 'etc/app.conf', 'srv', 'srv/a', 'srv/a/b', 'srv/a/b/c.txt', 'srv/new.txt', 'usr', 'usr/bin', 'usr/bin/tool']);
+    const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((n) => n.replace(/\/$/, ''))
+      .sort();
+    expect(names).toEqual([
+      'etc',
+      'etc/app.conf',
+      'srv',
+      'srv/a',
+      'srv/a/b',
+      'srv/a/b/c.txt',
+      'srv/new.txt',
+      'usr',
+      'usr/bin',
+      'usr/bin/tool',
+    ]);
     expect(execFileSync('tar', ['-xOf', file, 'etc/app.conf'], { encoding: 'utf8' })).toBe(v2);
     expect(execFileSync('tar', ['-xOf', file, 'usr/bin/tool'], { encoding: 'utf8' })).toBe('T'.repeat(1000));
   });

@@ -33,12 +33,19 @@ describe('the registry changed', () => {
     const events: PullEvent[] = [];
     const r = await e.pull('b', `${reg.host}/chg/app`, undefined, (ev) => void events.push(ev));
     expect(r).toMatchObject({ ok: true, upToDate: false, imageId: second.configDigest });
-    expect(events).toContainEqual({ type: 'status', text: `Downloaded newer image for ${reg.host}/chg/app:latest`, upToDate: false });
+    expect(events).toContainEqual({
+      type: 'status',
+      text: `Downloaded newer image for ${reg.host}/chg/app:latest`,
+      upToDate: false,
+    });
     const rows = (await e.images()).rows;
     expect(rows.filter((x) => !x.dangling).map((x) => [x.tag, x.id])).toEqual([['latest', second.configDigest]]);
     expect(rows.filter((x) => x.dangling).map((x) => x.id)).toEqual([first.configDigest]);
     let out = '';
-    await e.run('c', 'docker images -a --filter dangling=true -q', { stdout: (t) => void (out += t), stderr: (t) => void (out += t) });
+    await e.run('c', 'docker images -a --filter dangling=true -q', {
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (out += t),
+    });
     expect(out).toBe(`${first.configDigest!.slice(7, 19)}\n`);
     expect(await (await e.store()).checkInvariants()).toEqual([]);
   });

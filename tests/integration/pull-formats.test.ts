@@ -11,7 +11,13 @@ import type { PullEvent } from '../../src/core/pull-events.ts';
 import { layerSizeByGnuTar } from '../helpers/docker-size.ts';
 import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
-import { pushTestImage, pushTestIndex, skopeoInspectConfig, type PushedImage, type PushedIndex } from '../helpers/registry-images.ts';
+import {
+  pushTestImage,
+  pushTestIndex,
+  skopeoInspectConfig,
+  type PushedImage,
+  type PushedIndex,
+} from '../helpers/registry-images.ts';
 
 let reg: TestRegistry;
 let zstd: PushedImage;
@@ -23,12 +29,26 @@ const blobPath = (digest: string) =>
 
 beforeAll(async () => {
   reg = await startRegistry();
-  zstd = await pushTestImage(reg, { name: 'fmt/zstd', tag: 'v1', format: 'oci', compression: 'zstd', layers: [{ 'a/one': '1'.repeat(3000) }, { 'b/two': '2'.repeat(500) }] });
-  v1 = await pushTestImage(reg, { name: 'fmt/schema1', tag: 'v1', format: 'v2s1', layers: [{ 'etc/old': 'schema one\n' }, { 'etc/older': 'x'.repeat(1234) }] });
+  zstd = await pushTestImage(reg, {
+    name: 'fmt/zstd',
+    tag: 'v1',
+    format: 'oci',
+    compression: 'zstd',
+    layers: [{ 'a/one': '1'.repeat(3000) }, { 'b/two': '2'.repeat(500) }],
+  });
+  v1 = await pushTestImage(reg, {
+    name: 'fmt/schema1',
+    tag: 'v1',
+    format: 'v2s1',
+    layers: [{ 'etc/old': 'schema one\n' }, { 'etc/older': 'x'.repeat(1234) }],
+  });
   index = await pushTestIndex(reg, {
     name: 'fmt/multi',
     tag: 'v1',
-    platforms: [{ platform: { os: 'linux', architecture: 'amd64' } }, { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }],
+    platforms: [
+      { platform: { os: 'linux', architecture: 'amd64' } },
+      { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+    ],
     attestation: true,
   });
 }, 180_000);
@@ -54,7 +74,9 @@ describe('pull formats', () => {
     const r = await e.pull('i', `${reg.host}/fmt/multi:v1`, undefined, (ev) => void events.push(ev));
     expect(r).toMatchObject({ ok: true });
     const amd64 = index.manifests.find((m) => m.platform?.architecture === 'amd64')!;
-    const config = JSON.parse((await skopeoInspectConfig(reg, `${reg.host}/fmt/multi@${amd64.digest}`)).toString()) as { architecture: string };
+    const config = JSON.parse((await skopeoInspectConfig(reg, `${reg.host}/fmt/multi@${amd64.digest}`)).toString()) as {
+      architecture: string;
+    };
     expect(config.architecture).toBe('amd64');
     const d = await e.imageDetail(r.ok ? r.imageId : '');
     expect(d.platform).toBe('linux/amd64');
@@ -91,7 +113,7 @@ describe('pull formats', () => {
     expect(d.schema1).toBe(true);
     // The image ID is the digest of the config synthesized from the manifest (as moby does).
     const store = await e.store();
-    expect((await store.hasBlob(row.id as `sha256:${string}`))).toBe('complete');
+    expect(await store.hasBlob(row.id as `sha256:${string}`)).toBe('complete');
     expect(await store.checkInvariants()).toEqual([]);
   });
 });

@@ -30,7 +30,6 @@ function collect() {
   return { events, on: (e: PullEvent) => void events.push(e) };
 }
 
-
 beforeAll(async () => {
   reg = await startRegistry();
   tap = await startTap(reg.host);
@@ -109,7 +108,11 @@ describe('pull into the store', () => {
     const { events, on } = collect();
     const r = await engine.pull('b', `${tap.host}/test/base:v1`, undefined, on);
     expect(r).toMatchObject({ ok: true, upToDate: true });
-    expect(events).toContainEqual({ type: 'status', text: `Image is up to date for ${tap.host}/test/base:v1`, upToDate: true });
+    expect(events).toContainEqual({
+      type: 'status',
+      text: `Image is up to date for ${tap.host}/test/base:v1`,
+      upToDate: true,
+    });
     expect(tap.records.filter((x) => x.path.includes('/blobs/') && !x.path.endsWith(base.configDigest!))).toEqual([]);
   });
 

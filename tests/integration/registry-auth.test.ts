@@ -35,7 +35,6 @@ function spyClient(opts: Omit<RegistryClientOptions, 'fetch'> = {}): { client: R
   return { client, sent };
 }
 
-
 const credsFor =
   (reg: TestRegistry, password = reg.password!) =>
   (registry: string): Credentials | undefined =>
@@ -83,7 +82,7 @@ describe('Basic auth (htpasswd)', () => {
     expect(JSON.stringify(err.toData())).not.toContain(wrong);
   });
 
-  it("credentials saved for another registry are never sent", async () => {
+  it('credentials saved for another registry are never sent', async () => {
     const asked: string[] = [];
     const { client, sent } = spyClient({
       credentials: (r) => {
@@ -130,7 +129,12 @@ describe('Bearer auth (token server)', () => {
     expect(got.configDigest).toBe(img.configDigest);
     expect(ts().requests - before).toBe(1);
     const last = ts().log.at(-1)!;
-    expect(last).toMatchObject({ service: ts().service, scopes: [pullScope('auth/token')], username: reg.username, authenticated: true });
+    expect(last).toMatchObject({
+      service: ts().service,
+      scopes: [pullScope('auth/token')],
+      username: reg.username,
+      authenticated: true,
+    });
     await resolveImage(client, ref);
     expect(ts().requests - before).toBe(1);
     // Basic credentials went to the realm only; the token only to the registry.

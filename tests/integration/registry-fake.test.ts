@@ -50,7 +50,9 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 
 const LAYER = Buffer.from('pretend layer bytes '.repeat(1000));
-const CONFIG = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+const CONFIG = Buffer.from(
+  JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+);
 const MANIFEST = Buffer.from(
   JSON.stringify({
     schemaVersion: 2,
@@ -89,7 +91,6 @@ function serveImage(f: Fake, over: Partial<Record<'manifest' | 'blob', Handler>>
   };
 }
 
-
 let a: Fake;
 let b: Fake;
 const client = () => new RegistryClient({ fetch: guardedFetch });
@@ -114,13 +115,18 @@ describe('manifest digests', () => {
     serveImage(a);
     const img = await resolveImage(client(), parseReference(`${a.host}/x/y:1`));
     expect(img.manifestDigest).toBe(sha(MANIFEST));
-    expect(img.layers).toEqual([{ digest: sha(LAYER), size: LAYER.length, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }]);
+    expect(img.layers).toEqual([
+      { digest: sha(LAYER), size: LAYER.length, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' },
+    ]);
   });
 
   it('a wrong Docker-Content-Digest is refused', async () => {
     serveImage(a, {
       manifest: (_q, res) => {
-        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha('other') });
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': sha('other'),
+        });
         res.end(MANIFEST);
       },
     });
@@ -174,11 +180,46 @@ describe('hostile manifests', () => {
   it.each([
     ['not JSON', '{"schemaVersion":2,', /not JSON/],
     ['not an object', '[1,2]', /not a JSON object/],
-    ['bad digest', JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'x', digest: 'sha256:zz', size: 1 }, layers: [] }), /config\.digest/],
-    ['negative size', JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'x', digest: sha('c'), size: -1 }, layers: [] }), /config\.size/],
-    ['too many layers', JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'x', digest: sha('c'), size: 1 }, layers: Array(1001).fill({ mediaType: 'x', digest: sha('l'), size: 1 }) }), /more than 1000 layers/],
-    ['wrong schemaVersion', JSON.stringify({ schemaVersion: 3, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] }), /schemaVersion/],
-    ['schema 1 with mismatched history', JSON.stringify({ schemaVersion: 1, fsLayers: [{ blobSum: sha('a') }], history: [] }), /differ in length/],
+    [
+      'bad digest',
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'x', digest: 'sha256:zz', size: 1 },
+        layers: [],
+      }),
+      /config\.digest/,
+    ],
+    [
+      'negative size',
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'x', digest: sha('c'), size: -1 },
+        layers: [],
+      }),
+      /config\.size/,
+    ],
+    [
+      'too many layers',
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'x', digest: sha('c'), size: 1 },
+        layers: Array(1001).fill({ mediaType: 'x', digest: sha('l'), size: 1 }),
+      }),
+      /more than 1000 layers/,
+    ],
+    [
+      'wrong schemaVersion',
+      JSON.stringify({ schemaVersion: 3, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] }),
+      /schemaVersion/,
+    ],
+    [
+      'schema 1 with mismatched history',
+      JSON.stringify({ schemaVersion: 1, fsLayers: [{ blobSum: sha('a') }], history: [] }),
+      /differ in length/,
+    ],
   ])('%s → MANIFEST_INVALID', async (_name, body, why) => {
     serveBody(body);
     const err = await caught(fetchIt());
@@ -187,7 +228,10 @@ describe('hostile manifests', () => {
   });
 
   it('an unknown manifest type → UNSUPPORTED_MEDIA_TYPE', async () => {
-    serveBody(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.thing+json' }), 'application/vnd.example.thing+json');
+    serveBody(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.thing+json' }),
+      'application/vnd.example.thing+json',
+    );
     expect((await caught(fetchIt())).code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -266,17 +310,24 @@ describe('errors', () => {
   it('429 carries the ratelimit figures', async () => {
     serveImage(a, {
       manifest: (_q, res) =>
-        json(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'You have reached your pull rate limit.' }] }, {
-          'ratelimit-limit': '100;w=21600',
-          'ratelimit-remaining': '0;w=21600',
-        }),
+        json(
+          res,
+          429,
+          { errors: [{ code: 'TOOMANYREQUESTS', message: 'You have reached your pull rate limit.' }] },
+          {
+            'ratelimit-limit': '100;w=21600',
+            'ratelimit-remaining': '0;w=21600',
+          },
+        ),
     });
     const err = await caught(resolveImage(client(), parseReference(`${a.host}/x/y:1`)));
     expect(err.code).toBe('TOOMANYREQUESTS');
     expect(err.status).toBe(429);
     expect(err.retryable).toBe(true);
     expect(err.rateLimit).toEqual({ limit: 100, remaining: 0, windowSeconds: 21600 });
-    expect(err.message).toBe('toomanyrequests: You have reached your pull rate limit. (rate limit: limit 100, remaining 0, window 21600s)');
+    expect(err.message).toBe(
+      'toomanyrequests: You have reached your pull rate limit. (rate limit: limit 100, remaining 0, window 21600s)',
+    );
     expect(structuredClone(err.toData()).rateLimit).toEqual({ limit: 100, remaining: 0, windowSeconds: 21600 });
   });
 
@@ -288,7 +339,9 @@ describe('errors', () => {
         res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${a.host}/token",service="fake"` });
         return res.end();
       }
-      json(res, 403, { errors: [{ code: 'DENIED', message: `access denied for ${req.headers.authorization}`, detail: token }] });
+      json(res, 403, {
+        errors: [{ code: 'DENIED', message: `access denied for ${req.headers.authorization}`, detail: token }],
+      });
     };
     const err = await caught(resolveImage(client(), parseReference(`${a.host}/x/y:1`)));
     expect(err.code).toBe('DENIED');
@@ -326,7 +379,14 @@ describe('through a proxy', () => {
 
   it('a proxy refusal (HOST_NOT_ALLOWED) surfaces the proxy message', async () => {
     b.handler = (_q, res) =>
-      json(res, 403, { errors: [{ code: 'HOST_NOT_ALLOWED', message: 'registry.example.com is not in the proxy allowlist (PROXY_ALLOW_HOSTS)' }] });
+      json(res, 403, {
+        errors: [
+          {
+            code: 'HOST_NOT_ALLOWED',
+            message: 'registry.example.com is not in the proxy allowlist (PROXY_ALLOW_HOSTS)',
+          },
+        ],
+      });
     const c = new RegistryClient({ fetch: guardedFetch, mapUrl: viaProxy(b.host) });
     const err = await caught(resolveImage(c, parseReference('registry.example.com/x/y:1')));
     expect(err.code).toBe('HOST_NOT_ALLOWED');
@@ -354,7 +414,9 @@ describe('through a proxy', () => {
     serveImage(a);
     const ac = new AbortController();
     ac.abort();
-    await expect(resolveImage(client(), parseReference(`${a.host}/x/y:1`), { signal: ac.signal })).rejects.toMatchObject({
+    await expect(
+      resolveImage(client(), parseReference(`${a.host}/x/y:1`), { signal: ac.signal }),
+    ).rejects.toMatchObject({
       name: 'AbortError',
     });
   });

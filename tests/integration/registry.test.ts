@@ -48,7 +48,6 @@ async function readAll(s: ReadableStream<Uint8Array>): Promise<Buffer> {
 
 const sha = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-
 beforeAll(async () => {
   reg = await startRegistry();
   client = new RegistryClient({ fetch: globalThis.fetch });
@@ -59,8 +58,19 @@ beforeAll(async () => {
     layers: [{ 'etc/a.txt': 'a\n' }, { 'usr/share/b.txt': 'b\n', 'c/d/e': 'e\n' }],
   });
   v2s2 = await pushTestImage(reg, { name: 'it/v2s2', tag: 'v1.0', format: 'v2s2', files: { 'v2s2.txt': 'docker\n' } });
-  zstd = await pushTestImage(reg, { name: 'it/zstd', tag: '1', format: 'oci', compression: 'zstd', files: { 'z.txt': 'zstd layer\n' } });
-  s1 = await pushTestImage(reg, { name: 'it/schema1', tag: 'old', format: 'v2s1', layers: [{ 'one.txt': '1\n' }, { 'two.txt': '2\n' }] });
+  zstd = await pushTestImage(reg, {
+    name: 'it/zstd',
+    tag: '1',
+    format: 'oci',
+    compression: 'zstd',
+    files: { 'z.txt': 'zstd layer\n' },
+  });
+  s1 = await pushTestImage(reg, {
+    name: 'it/schema1',
+    tag: 'old',
+    format: 'v2s1',
+    layers: [{ 'one.txt': '1\n' }, { 'two.txt': '2\n' }],
+  });
   bigBytes = randomBytes(3 * 1024 * 1024);
   big = await pushTestImage(reg, { name: 'it/big', tag: '1', format: 'oci', files: { 'big.bin': bigBytes } });
   index = await pushTestIndex(reg, {
@@ -159,7 +169,9 @@ describe('index and manifest list', () => {
   });
 
   it("no match: Docker's error", async () => {
-    const err = await caught(resolveImage(client, parseReference(index.reference), { platform: parsePlatform('linux/ppc64le') }));
+    const err = await caught(
+      resolveImage(client, parseReference(index.reference), { platform: parsePlatform('linux/ppc64le') }),
+    );
     expect(err.code).toBe('NO_MATCHING_MANIFEST');
     expect(err.message).toBe('no matching manifest for linux/ppc64le in the manifest list entries');
   });
@@ -181,7 +193,10 @@ describe('schema 1', () => {
     ]);
     // skopeo's schema 1 puts the config in a throwaway top entry: the real layers are the two
     // repacked ones, bottom first.
-    const raw = JSON.parse(s1.manifestRaw.toString()) as { fsLayers: { blobSum: string }[]; history: { v1Compatibility: string }[] };
+    const raw = JSON.parse(s1.manifestRaw.toString()) as {
+      fsLayers: { blobSum: string }[];
+      history: { v1Compatibility: string }[];
+    };
     const real = raw.fsLayers
       .map((l, i) => ({ digest: l.blobSum, throwaway: JSON.parse(raw.history[i]!.v1Compatibility).throwaway === true }))
       .filter((l) => !l.throwaway)
@@ -218,7 +233,10 @@ describe('errors', () => {
     expect(err.message).toMatch(/^manifest unknown: /);
     expect(err.retryable).toBe(false);
     // plain data crosses postMessage
-    expect(RegistryError.fromData(structuredClone(err.toData()))).toMatchObject({ code: 'MANIFEST_UNKNOWN', status: 404 });
+    expect(RegistryError.fromData(structuredClone(err.toData()))).toMatchObject({
+      code: 'MANIFEST_UNKNOWN',
+      status: 404,
+    });
   });
 
   it('NAME_UNKNOWN for a missing repository', async () => {
@@ -278,7 +296,9 @@ describe('blobs', () => {
     const rest = await fetchBlob(client, ref, digest, { rangeStart: cut });
     expect(rest.rangeHonoured).toBe(true);
     expect(rest.size).toBe(layer.size);
-    const tail = await readAll(rest.stream.pipeThrough(verifyDigestStream(digest, { size: layer.size, hash, offset: cut })));
+    const tail = await readAll(
+      rest.stream.pipeThrough(verifyDigestStream(digest, { size: layer.size, hash, offset: cut })),
+    );
     expect(tail.equals(full.subarray(cut))).toBe(true);
   });
 
@@ -295,8 +315,18 @@ describe('shared base layer', () => {
     const layout = await TestLayout.create();
     try {
       await layout.build({ tag: 'base', layers: [{ 'base.txt': 'base\n' }] });
-      const a = await pushTestImage(reg, { name: 'it/shared-a', tag: '1', files: { 'a.txt': 'a\n' }, base: { layout, tag: 'base' } });
-      const b = await pushTestImage(reg, { name: 'it/shared-b', tag: '1', files: { 'b.txt': 'b\n' }, base: { layout, tag: 'base' } });
+      const a = await pushTestImage(reg, {
+        name: 'it/shared-a',
+        tag: '1',
+        files: { 'a.txt': 'a\n' },
+        base: { layout, tag: 'base' },
+      });
+      const b = await pushTestImage(reg, {
+        name: 'it/shared-b',
+        tag: '1',
+        files: { 'b.txt': 'b\n' },
+        base: { layout, tag: 'base' },
+      });
       const ia = await resolveImage(client, parseReference(a.reference));
       const ib = await resolveImage(client, parseReference(b.reference));
       expect(ia.layers).toHaveLength(2);

@@ -5,12 +5,33 @@
  * merged with applyLayers, and compared with what `umoci unpack` puts on disk.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyLayers, inodeGroups, type UnionView } from '../../src/core/union/index.ts';
-import { hostId, isRoot, newImage, readImage, repack, umoci, unpack, walkRootfs, type ListingRow, type UmociImage } from '../helpers/umoci.ts';
+import {
+  hostId,
+  isRoot,
+  newImage,
+  readImage,
+  repack,
+  umoci,
+  unpack,
+  walkRootfs,
+  type ListingRow,
+  type UmociImage,
+} from '../helpers/umoci.ts';
 
 const TAG = 's5'; // one tag per step: s0 (empty) … s5 (final)
 let tmp: string;
@@ -21,7 +42,15 @@ let unpacked: ListingRow[];
 const steps: ListingRow[][] = [];
 
 /** Comparable line per path: type, permission bits, owner, size of regular files, link target. */
-function line(r: { path: string; type: string; mode: number; uid: number; gid: number; size: number; linkname?: string | undefined }): string {
+function line(r: {
+  path: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  linkname?: string | undefined;
+}): string {
   return `${r.path} ${r.type} ${r.mode.toString(8)} ${r.uid}:${r.gid} ${r.type === 'file' ? r.size : '-'}${r.type === 'symlink' ? ` -> ${r.linkname}` : ''}`;
 }
 
@@ -37,7 +66,20 @@ beforeAll(async () => {
   };
 
   // Layer 1: a small tree with odd modes, owners, symlinks, a hard link and a fifo.
-  for (const d of ['etc', 'usr', 'usr/bin', 'usr/lib', 'usr/lib/sub', 'var', 'var/cache', 'opt', 'opt/dir-to-file', 'srv', 'home', 'home/www']) {
+  for (const d of [
+    'etc',
+    'usr',
+    'usr/bin',
+    'usr/lib',
+    'usr/lib/sub',
+    'var',
+    'var/cache',
+    'opt',
+    'opt/dir-to-file',
+    'srv',
+    'home',
+    'home/www',
+  ]) {
     mkdirSync(at(d));
   }
   writeFileSync(at('etc/app.conf'), 'listen 80\n');
@@ -129,7 +171,9 @@ describe('union view vs umoci unpack', () => {
   });
 
   it('merged listing equals the unpacked rootfs (path, type, mode, uid, gid, size, link target)', () => {
-    const ours = [...view.entries.values()].map((e) => line({ ...e, uid: hostId(e.uid, 'uid'), gid: hostId(e.gid, 'gid') })).sort();
+    const ours = [...view.entries.values()]
+      .map((e) => line({ ...e, uid: hostId(e.uid, 'uid'), gid: hostId(e.gid, 'gid') }))
+      .sort();
     const theirs = unpacked.map(line);
     expect(ours).toEqual(theirs);
     // Not vacuous: what the steps above did is visible in both.
@@ -144,7 +188,15 @@ describe('union view vs umoci unpack', () => {
       ]),
     );
     const paths = new Set(unpacked.map((r) => r.path));
-    for (const gone of ['usr/lib/sub', 'var/cache/a', 'var/cache/b', 'var/cache/c', 'var/cache/e', 'etc/new.conf', 'opt/dir-to-file/x']) {
+    for (const gone of [
+      'usr/lib/sub',
+      'var/cache/a',
+      'var/cache/b',
+      'var/cache/c',
+      'var/cache/e',
+      'etc/new.conf',
+      'opt/dir-to-file/x',
+    ]) {
       expect(paths.has(gone)).toBe(false);
     }
     expect(paths.has('var/cache/fresh')).toBe(true);
@@ -153,7 +205,9 @@ describe('union view vs umoci unpack', () => {
   it('so does the view up to every earlier layer (each step unpacked on its own)', () => {
     for (let k = 1; k <= 4; k++) {
       const upTo = applyLayers(image.layers.slice(0, k).map((l) => l.entries));
-      const ours = [...upTo.entries.values()].map((e) => line({ ...e, uid: hostId(e.uid, 'uid'), gid: hostId(e.gid, 'gid') })).sort();
+      const ours = [...upTo.entries.values()]
+        .map((e) => line({ ...e, uid: hostId(e.uid, 'uid'), gid: hostId(e.gid, 'gid') }))
+        .sort();
       expect(ours, `view up to layer ${k}`).toEqual(steps[k - 1]!.map(line));
     }
     // The steps differ from each other, so each comparison says something of its own.
@@ -184,8 +238,12 @@ describe('union view vs umoci unpack', () => {
         'added etc/new.conf',
       ]),
     );
-    expect(at(2)).toEqual(expect.arrayContaining(['removed usr/lib/sub', 'removed usr/lib/sub/a', 'removed usr/lib/sub/b', 'modified bin']));
-    expect(at(3)).toEqual(expect.arrayContaining(['removed var/cache/e', 'modified var/cache/d', 'added var/cache/fresh']));
+    expect(at(2)).toEqual(
+      expect.arrayContaining(['removed usr/lib/sub', 'removed usr/lib/sub/a', 'removed usr/lib/sub/b', 'modified bin']),
+    );
+    expect(at(3)).toEqual(
+      expect.arrayContaining(['removed var/cache/e', 'modified var/cache/d', 'added var/cache/fresh']),
+    );
     expect(at(4)).toEqual(['removed etc/new.conf']);
   });
 });

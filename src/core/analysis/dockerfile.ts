@@ -10,7 +10,8 @@ const SHELL_C = /^\/bin\/sh -c /;
 const BUILDKIT_SUFFIX = /\s*# buildkit$/;
 /** BuildKit prefixes RUN with build args: `|2 A=1 B=2 /bin/sh -c …`. */
 const ARGS_PREFIX = /^\|\d+ (?:\S+=\S* )*/;
-const INSTRUCTION = /^(FROM|RUN|CMD|LABEL|MAINTAINER|EXPOSE|ENV|ADD|COPY|ENTRYPOINT|VOLUME|USER|WORKDIR|ARG|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL)\b/i;
+const INSTRUCTION =
+  /^(FROM|RUN|CMD|LABEL|MAINTAINER|EXPOSE|ENV|ADD|COPY|ENTRYPOINT|VOLUME|USER|WORKDIR|ARG|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL)\b/i;
 
 export interface HistoryLike {
   created_by?: unknown;

@@ -41,7 +41,12 @@ describe('fileTree', () => {
   it("a layer's own changes: markers, removed paths shown, only changed paths", () => {
     const t = fileTree(view, { changes: view.layers[1]!, onlyChanged: true });
     const rows = flattenVisible(t, new Set(['etc', 'usr', 'usr/lib']));
-    expect(rows.map((r) => `${'  '.repeat(r.depth)}${r.name} ${r.size}${r.change ? ` ${r.change}` : ''}${r.removed ? ' (removed)' : ''}`)).toEqual([
+    expect(
+      rows.map(
+        (r) =>
+          `${'  '.repeat(r.depth)}${r.name} ${r.size}${r.change ? ` ${r.change}` : ''}${r.removed ? ' (removed)' : ''}`,
+      ),
+    ).toEqual([
       'etc 9',
       '  hosts 9 modified',
       'usr 50',
@@ -76,7 +81,16 @@ describe('flattenVisible', () => {
 
   it('sorts by size (largest first) or by name descending; the model is not changed', () => {
     const bySize = flattenVisible(t, new Set(['usr', 'usr/lib']), { by: 'size' });
-    expect(bySize.map((r) => r.path)).toEqual(['usr', 'usr/bin', 'usr/lib', 'usr/lib/a.so', 'usr/lib/c.so', 'etc', 'bin', 'tmp']);
+    expect(bySize.map((r) => r.path)).toEqual([
+      'usr',
+      'usr/bin',
+      'usr/lib',
+      'usr/lib/a.so',
+      'usr/lib/c.so',
+      'etc',
+      'bin',
+      'tmp',
+    ]);
     const asc = flattenVisible(t, new Set(), { by: 'size', descending: false });
     expect(asc.map((r) => r.path)).toEqual(['bin', 'tmp', 'etc', 'usr']);
     const nameDesc = flattenVisible(t, new Set(), { by: 'name', descending: true });
@@ -100,7 +114,9 @@ describe('flattenVisible', () => {
     const t1 = performance.now();
     const rows = flattenVisible(tree, new Set(['r', 'r/d1']), { by: 'size' });
     const t2 = performance.now();
-    console.log(`fileTree of ${v.entries.size} paths: ${(t1 - t0).toFixed(1)} ms; flattenVisible: ${(t2 - t1).toFixed(1)} ms`);
+    console.log(
+      `fileTree of ${v.entries.size} paths: ${(t1 - t0).toFixed(1)} ms; flattenVisible: ${(t2 - t1).toFixed(1)} ms`,
+    );
     expect(tree.root.size).toBe(1000 * 4950);
     expect(rows).toHaveLength(1 + 1000 + 100);
   });

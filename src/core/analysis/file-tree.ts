@@ -192,7 +192,11 @@ function sortedChildren(n: TreeNode, sort: TreeSort): TreeNode[] {
  * The rows to render: every child of the root, and the children of each expanded directory,
  * depth first in the chosen order. O(rows shown).
  */
-export function flattenVisible(tree: FileTree, expanded: ReadonlySet<string>, sort: TreeSort = { by: 'name' }): TreeRow[] {
+export function flattenVisible(
+  tree: FileTree,
+  expanded: ReadonlySet<string>,
+  sort: TreeSort = { by: 'name' },
+): TreeRow[] {
   const rows: TreeRow[] = [];
   const stack: [TreeNode, number][] = [];
   const pushKids = (n: TreeNode, depth: number) => {

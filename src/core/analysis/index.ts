@@ -19,7 +19,16 @@ export function analyze(layers: readonly (readonly LayerEntry[])[]): Analysis {
   return { view, wasted: wasted(layers, view), tree: fileTree(view) };
 }
 
-export { ancestorsOf, fileTree, flattenVisible, type FileTree, type FileTreeOptions, type TreeNode, type TreeRow, type TreeSort } from './file-tree.ts';
+export {
+  ancestorsOf,
+  fileTree,
+  flattenVisible,
+  type FileTree,
+  type FileTreeOptions,
+  type TreeNode,
+  type TreeRow,
+  type TreeSort,
+} from './file-tree.ts';
 export { compileGlob, isGlob, MAX_QUERY_LENGTH, searchPaths, type Glob, type SearchOptions } from './search.ts';
 export {
   layerSharing,

@@ -36,7 +36,15 @@ describe('searchPaths', () => {
     expect(searchPaths(view, 'etc/*.conf')).toEqual(['etc/nginx.conf']);
     expect(searchPaths(view, '/etc/*')).toEqual(['etc/Hosts', 'etc/nginx.conf', 'etc/ssl']);
     expect(searchPaths(view, '**/*.conf')).toEqual(['etc/nginx.conf', 'usr/share/doc/a.conf']);
-    expect(searchPaths(view, 'usr/**')).toEqual(['usr/lib', 'usr/lib/libc.so.6', 'usr/lib/libm.so.6', 'usr/lib/libz.so.1', 'usr/share', 'usr/share/doc', 'usr/share/doc/a.conf']);
+    expect(searchPaths(view, 'usr/**')).toEqual([
+      'usr/lib',
+      'usr/lib/libc.so.6',
+      'usr/lib/libm.so.6',
+      'usr/lib/libz.so.1',
+      'usr/share',
+      'usr/share/doc',
+      'usr/share/doc/a.conf',
+    ]);
     expect(searchPaths(view, 'lib[cm].so.?')).toEqual(['usr/lib/libc.so.6', 'usr/lib/libm.so.6']);
     expect(searchPaths(view, 'lib[!cm].so.*')).toEqual(['usr/lib/libz.so.1']);
     expect(searchPaths(view, 'lib[a-l].so.6')).toEqual(['usr/lib/libc.so.6']);

@@ -31,7 +31,8 @@ export function isGlob(query: string): boolean {
 }
 
 export function compileGlob(pattern: string, caseSensitive = true): Glob {
-  if (pattern.length > MAX_QUERY_LENGTH) throw new RangeError(`search pattern longer than ${MAX_QUERY_LENGTH} characters`);
+  if (pattern.length > MAX_QUERY_LENGTH)
+    throw new RangeError(`search pattern longer than ${MAX_QUERY_LENGTH} characters`);
   let p = caseSensitive ? pattern : pattern.toLowerCase();
   const fullPath = p.includes('/');
   if (fullPath) p = p.replace(/^\/+/, '');
@@ -94,16 +95,16 @@ export function compileGlob(pattern: string, caseSensitive = true): Glob {
           const t = tokens[i]!;
           switch (t.k) {
             case 'lit':
-              if (c === t.c) (next[i + 1] = 1), (any = true);
+              if (c === t.c) ((next[i + 1] = 1), (any = true));
               break;
             case 'one':
-              if (c !== '/') (next[i + 1] = 1), (any = true);
+              if (c !== '/') ((next[i + 1] = 1), (any = true));
               break;
             case 'class':
-              if (c !== '/' && inClass(t, c)) (next[i + 1] = 1), (any = true);
+              if (c !== '/' && inClass(t, c)) ((next[i + 1] = 1), (any = true));
               break;
             case 'star':
-              if (c !== '/') (next[i] = 1), (any = true);
+              if (c !== '/') ((next[i] = 1), (any = true));
               break;
             case 'gstar':
               next[i] = 1;

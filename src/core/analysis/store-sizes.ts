@@ -137,7 +137,8 @@ export function layerSharing(images: readonly ImageRecord[]): LayerSharing {
   for (const img of images) {
     for (const l of img.layers) {
       let s = byDiffId.get(l.diffId);
-      if (!s) byDiffId.set(l.diffId, (s = { diffId: l.diffId, digests: [], size: l.size, compressedSize: 0, images: [] }));
+      if (!s)
+        byDiffId.set(l.diffId, (s = { diffId: l.diffId, digests: [], size: l.size, compressedSize: 0, images: [] }));
       if (!s.digests.includes(l.digest)) s.digests.push(l.digest);
       if (!s.images.includes(img.id)) s.images.push(img.id);
       if (l.compressedSize > s.compressedSize) s.compressedSize = l.compressedSize;

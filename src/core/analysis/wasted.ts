@@ -53,7 +53,10 @@ interface Acc {
  * `view` must be `applyLayers(layers)` (passed when already computed); refused layers are left
  * out, as they are out of the view.
  */
-export function wasted(layers: readonly (readonly LayerEntry[])[], view: UnionView = applyLayers(layers)): WastedReport {
+export function wasted(
+  layers: readonly (readonly LayerEntry[])[],
+  view: UnionView = applyLayers(layers),
+): WastedReport {
   const acc = new Map<string, Acc>();
   const add = (path: string, layer: number, size: number) => {
     const a = acc.get(path);
@@ -87,7 +90,14 @@ export function wasted(layers: readonly (readonly LayerEntry[])[], view: UnionVi
     totalBytes += a.sum;
     minimalBytes += a.min;
     if (a.count > 1) {
-      paths.push({ path, count: a.count, layers: a.layers, cumulativeSize: a.sum, minSize: a.min, wastedSize: a.sum - a.min });
+      paths.push({
+        path,
+        count: a.count,
+        layers: a.layers,
+        cumulativeSize: a.sum,
+        minSize: a.min,
+        wastedSize: a.sum - a.min,
+      });
     }
   }
   paths.sort((x, y) => y.wastedSize - x.wastedSize || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));

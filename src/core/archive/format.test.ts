@@ -19,14 +19,25 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 describe('writing, as Go encoding/json does', () => {
   it('manifest.json: field order, null RepoTags for untagged images, json.Encoder newline', () => {
-    expect(dockerManifestJson([{ Config: 'blobs/sha256/aa', RepoTags: ['x:1'], Layers: ['blobs/sha256/bb'] }, { Config: 'c', RepoTags: [], Layers: [] }])).toBe(
+    expect(
+      dockerManifestJson([
+        { Config: 'blobs/sha256/aa', RepoTags: ['x:1'], Layers: ['blobs/sha256/bb'] },
+        { Config: 'c', RepoTags: [], Layers: [] },
+      ]),
+    ).toBe(
       '[{"Config":"blobs/sha256/aa","RepoTags":["x:1"],"Layers":["blobs/sha256/bb"]},{"Config":"c","RepoTags":null,"Layers":[]}]\n',
     );
   });
 
   it('repositories: sorted names and tags', () => {
     const r = new Map([
-      ['b/x', new Map([['2', 'h2'], ['1', 'h1']])],
+      [
+        'b/x',
+        new Map([
+          ['2', 'h2'],
+          ['1', 'h1'],
+        ]),
+      ],
       ['a', new Map([['latest', 'h0']])],
     ]);
     expect(repositoriesJson(r)).toBe('{"a":{"latest":"h0"},"b/x":{"1":"h1","2":"h2"}}\n');
@@ -34,14 +45,26 @@ describe('writing, as Go encoding/json does', () => {
 
   it('OCI manifest and index: ocispec field order, sorted annotations, HTML-escaped strings; parseable', () => {
     const m = ociManifestJson(
-      { mediaType: 'application/vnd.oci.image.config.v1+json', digest: d('a'), size: 10, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: d('a'),
+        size: 10,
+        platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      },
       [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d('b'), size: 20 }],
     );
     expect(m).toBe(
       `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"${d('a')}","size":10,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"${d('b')}","size":20}]}`,
     );
     expect(parseManifest(enc(m)).manifest).toMatchObject({ kind: 'manifest', layers: [{ digest: d('b'), size: 20 }] });
-    const i = ociIndexJson([{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d('c'), size: 5, annotations: { z: '<&>', a: 'x' } }]);
+    const i = ociIndexJson([
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: d('c'),
+        size: 5,
+        annotations: { z: '<&>', a: 'x' },
+      },
+    ]);
     expect(i).toContain('"annotations":{"a":"x","z":"\\u003c\\u0026\\u003e"}');
     expect(parseManifest(enc(i)).manifest).toMatchObject({ kind: 'index', manifests: [{ annotations: { z: '<&>' } }] });
   });
@@ -61,23 +84,46 @@ describe('reading hostile metadata', () => {
   };
 
   it('manifest.json', () => {
-    expect(parseDockerManifest(enc('[{"Config":"c.json","RepoTags":null,"Layers":["a/layer.tar"]}]'))).toEqual([{ Config: 'c.json', RepoTags: [], Layers: ['a/layer.tar'] }]);
+    expect(parseDockerManifest(enc('[{"Config":"c.json","RepoTags":null,"Layers":["a/layer.tar"]}]'))).toEqual([
+      { Config: 'c.json', RepoTags: [], Layers: ['a/layer.tar'] },
+    ]);
     refuse(() => parseDockerManifest(enc('{')), 'ARCHIVE_MALFORMED', /manifest\.json is not valid JSON/);
     refuse(() => parseDockerManifest(enc('{}')), 'ARCHIVE_MALFORMED', /not a JSON list/);
     refuse(() => parseDockerManifest(enc('[1]')), 'ARCHIVE_MALFORMED', /item 0 is not an object/);
     refuse(() => parseDockerManifest(enc('[{"Layers":[]}]')), 'ARCHIVE_MALFORMED', /item 0 has no Config path/);
-    refuse(() => parseDockerManifest(enc('[{"Config":"c","Layers":"x"}]')), 'ARCHIVE_MALFORMED', /Layers is not a list/);
-    refuse(() => parseDockerManifest(enc('[{"Config":"c","Layers":[],"RepoTags":[1]}]')), 'ARCHIVE_MALFORMED', /RepoTags\[0\] is not a string/);
-    refuse(() => parseDockerManifest(enc(JSON.stringify(Array(1001).fill({ Config: 'c', Layers: [] })))), 'ARCHIVE_LIMIT', /more than 1000 images/);
+    refuse(
+      () => parseDockerManifest(enc('[{"Config":"c","Layers":"x"}]')),
+      'ARCHIVE_MALFORMED',
+      /Layers is not a list/,
+    );
+    refuse(
+      () => parseDockerManifest(enc('[{"Config":"c","Layers":[],"RepoTags":[1]}]')),
+      'ARCHIVE_MALFORMED',
+      /RepoTags\[0\] is not a string/,
+    );
+    refuse(
+      () => parseDockerManifest(enc(JSON.stringify(Array(1001).fill({ Config: 'c', Layers: [] })))),
+      'ARCHIVE_LIMIT',
+      /more than 1000 images/,
+    );
   });
 
   it('image config', () => {
-    expect(parseImageConfig(enc(JSON.stringify({ os: 'linux', architecture: 'amd64', created: 't', rootfs: { diff_ids: [d('e')] } })), 'c')).toEqual({
+    expect(
+      parseImageConfig(
+        enc(JSON.stringify({ os: 'linux', architecture: 'amd64', created: 't', rootfs: { diff_ids: [d('e')] } })),
+        'c',
+      ),
+    ).toEqual({
       diffIds: [d('e')],
       created: 't',
       platform: { os: 'linux', architecture: 'amd64' },
     });
-    refuse(() => parseImageConfig(enc('{"rootfs":{"diff_ids":["md5:x"]}}'), 'c.json'), 'ARCHIVE_MALFORMED', /config c\.json has no valid rootfs\.diff_ids/);
+    refuse(
+      () => parseImageConfig(enc('{"rootfs":{"diff_ids":["md5:x"]}}'), 'c.json'),
+      'ARCHIVE_MALFORMED',
+      /config c\.json has no valid rootfs\.diff_ids/,
+    );
     refuse(() => parseImageConfig(enc('[]'), 'c.json'), 'ARCHIVE_MALFORMED', /not a JSON object/);
   });
 

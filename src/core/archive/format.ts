@@ -11,7 +11,14 @@
  * Docker's byte for byte where the content is the same.
  */
 import { isDigest, type Digest } from '../digest.ts';
-import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_LAYER_TAR_GZIP, OCI_LAYER_TAR_ZSTD, OCI_MANIFEST } from '../media-types.ts';
+import {
+  OCI_CONFIG,
+  OCI_INDEX,
+  OCI_LAYER_TAR,
+  OCI_LAYER_TAR_GZIP,
+  OCI_LAYER_TAR_ZSTD,
+  OCI_MANIFEST,
+} from '../media-types.ts';
 import type { Platform } from '../model.ts';
 import { familiarName, familiarString, parseReference, referenceString, type Reference } from '../reference.ts';
 import { ArchiveError } from './errors.ts';
@@ -156,9 +163,11 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 function strList(x: unknown, what: string, member: string, allowNull: boolean): string[] {
   if ((x === null || x === undefined) && allowNull) return [];
-  if (!Array.isArray(x) || x.length > MAX_ITEMS) throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what} is not a list`, member);
+  if (!Array.isArray(x) || x.length > MAX_ITEMS)
+    throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what} is not a list`, member);
   return x.map((s, i) => {
-    if (typeof s !== 'string' || s.length > MAX_STRING) throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what}[${i}] is not a string`, member);
+    if (typeof s !== 'string' || s.length > MAX_STRING)
+      throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what}[${i}] is not a string`, member);
     return s;
   });
 }
@@ -166,7 +175,8 @@ function strList(x: unknown, what: string, member: string, allowNull: boolean): 
 export function parseDockerManifest(bytes: Uint8Array, member = MANIFEST_FILE): DockerManifestItem[] {
   const j = parseJson(bytes, member);
   if (!Array.isArray(j)) throw new ArchiveError('ARCHIVE_MALFORMED', `${member} is not a JSON list`, member);
-  if (j.length > MAX_ITEMS) throw new ArchiveError('ARCHIVE_LIMIT', `${member} lists more than ${MAX_ITEMS} images`, member);
+  if (j.length > MAX_ITEMS)
+    throw new ArchiveError('ARCHIVE_LIMIT', `${member} lists more than ${MAX_ITEMS} images`, member);
   return j.map((item, i) => {
     if (!isObject(item)) throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: item ${i} is not an object`, member);
     if (typeof item.Config !== 'string' || item.Config.length === 0 || item.Config.length > MAX_STRING) {
@@ -192,7 +202,11 @@ export function parseImageConfig(bytes: Uint8Array, member: string): ConfigSumma
   if (!isObject(c)) throw new ArchiveError('ARCHIVE_MALFORMED', `config ${member} is not a JSON object`, member);
   const rootfs = c.rootfs;
   const ids = isObject(rootfs) ? rootfs.diff_ids : undefined;
-  if (!Array.isArray(ids) || ids.length > MAX_ITEMS || !ids.every((d): d is Digest => typeof d === 'string' && isDigest(d))) {
+  if (
+    !Array.isArray(ids) ||
+    ids.length > MAX_ITEMS ||
+    !ids.every((d): d is Digest => typeof d === 'string' && isDigest(d))
+  ) {
     throw new ArchiveError('ARCHIVE_MALFORMED', `config ${member} has no valid rootfs.diff_ids`, member);
   }
   const str = (v: unknown) => (typeof v === 'string' && v.length <= MAX_STRING ? v : '');
@@ -223,9 +237,19 @@ export function normalizeMemberPath(raw: string, member: string): string {
   const parts: string[] = [];
   for (const p of raw.split('/')) {
     if (p === '' || p === '.') continue;
-    if (p === '..' || p.includes('\0')) throw new ArchiveError('ARCHIVE_UNSAFE', `${member} names a path outside the archive: ${JSON.stringify(raw.slice(0, 200))}`, member);
+    if (p === '..' || p.includes('\0'))
+      throw new ArchiveError(
+        'ARCHIVE_UNSAFE',
+        `${member} names a path outside the archive: ${JSON.stringify(raw.slice(0, 200))}`,
+        member,
+      );
     parts.push(p);
   }
-  if (raw.startsWith('/') || parts.length === 0) throw new ArchiveError('ARCHIVE_UNSAFE', `${member} names a bad path: ${JSON.stringify(raw.slice(0, 200))}`, member);
+  if (raw.startsWith('/') || parts.length === 0)
+    throw new ArchiveError(
+      'ARCHIVE_UNSAFE',
+      `${member} names a bad path: ${JSON.stringify(raw.slice(0, 200))}`,
+      member,
+    );
   return parts.join('/');
 }

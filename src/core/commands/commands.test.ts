@@ -46,16 +46,36 @@ function fixture(): FakeDockerContext {
         architecture: 'amd64',
         os: 'linux',
         created: '2024-03-01T00:00:00.000000000Z',
-        config: { Env: ['PATH=/usr/bin', 'X=a&b<c>'], Cmd: ['bash'], Labels: { maintainer: 'me', a: 'b' }, ExposedPorts: { '80/tcp': {} } },
+        config: {
+          Env: ['PATH=/usr/bin', 'X=a&b<c>'],
+          Cmd: ['bash'],
+          Labels: { maintainer: 'me', a: 'b' },
+          ExposedPorts: { '80/tcp': {} },
+        },
         rootfs: { type: 'layers', diff_ids: [L1.diffId, L2.diffId] },
         history: [
-          { created: '2024-01-02T15:04:05Z', created_by: '/bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef in / ' },
+          {
+            created: '2024-01-02T15:04:05Z',
+            created_by: '/bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef in / ',
+          },
           { created: '2024-01-02T15:04:06Z', created_by: '/bin/sh -c #(nop)  CMD ["bash"]', empty_layer: true },
-          { created: '2024-03-01T00:00:00Z', created_by: 'RUN /bin/sh -c apt-get update\t# buildkit', comment: 'buildkit.dockerfile.v0' },
+          {
+            created: '2024-03-01T00:00:00Z',
+            created_by: 'RUN /bin/sh -c apt-get update\t# buildkit',
+            comment: 'buildkit.dockerfile.v0',
+          },
         ],
       },
     ],
-    [ubuntu.id, { architecture: 'amd64', os: 'linux', config: {}, history: [{ created_by: 'x' }, { created_by: 'y', empty_layer: true }] }],
+    [
+      ubuntu.id,
+      {
+        architecture: 'amd64',
+        os: 'linux',
+        config: {},
+        history: [{ created_by: 'x' }, { created_by: 'y', empty_layer: true }],
+      },
+    ],
   ]);
   return new FakeDockerContext(
     {
@@ -72,14 +92,20 @@ function fixture(): FakeDockerContext {
   );
 }
 
-async function run(line: string, ctx = fixture()): Promise<{ out: string; err: string; code: number; ctx: FakeDockerContext }> {
+async function run(
+  line: string,
+  ctx = fixture(),
+): Promise<{ out: string; err: string; code: number; ctx: FakeDockerContext }> {
   let out = '';
   let err = '';
   const code = await runCommand(line, ctx, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
   return { out, err, code, ctx };
 }
 
-const A = 'aaaaaaaaaaaa', B = 'bbbbbbbbbbbb', C = 'cccccccccccc', E = 'eeeeeeeeeeee';
+const A = 'aaaaaaaaaaaa',
+  B = 'bbbbbbbbbbbb',
+  C = 'cccccccccccc',
+  E = 'eeeeeeeeeeee';
 
 describe('docker images', () => {
   it('prints the classic table: one row per tag, newest first, untagged hidden', async () => {
@@ -122,9 +148,15 @@ describe('docker images', () => {
     const ids = async (line: string): Promise<string> => (await run(line)).out.trim().split('\n').join(',');
     expect(await ids('docker images -q -f dangling=true')).toBe(`${C},${E}`);
     expect(await ids('docker images -q --filter dangling=false')).toBe(`${B},${B},${A},${A}`);
-    expect(await ids("docker images --format '{{.Repository}}:{{.Tag}}' --filter 'reference=*/app'")).toBe('user/app:1.0');
-    expect(await ids("docker images --format '{{.Repository}}:{{.Tag}}' --filter reference=ubuntu:2*")).toBe('ubuntu:24.04');
-    expect(await ids("docker images --format '{{.Repository}}:{{.Tag}}' --filter reference=ghcr.io/*/*")).toBe('ghcr.io/o/app:dev');
+    expect(await ids("docker images --format '{{.Repository}}:{{.Tag}}' --filter 'reference=*/app'")).toBe(
+      'user/app:1.0',
+    );
+    expect(await ids("docker images --format '{{.Repository}}:{{.Tag}}' --filter reference=ubuntu:2*")).toBe(
+      'ubuntu:24.04',
+    );
+    expect(await ids("docker images --format '{{.Repository}}:{{.Tag}}' --filter reference=ghcr.io/*/*")).toBe(
+      'ghcr.io/o/app:dev',
+    );
     expect(await ids('docker images -q -a --filter before=ubuntu:latest')).toBe(`${C},${E}`);
     expect(await ids('docker images -q --filter since=ubuntu')).toBe(`${B},${B}`);
     expect(await ids('docker images -q --filter label=maintainer')).toBe(`${B},${B}`);
@@ -132,12 +164,18 @@ describe('docker images', () => {
     expect(await ids('docker images -q --filter until=2024-02-01')).toBe(`${A},${A}`);
     expect(await ids('docker images -q --filter until=240h')).toBe(`${B},${B},${A},${A}`);
   });
-  it('filter errors in the daemon\'s words', async () => {
+  it("filter errors in the daemon's words", async () => {
     const bad = await run('docker images --filter foo=bar');
     expect([bad.code, bad.err]).toEqual([1, "Error response from daemon: invalid filter 'foo'\n"]);
-    expect((await run('docker images --filter dangling=maybe')).err).toBe("Error response from daemon: invalid filter 'dangling=[maybe]'\n");
-    expect((await run('docker images --filter before=nope')).err).toBe('Error response from daemon: No such image: nope:latest\n');
-    expect((await run("docker images --filter 'reference=[a'")).err).toBe('Error response from daemon: syntax error in pattern\n');
+    expect((await run('docker images --filter dangling=maybe')).err).toBe(
+      "Error response from daemon: invalid filter 'dangling=[maybe]'\n",
+    );
+    expect((await run('docker images --filter before=nope')).err).toBe(
+      'Error response from daemon: No such image: nope:latest\n',
+    );
+    expect((await run("docker images --filter 'reference=[a'")).err).toBe(
+      'Error response from daemon: syntax error in pattern\n',
+    );
   });
   it('--format templates, json and table', async () => {
     expect((await run("docker images --format '{{.ID}}\\t{{.Size}}' user/app")).out).toBe(`${B}\t82.9MB\n`);
@@ -172,7 +210,12 @@ describe('docker images', () => {
 
 describe('docker images --tree layout (docker/cli tree-command-success goldens)', async () => {
   const { renderTree } = await import('./images.ts');
-  const det = (id: string, disk: string, content: string, inUse: boolean) => ({ id: `sha256:${id.repeat(64 / id.length)}`, diskUsage: disk, contentSize: content, inUse });
+  const det = (id: string, disk: string, content: string, inUse: boolean) => ({
+    id: `sha256:${id.repeat(64 / id.length)}`,
+    diskUsage: disk,
+    contentSize: content,
+    inUse,
+  });
   it('width-calculation-untagged', () => {
     expect(
       renderTree([
@@ -187,8 +230,16 @@ describe('docker images --tree layout (docker/cli tree-command-success goldens)'
   it('mixed-tagged-untagged-with-children', () => {
     expect(
       renderTree([
-        { names: ['app:v1', 'app:latest'], details: det('10', '30.5 MB', '25.2 MB', true), children: [{ platform: 'linux/amd64', details: det('20', '15.2 MB', '12.6 MB', true) }] },
-        { names: [], details: det('30', '12.3 MB', '10.1 MB', false), children: [{ platform: 'linux/arm/v7', details: det('40', '6.1 MB', '5.0 MB', false) }] },
+        {
+          names: ['app:v1', 'app:latest'],
+          details: det('10', '30.5 MB', '25.2 MB', true),
+          children: [{ platform: 'linux/amd64', details: det('20', '15.2 MB', '12.6 MB', true) }],
+        },
+        {
+          names: [],
+          details: det('30', '12.3 MB', '10.1 MB', false),
+          children: [{ platform: 'linux/arm/v7', details: det('40', '6.1 MB', '5.0 MB', false) }],
+        },
         { names: ['base:alpine'], details: det('50', '5.5 MB', '5.5 MB', false), children: [] },
       ]),
     ).toBe(
@@ -198,14 +249,28 @@ describe('docker images --tree layout (docker/cli tree-command-success goldens)'
   it('untagged-with-platforms and expanded-view-with-platforms', () => {
     expect(
       renderTree([
-        { names: [], details: det('d', '18.5 MB', '15.2 MB', false), children: [{ platform: 'linux/amd64', details: det('e', '9.2 MB', '7.6 MB', false) }, { platform: 'linux/arm64', details: det('f', '9.3 MB', '7.6 MB', false) }] },
+        {
+          names: [],
+          details: det('d', '18.5 MB', '15.2 MB', false),
+          children: [
+            { platform: 'linux/amd64', details: det('e', '9.2 MB', '7.6 MB', false) },
+            { platform: 'linux/arm64', details: det('f', '9.3 MB', '7.6 MB', false) },
+          ],
+        },
       ]),
     ).toBe(
       'IMAGE                ID             DISK USAGE   CONTENT SIZE   EXTRA\n<untagged>           dddddddddddd      18.5 MB        15.2 MB        \n├─ linux/amd64       eeeeeeeeeeee       9.2 MB         7.6 MB        \n└─ linux/arm64       ffffffffffff       9.3 MB         7.6 MB        \n\n',
     );
     expect(
       renderTree([
-        { names: ['multiplatform:latest'], details: det('a', '25.5 MB', '20.2 MB', true), children: [{ platform: 'linux/amd64', details: det('b', '12.1 MB', '10.0 MB', false) }, { platform: 'linux/arm64', details: det('c', '13.4 MB', '10.2 MB', true) }] },
+        {
+          names: ['multiplatform:latest'],
+          details: det('a', '25.5 MB', '20.2 MB', true),
+          children: [
+            { platform: 'linux/amd64', details: det('b', '12.1 MB', '10.0 MB', false) },
+            { platform: 'linux/arm64', details: det('c', '13.4 MB', '10.2 MB', true) },
+          ],
+        },
       ]),
     ).toBe(
       'IMAGE                  ID             DISK USAGE   CONTENT SIZE   EXTRA\nmultiplatform:latest   aaaaaaaaaaaa      25.5 MB        20.2 MB   U    \n├─ linux/amd64         bbbbbbbbbbbb      12.1 MB        10.0 MB        \n└─ linux/arm64         cccccccccccc      13.4 MB        10.2 MB   U    \n\n',
@@ -249,7 +314,7 @@ describe('docker rmi', () => {
     const r = await run('docker image rm nosuch ubuntu:24.04 eeee');
     expect(r.code).toBe(1);
     expect(r.out).toBe(`Untagged: ubuntu:24.04\nDeleted: ${d('e')}\n`);
-    expect(r.err).toBe('Error response from daemon: No such image: nosuch:latest\n');    // With -f a missing image is reported but is not a failure (image/remove.go).
+    expect(r.err).toBe('Error response from daemon: No such image: nosuch:latest\n'); // With -f a missing image is reported but is not a failure (image/remove.go).
     const f = await run('docker rmi -f nosuch');
     expect([f.code, f.err]).toEqual([0, 'Error response from daemon: No such image: nosuch:latest\n']);
     expect((await run('docker rmi -f nosuch bbbb')).code).toBe(0);
@@ -288,7 +353,7 @@ describe('docker image prune', () => {
 });
 
 describe('docker tag', () => {
-  it('tags by name and by ID prefix, with Docker\'s defaults', async () => {
+  it("tags by name and by ID prefix, with Docker's defaults", async () => {
     const ctx = fixture();
     expect((await run('docker tag ubuntu myrepo:1', ctx)).code).toBe(0);
     expect((await run('docker image tag bbbb localhost:5000/x', ctx)).code).toBe(0);
@@ -300,7 +365,9 @@ describe('docker tag', () => {
     expect((await run('docker tag ubuntu Bad')).err).toBe(
       'Error parsing reference: "Bad" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\n',
     );
-    expect((await run(`docker tag ubuntu x@${UBUNTU_DIGEST}`)).err).toBe('refusing to create a tag with a digest reference\n');
+    expect((await run(`docker tag ubuntu x@${UBUNTU_DIGEST}`)).err).toBe(
+      'refusing to create a tag with a digest reference\n',
+    );
   });
 });
 
@@ -317,8 +384,12 @@ describe('docker history', () => {
   it('-H=false prints RFC 3339 dates and byte counts; -q the IDs', async () => {
     const r = await run('docker history -H=false --no-trunc user/app:1.0');
     // 71-char ID + 3; the 65-char CREATED BY (trailing space kept) + 3; "77860000" + 3.
-    expect(r.out.split('\n')[0]).toBe('IMAGE'.padEnd(74) + 'CREATED AT'.padEnd(23) + 'CREATED BY'.padEnd(68) + 'SIZE'.padEnd(11) + 'COMMENT');
-    expect(r.out.split('\n')[3]).toContain('2024-01-02T15:04:05Z   /bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef in /    77860000');
+    expect(r.out.split('\n')[0]).toBe(
+      'IMAGE'.padEnd(74) + 'CREATED AT'.padEnd(23) + 'CREATED BY'.padEnd(68) + 'SIZE'.padEnd(11) + 'COMMENT',
+    );
+    expect(r.out.split('\n')[3]).toContain(
+      '2024-01-02T15:04:05Z   /bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef in /    77860000',
+    );
     expect((await run('docker history -q user/app:1.0')).out).toBe(`${B}\n<missing>\n<missing>\n`);
   });
   it('an entry without a date shows N/A in CREATED (docker 28.2.2 against a real daemon); No such image', async () => {
@@ -328,7 +399,9 @@ describe('docker history', () => {
     expect((await run('docker history nope')).err).toBe('Error response from daemon: No such image: nope:latest\n');
     const ctx = fixture();
     ctx.state.configs.set(d('a'), { history: [{ created_by: 'x' }, { created_by: 'y' }] });
-    expect((await run('docker history ubuntu', ctx)).err).toBe('Error response from daemon: too many non-empty layers in History section\n');
+    expect((await run('docker history ubuntu', ctx)).err).toBe(
+      'Error response from daemon: too many non-empty layers in History section\n',
+    );
   });
 });
 
@@ -336,17 +409,43 @@ describe('docker history formatting (docker/cli history-command-success goldens)
   const { renderHistory } = await import('./inspect.ts');
   it('simple', () => {
     expect(
-      renderHistory([{ id: 'sha256:123456789012345', created: 1_700_000_000, createdBy: '', size: 0, comment: 'none' }], {
-        human: true, noTrunc: false, quiet: false, format: '', nowMs: 1_700_000_000_000,
-      }),
-    ).toBe('IMAGE          CREATED                  CREATED BY   SIZE      COMMENT\n123456789012   Less than a second ago                0B        none\n');
+      renderHistory(
+        [{ id: 'sha256:123456789012345', created: 1_700_000_000, createdBy: '', size: 0, comment: 'none' }],
+        {
+          human: true,
+          noTrunc: false,
+          quiet: false,
+          format: '',
+          nowMs: 1_700_000_000_000,
+        },
+      ),
+    ).toBe(
+      'IMAGE          CREATED                  CREATED BY   SIZE      COMMENT\n123456789012   Less than a second ago                0B        none\n',
+    );
   });
   it('non-human', () => {
     expect(
-      renderHistory([{ id: 'abcdef', created: Date.parse('2017-01-01T12:00:03Z') / 1000, createdBy: 'rose', size: 0, comment: 'new history item!' }], {
-        human: false, noTrunc: false, quiet: false, format: '', nowMs: 0,
-      }),
-    ).toBe('IMAGE     CREATED AT             CREATED BY   SIZE      COMMENT\nabcdef    2017-01-01T12:00:03Z   rose         0         new history item!\n');
+      renderHistory(
+        [
+          {
+            id: 'abcdef',
+            created: Date.parse('2017-01-01T12:00:03Z') / 1000,
+            createdBy: 'rose',
+            size: 0,
+            comment: 'new history item!',
+          },
+        ],
+        {
+          human: false,
+          noTrunc: false,
+          quiet: false,
+          format: '',
+          nowMs: 0,
+        },
+      ),
+    ).toBe(
+      'IMAGE     CREATED AT             CREATED BY   SIZE      COMMENT\nabcdef    2017-01-01T12:00:03Z   rose         0         new history item!\n',
+    );
   });
 });
 
@@ -397,7 +496,9 @@ describe('docker inspect', () => {
 `);
   });
   it('--format templates per image; errors after the output', async () => {
-    const r = await run("docker inspect --format '{{.Id}} {{index .RepoTags 0}} {{.Config.Env}} {{json .Config.Cmd}}' user/app:1.0 nosuch");
+    const r = await run(
+      "docker inspect --format '{{.Id}} {{index .RepoTags 0}} {{.Config.Env}} {{json .Config.Cmd}}' user/app:1.0 nosuch",
+    );
     expect(r.out).toBe(`${d('b')} ghcr.io/o/app:dev [PATH=/usr/bin X=a&b<c>] ["bash"]\n`);
     expect([r.code, r.err]).toEqual([1, 'Error: No such object: nosuch\n']);
     const img = await run('docker image inspect nosuch');
@@ -405,9 +506,13 @@ describe('docker inspect', () => {
     expect((await run("docker image inspect -f '{{.Id}}' nosuch")).out).toBe('\n');
   });
   it('templates see the typed struct first, then the raw map with missingkey=error (inspector.go)', async () => {
-    expect((await run("docker image inspect -f '[{{.Comment}}|{{.Variant}}|{{.Config.Entrypoint}}|{{.RootFS.Type}}]' user/app:1.0")).out).toBe(
-      '[||[]|layers]\n',
-    );
+    expect(
+      (
+        await run(
+          "docker image inspect -f '[{{.Comment}}|{{.Variant}}|{{.Config.Entrypoint}}|{{.RootFS.Type}}]' user/app:1.0",
+        )
+      ).out,
+    ).toBe('[||[]|layers]\n');
     const missing = await run("docker image inspect -f '{{.Nope}}' user/app:1.0");
     expect([missing.code, missing.out, missing.err]).toEqual([
       1,
@@ -417,9 +522,15 @@ describe('docker inspect', () => {
     const bad = await run("docker image inspect -f '{{.Id' user/app:1.0");
     expect([bad.code, bad.err]).toEqual([64, 'template parsing error: template: :1: unclosed action\n']);
     const json = await run('docker image inspect --format json user/app:1.0');
-    expect(json.out.startsWith(`[{"Id":"${d('b')}","RepoTags":["ghcr.io/o/app:dev","user/app:1.0"],"RepoDigests":[],"Created":`)).toBe(true);
+    expect(
+      json.out.startsWith(
+        `[{"Id":"${d('b')}","RepoTags":["ghcr.io/o/app:dev","user/app:1.0"],"RepoDigests":[],"Created":`,
+      ),
+    ).toBe(true);
     expect(json.out.endsWith('}]\n')).toBe(true);
-    expect((await run("docker image inspect -f '{{json .Config.Env}}' user/app:1.0")).out).toBe('["PATH=/usr/bin","X=a&b<c>"]\n');
+    expect((await run("docker image inspect -f '{{json .Config.Env}}' user/app:1.0")).out).toBe(
+      '["PATH=/usr/bin","X=a&b<c>"]\n',
+    );
   });
 });
 
@@ -461,7 +572,9 @@ describe('docker system df', () => {
     expect((await run('docker system df -v', ctx)).out).toBe(
       'Images space usage:\n\nREPOSITORY   TAG       IMAGE ID   CREATED   SIZE      SHARED SIZE   UNIQUE SIZE   CONTAINERS\n\nContainers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n',
     );
-    expect((await run("docker system df -v --format '{{json .}}'", ctx)).out).toBe('{"Images":[],"Containers":[],"Volumes":[],"BuildCache":[]}');
+    expect((await run("docker system df -v --format '{{json .}}'", ctx)).out).toBe(
+      '{"Images":[],"Containers":[],"Volumes":[],"BuildCache":[]}',
+    );
     expect((await run('docker system df -v --format raw', ctx)).out).toBe('');
   });
 });
@@ -490,7 +603,7 @@ describe('docker pull', () => {
     );
     expect((await run('docker pull -q busybox:1.36', ctx)).out).toBe('docker.io/library/busybox:1.36\n');
   });
-  it('maps registry failures to Docker\'s messages', async () => {
+  it("maps registry failures to Docker's messages", async () => {
     const fail = async (line: string, error: unknown): Promise<string> => {
       const ctx = fixture();
       ctx.pullScript = { events: [], error };
@@ -504,9 +617,14 @@ describe('docker pull', () => {
     expect(await fail('docker pull nosuch/x', { code: 'UNAUTHORIZED', message: 'authentication required' })).toBe(
       "Error response from daemon: pull access denied for nosuch/x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\n",
     );
-    expect(await fail('docker pull x', new Error('proxy unreachable'))).toBe('Error response from daemon: proxy unreachable\n');
+    expect(await fail('docker pull x', new Error('proxy unreachable'))).toBe(
+      'Error response from daemon: proxy unreachable\n',
+    );
     const bad = await run('docker pull Foo');
-    expect([bad.code, bad.err]).toEqual([1, 'invalid reference format: repository name (library/Foo) must be lowercase\n']);
+    expect([bad.code, bad.err]).toEqual([
+      1,
+      'invalid reference format: repository name (library/Foo) must be lowercase\n',
+    ]);
   });
   it('cancelled', async () => {
     const ctx = fixture();
@@ -547,7 +665,11 @@ describe('docker save / load', () => {
     const ctx = fixture();
     ctx.loadResult = {
       images: [
-        { imageId: d('a'), repoTags: ['docker.io/library/busybox:latest'], replaced: [{ name: 'docker.io/library/busybox:latest', previousImageId: d('c') }] },
+        {
+          imageId: d('a'),
+          repoTags: ['docker.io/library/busybox:latest'],
+          replaced: [{ name: 'docker.io/library/busybox:latest', previousImageId: d('c') }],
+        },
         { imageId: d('b'), repoTags: [] },
       ],
     };
@@ -587,7 +709,9 @@ describe('hostile or broken store data', () => {
   });
   it('history entries beyond the cap are ignored, not looped over', async () => {
     const ctx = fixture();
-    ctx.state.configs.set(d('a'), { history: Array.from({ length: 50_000 }, () => ({ created_by: 'x', empty_layer: true })) });
+    ctx.state.configs.set(d('a'), {
+      history: Array.from({ length: 50_000 }, () => ({ created_by: 'x', empty_layer: true })),
+    });
     const r = await run('docker history -q ubuntu', ctx);
     expect(r.out.split('\n').length - 1).toBe(10_000);
   });

@@ -65,7 +65,12 @@ export interface DockerContext {
    * Pull `ref` (normalized; tag defaulted). Reports progress through `onEvent`, resolves when
    * the image and its tags are committed, rejects with a PullFailure-shaped error otherwise.
    */
-  pull(ref: Reference, opts: { platform?: string }, onEvent: (e: PullEvent) => void, signal?: AbortSignal): Promise<void>;
+  pull(
+    ref: Reference,
+    opts: { platform?: string },
+    onEvent: (e: PullEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Point the normalized tag `name` at `imageId`, moving it when it pointed elsewhere. */
   tag(imageId: Digest, name: string): Promise<void>;
   /** Apply the steps in one transaction, then sweep blobs nothing references. */

@@ -16,24 +16,37 @@ const DF_TABLE = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.R
 const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 const DF_IMAGES_TABLE =
   'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}';
-const DF_CONTAINERS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}';
+const DF_CONTAINERS_TABLE =
+  'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}';
 const CONTAINER_HEADERS = {
-  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE',
-  RunningFor: 'CREATED', Status: 'STATUS', Names: 'NAMES',
+  ID: 'CONTAINER ID',
+  Image: 'IMAGE',
+  Command: 'COMMAND',
+  LocalVolumes: 'LOCAL VOLUMES',
+  Size: 'SIZE',
+  RunningFor: 'CREATED',
+  Status: 'STATUS',
+  Names: 'NAMES',
 };
 const DF_VOLUMES_TABLE = 'table {{.Name}}\t{{.Links}}\t{{.Size}}';
 const VOLUME_HEADERS = { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' };
 const DF_BUILD_CACHE_TABLE =
   'table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}';
 const BUILD_CACHE_HEADERS = {
-  ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED',
-  UsageCount: 'USAGE', Shared: 'SHARED',
+  ID: 'CACHE ID',
+  CacheType: 'CACHE TYPE',
+  Size: 'SIZE',
+  CreatedSince: 'CREATED',
+  LastUsedSince: 'LAST USED',
+  UsageCount: 'USAGE',
+  Shared: 'SHARED',
 };
 
 function usageRow(type: string, total: number, size: number, reclaimable: number): GoStruct {
   return new GoStruct('*formatter.diskUsageContext', {
     Active: '0',
-    Reclaimable: size > 0 ? `${humanSize(reclaimable)} (${Math.trunc((reclaimable * 100) / size)}%)` : humanSize(reclaimable),
+    Reclaimable:
+      size > 0 ? `${humanSize(reclaimable)} (${Math.trunc((reclaimable * 100) / size)}%)` : humanSize(reclaimable),
     Size: humanSize(size),
     TotalCount: String(total),
     Type: type,
@@ -78,7 +91,11 @@ export function renderDf(views: readonly ImageView[], o: DfOptions): string {
       usageRow('Containers', 0, 0, 0),
       usageRow('Local Volumes', 0, 0, 0),
       new GoStruct('*formatter.diskUsageBuilderContext', {
-        Active: '0', Reclaimable: humanSize(0), Size: humanSize(0), TotalCount: '0', Type: 'Build Cache',
+        Active: '0',
+        Reclaimable: humanSize(0),
+        Size: humanSize(0),
+        TotalCount: '0',
+        Type: 'Build Cache',
       }),
     ];
     const format =
@@ -112,7 +129,11 @@ export function renderDf(views: readonly ImageView[], o: DfOptions): string {
   try {
     const tmpl = parseTemplate(preFormat(format));
     return tmpl.execute(
-      new GoStruct('*formatter.diskUsageContext', { Images: images, Containers: [], Volumes: [], BuildCache: [] }, 'struct'),
+      new GoStruct(
+        '*formatter.diskUsageContext',
+        { Images: images, Containers: [], Volumes: [], BuildCache: [] },
+        'struct',
+      ),
     );
   } catch (e) {
     if (e instanceof TemplateError) throw new FormatError(`template parsing error: ${e.message}`);

@@ -41,7 +41,12 @@ export class FakeDockerContext implements DockerContext {
   async getConfig(imageId: Digest): Promise<unknown> {
     return this.state.configs.get(imageId);
   }
-  async pull(ref: Reference, _opts: { platform?: string }, onEvent: (e: PullEvent) => void, signal?: AbortSignal): Promise<void> {
+  async pull(
+    ref: Reference,
+    _opts: { platform?: string },
+    onEvent: (e: PullEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     for (const e of this.pullScript.events) {
       if (signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
       onEvent(e);

@@ -8,7 +8,14 @@
  * CLI does; Docker's map-ordered rows (Go map iteration is random) are sorted by name here.
  */
 import { GoStruct } from '../docker/template.ts';
-import { createdSince, goTimeString, humanSize, humanSizeWithPrecision, shortId, truncateId } from '../docker/format.ts';
+import {
+  createdSince,
+  goTimeString,
+  humanSize,
+  humanSizeWithPrecision,
+  shortId,
+  truncateId,
+} from '../docker/format.ts';
 import { renderRows, isTableFormat } from '../docker/formatter.ts';
 import { platformString, resolveImage, type ImageView, type RefView } from './store-view.ts';
 
@@ -80,7 +87,7 @@ export function pathMatch(pattern: string, name: string): boolean {
           if (j + 1 >= pattern.length) throw new DaemonError('syntax error in pattern');
           ch = pattern[++j]!;
         }
-        if (ch === '/' ) continue;
+        if (ch === '/') continue;
         cls += ch === '-' && pattern[j + 1] !== ']' && cls !== '' && cls !== '^' ? '-' : escapeRe(ch);
       }
       if (j >= pattern.length || cls === '' || cls === '^') throw new DaemonError('syntax error in pattern');
@@ -333,7 +340,12 @@ function utf8Length(s: string): number {
 }
 function fit(s: string, width: number, align: 'left' | 'right'): string {
   const n = runeLength(s);
-  if (n > width) return Array.from(s).slice(0, width - 3).join('') + '...';
+  if (n > width)
+    return (
+      Array.from(s)
+        .slice(0, width - 3)
+        .join('') + '...'
+    );
   return align === 'left' ? s + ' '.repeat(width - n) : ' '.repeat(width - n) + s;
 }
 
@@ -367,7 +379,10 @@ export function renderTree(images: readonly TreeImage[], terminalWidth = 80): st
   const spacing = images.some((i) => i.children.length > 0);
   const details = (d: TreeDetails): string =>
     columns.map((c) => ' '.repeat(COLUMN_SPACING) + fit(c.value(d), c.width, c.align)).join('');
-  let out = fit('IMAGE', nameWidth, 'left') + columns.map((c) => ' '.repeat(COLUMN_SPACING) + fit(c.title, c.width, c.align)).join('') + '\n';
+  let out =
+    fit('IMAGE', nameWidth, 'left') +
+    columns.map((c) => ' '.repeat(COLUMN_SPACING) + fit(c.title, c.width, c.align)).join('') +
+    '\n';
   for (const img of images) {
     const names = img.names.length > 0 ? img.names : ['<untagged>'];
     out += names.map((n) => fit(n, nameWidth, 'left')).join('\n');

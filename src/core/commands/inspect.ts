@@ -8,7 +8,15 @@
  * indented with four spaces, `<>&` escaped as json.Marshal does. GraphDriver and Descriptor
  * describe a daemon's storage and are left out.
  */
-import { GO_ZERO_TIME, goJson, createdSince, ellipsis, humanSizeWithPrecision, rfc3339, truncateId } from '../docker/format.ts';
+import {
+  GO_ZERO_TIME,
+  goJson,
+  createdSince,
+  ellipsis,
+  humanSizeWithPrecision,
+  rfc3339,
+  truncateId,
+} from '../docker/format.ts';
 import { GoStruct } from '../docker/template.ts';
 import { renderRows } from '../docker/formatter.ts';
 import type { ImageView } from './store-view.ts';
@@ -60,13 +68,22 @@ function imageConfig(raw: unknown): Obj {
     out[k] = v;
   };
   put('User', asString(c['User']));
-  put('ExposedPorts', sortedMap(c['ExposedPorts'], () => ({})));
+  put(
+    'ExposedPorts',
+    sortedMap(c['ExposedPorts'], () => ({})),
+  );
   put('Env', asStrings(c['Env']));
   put('Entrypoint', asStrings(c['Entrypoint']));
   put('Cmd', asStrings(c['Cmd']));
-  put('Volumes', sortedMap(c['Volumes'], () => ({})));
+  put(
+    'Volumes',
+    sortedMap(c['Volumes'], () => ({})),
+  );
   put('WorkingDir', asString(c['WorkingDir']));
-  put('Labels', sortedMap(c['Labels'], (x) => (typeof x === 'string' ? x : '')));
+  put(
+    'Labels',
+    sortedMap(c['Labels'], (x) => (typeof x === 'string' ? x : '')),
+  );
   put('StopSignal', asString(c['StopSignal']));
   put('ArgsEscaped', c['ArgsEscaped'] === true);
   const hc = asObject(c['Healthcheck']);
@@ -161,7 +178,12 @@ export function inspectTyped(o: Obj): GoStruct {
       OsVersion: o['OsVersion'] ?? '',
       Size: o['Size'],
       GraphDriver: null,
-      RootFS: new GoStruct('image.RootFS', { Type: rootfs['Type'] ?? '', Layers: rootfs['Layers'] ?? [] }, 'struct', rootfs),
+      RootFS: new GoStruct(
+        'image.RootFS',
+        { Type: rootfs['Type'] ?? '', Layers: rootfs['Layers'] ?? [] },
+        'struct',
+        rootfs,
+      ),
       Metadata: new GoStruct('image.Metadata', { LastTagTime: metadata['LastTagTime'] }, 'struct', metadata),
       Descriptor: null,
       Manifests: [],

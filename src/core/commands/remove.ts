@@ -82,7 +82,10 @@ export function planRmi(args: readonly string[], views: readonly ImageView[], op
     };
     if (!found.byId) {
       const ref = parseReference(arg);
-      const key = ref.digest !== undefined ? `${ref.registry}/${ref.repository}@${ref.digest}` : `${ref.registry}/${ref.repository}:${ref.tag}`;
+      const key =
+        ref.digest !== undefined
+          ? `${ref.registry}/${ref.repository}@${ref.digest}`
+          : `${ref.registry}/${ref.repository}:${ref.tag}`;
       const target = [...v.tags, ...v.digests].find((r) => r.name === key);
       if (target) {
         untag(target);
@@ -125,7 +128,8 @@ export function reclaimedBytes(views: readonly ImageView[], deleted: ReadonlySet
   const kept = new Set<string>();
   for (const v of views) if (!deleted.has(v.image.id)) for (const c of chainKeys(v)) kept.add(c.key);
   const freed = new Map<string, number>();
-  for (const v of views) if (deleted.has(v.image.id)) for (const c of chainKeys(v)) if (!kept.has(c.key)) freed.set(c.key, c.size);
+  for (const v of views)
+    if (deleted.has(v.image.id)) for (const c of chainKeys(v)) if (!kept.has(c.key)) freed.set(c.key, c.size);
   let sum = 0;
   for (const s of freed.values()) sum += s;
   return sum;
@@ -166,12 +170,17 @@ export interface PrunePlan {
   reclaimed: number;
 }
 
-export const PRUNE_DANGLING_WARNING = 'WARNING! This will remove all dangling images.\nAre you sure you want to continue?';
+export const PRUNE_DANGLING_WARNING =
+  'WARNING! This will remove all dangling images.\nAre you sure you want to continue?';
 export const PRUNE_ALL_WARNING =
   'WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?';
 
 /** Plan `docker image prune [-a]` with `until=` / `label=` filters already applied by the caller. */
-export function planPrune(views: readonly ImageView[], candidates: readonly ImageView[], opts: { all: boolean }): PrunePlan {
+export function planPrune(
+  views: readonly ImageView[],
+  candidates: readonly ImageView[],
+  opts: { all: boolean },
+): PrunePlan {
   const steps: RemovalStep[] = [];
   const records: string[] = [];
   const deleted = new Set<Digest>();

@@ -7,15 +7,37 @@
  */
 import type { Digest } from '../digest.ts';
 import type { PullEvent } from '../pull-events.ts';
-import { familiarString, InvalidReferenceError, parseReference, referenceString, type Reference } from '../reference.ts';
+import {
+  familiarString,
+  InvalidReferenceError,
+  parseReference,
+  referenceString,
+  type Reference,
+} from '../reference.ts';
 import { flagBool, flagList, flagString, parseCommandLine, ROOT_HELP, type ParsedCommand } from '../docker/argv.ts';
 import { FormatError } from '../docker/formatter.ts';
 import { parseTemplate, TemplateError, type Template } from '../docker/template.ts';
 import { goJson } from '../docker/format.ts';
 import type { CommandOutput, DockerContext, PullFailure, SaveRequest } from './context.ts';
 import { renderDf } from './df.ts';
-import { DaemonError, filterImages, parseFilters, parseTimestamp, renderImages, renderTree, treeImages } from './images.ts';
-import { historyItems, inspectObject, inspectTyped, labelsOf, renderHistory, renderInspectCompact, renderInspectJson } from './inspect.ts';
+import {
+  DaemonError,
+  filterImages,
+  parseFilters,
+  parseTimestamp,
+  renderImages,
+  renderTree,
+  treeImages,
+} from './images.ts';
+import {
+  historyItems,
+  inspectObject,
+  inspectTyped,
+  labelsOf,
+  renderHistory,
+  renderInspectCompact,
+  renderInspectJson,
+} from './inspect.ts';
 import { planPrune, planRmi, pruneReport, PRUNE_ALL_WARNING, PRUNE_DANGLING_WARNING } from './remove.ts';
 import { buildViews, noSuchImageName, resolveImage, type ImageView } from './store-view.ts';
 
@@ -31,7 +53,12 @@ function errorText(e: unknown): string {
 }
 
 /** Run one command line. Never throws for a command's own failure; returns the exit status. */
-export async function runCommand(line: string, ctx: DockerContext, out: CommandOutput, signal?: AbortSignal): Promise<number> {
+export async function runCommand(
+  line: string,
+  ctx: DockerContext,
+  out: CommandOutput,
+  signal?: AbortSignal,
+): Promise<number> {
   const parsed = parseCommandLine(line);
   switch (parsed.kind) {
     case 'empty':
@@ -57,7 +84,12 @@ export async function runCommand(line: string, ctx: DockerContext, out: CommandO
   }
 }
 
-async function dispatch(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, signal?: AbortSignal): Promise<number> {
+async function dispatch(
+  p: ParsedCommand,
+  ctx: DockerContext,
+  out: CommandOutput,
+  signal?: AbortSignal,
+): Promise<number> {
   switch (p.spec.id) {
     case 'pull':
       return pull(p, ctx, out, signal);
@@ -75,7 +107,13 @@ async function dispatch(p: ParsedCommand, ctx: DockerContext, out: CommandOutput
     case 'image-prune':
       return prune(p, ctx, out);
     case 'system-df':
-      out.stdout(renderDf(await loadViews(ctx), { verbose: flagBool(p, 'verbose'), format: flagString(p, 'format') ?? '', nowMs: ctx.now() }));
+      out.stdout(
+        renderDf(await loadViews(ctx), {
+          verbose: flagBool(p, 'verbose'),
+          format: flagString(p, 'format') ?? '',
+          nowMs: ctx.now(),
+        }),
+      );
       return 0;
     case 'save':
       return save(p, ctx, out, signal);
@@ -124,7 +162,11 @@ export function pullEventLine(e: PullEvent): string | null {
     case 'start':
       return `${e.tagOrDigest}: Pulling from ${e.repository}`;
     case 'layer':
-      if ((e.status === 'Downloading' || e.status === 'Extracting') && (e.current !== undefined || e.total !== undefined)) return null;
+      if (
+        (e.status === 'Downloading' || e.status === 'Extracting') &&
+        (e.current !== undefined || e.total !== undefined)
+      )
+        return null;
       return `${e.id}: ${e.status}`;
     case 'warning':
       return e.text;
@@ -154,11 +196,16 @@ async function pull(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, si
   if (isNameOnly(arg) && !quiet) out.stdout(`Using default tag: ${ref.tag}\n`);
   const platform = flagString(p, 'platform');
   try {
-    await ctx.pull(ref, platform ? { platform } : {}, (e) => {
-      if (quiet) return;
-      const line = pullEventLine(e);
-      if (line !== null) out.stdout(line + '\n');
-    }, signal);
+    await ctx.pull(
+      ref,
+      platform ? { platform } : {},
+      (e) => {
+        if (quiet) return;
+        const line = pullEventLine(e);
+        if (line !== null) out.stdout(line + '\n');
+      },
+      signal,
+    );
   } catch (e) {
     if (signal?.aborted || (e instanceof Error && e.name === 'AbortError')) {
       out.stderr('context canceled\n');
@@ -211,7 +258,13 @@ async function images(p: ParsedCommand, ctx: DockerContext, out: CommandOutput):
 async function inspect(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Promise<number> {
   const generic = p.spec.id === 'inspect';
   const type = flagString(p, 'type');
-  if (generic && type !== undefined && !['', 'image', 'container', 'network', 'volume', 'node', 'service', 'task', 'plugin', 'secret', 'config'].includes(type)) {
+  if (
+    generic &&
+    type !== undefined &&
+    !['', 'image', 'container', 'network', 'volume', 'node', 'service', 'task', 'plugin', 'secret', 'config'].includes(
+      type,
+    )
+  ) {
     out.stderr(`"${type}" is not a valid value for --type\n`);
     return 1;
   }
@@ -369,7 +422,10 @@ async function prune(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): 
     for (const u of filters.get('until') ?? []) {
       if (v.created * 1000 >= parseTimestamp(u, nowMs)) ok = false;
     }
-    const wantLabels = [...(filters.get('label') ?? []).map((l) => [l, true] as const), ...(filters.get('label!') ?? []).map((l) => [l, false] as const)];
+    const wantLabels = [
+      ...(filters.get('label') ?? []).map((l) => [l, true] as const),
+      ...(filters.get('label!') ?? []).map((l) => [l, false] as const),
+    ];
     if (ok && wantLabels.length > 0) {
       const labels = labelsOf(await ctx.getConfig(v.image.id));
       for (const [l, want] of wantLabels) {
@@ -391,7 +447,12 @@ async function prune(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): 
 
 /** A download name from an image argument: `ghcr.io/o/x:1` → `ghcr.io_o_x_1.tar`. */
 export function defaultArchiveName(arg: string): string {
-  return arg.replace(/^sha256:/, '').replace(/[/:@]+/g, '_').replace(/[^A-Za-z0-9._-]/g, '') + '.tar';
+  return (
+    arg
+      .replace(/^sha256:/, '')
+      .replace(/[/:@]+/g, '_')
+      .replace(/[^A-Za-z0-9._-]/g, '') + '.tar'
+  );
 }
 
 async function save(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, signal?: AbortSignal): Promise<number> {
@@ -408,7 +469,9 @@ async function save(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, si
       } catch {
         repo = '';
       }
-      const tagged = views.flatMap((v) => v.tags.filter((t) => t.repo === repo).map((t) => [v.image.id, t.name] as const));
+      const tagged = views.flatMap((v) =>
+        v.tags.filter((t) => t.repo === repo).map((t) => [v.image.id, t.name] as const),
+      );
       if (tagged.length > 0) {
         for (const [id, name] of tagged) byImage.set(id, (byImage.get(id) ?? new Set()).add(name));
         continue;
@@ -443,7 +506,9 @@ async function save(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, si
   };
   await ctx.save(request, signal);
   if (output === undefined) {
-    out.stderr(`Layerscope: there is no terminal to stream the archive to, so it was saved as the download ${fileName} (use -o to name it)\n`);
+    out.stderr(
+      `Layerscope: there is no terminal to stream the archive to, so it was saved as the download ${fileName} (use -o to name it)\n`,
+    );
   }
   return 0;
 }

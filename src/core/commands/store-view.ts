@@ -31,7 +31,13 @@ export interface ImageView {
 function refView(name: string): RefView | null {
   try {
     const ref = parseReference(name);
-    return { name, ref, familiar: familiarString(ref), familiarName: familiarName(ref), repo: `${ref.registry}/${ref.repository}` };
+    return {
+      name,
+      ref,
+      familiar: familiarString(ref),
+      familiarName: familiarName(ref),
+      repo: `${ref.registry}/${ref.repository}`,
+    };
   } catch {
     return null;
   }
@@ -62,9 +68,7 @@ export function buildViews(images: readonly ImageRecord[], tags: readonly TagRec
   return views;
 }
 
-export type Resolved =
-  | { ok: true; view: ImageView; byId: boolean }
-  | { ok: false; error: string };
+export type Resolved = { ok: true; view: ImageView; byId: boolean } | { ok: false; error: string };
 
 const FULL_ID = /^(sha256:)?[a-f0-9]{64}$/;
 
@@ -96,17 +100,20 @@ export function resolveImage(arg: string, views: readonly ImageView[]): Resolved
     ref = null;
   }
   if (ref) {
-    const key = ref.digest !== undefined ? `${ref.registry}/${ref.repository}@${ref.digest}` : `${ref.registry}/${ref.repository}:${ref.tag}`;
+    const key =
+      ref.digest !== undefined
+        ? `${ref.registry}/${ref.repository}@${ref.digest}`
+        : `${ref.registry}/${ref.repository}:${ref.tag}`;
     const view = views.find((v) =>
-      ref!.digest !== undefined
-        ? v.digests.some((d) => d.name === key)
-        : v.tags.some((t) => t.name === key),
+      ref!.digest !== undefined ? v.digests.some((d) => d.name === key) : v.tags.some((t) => t.name === key),
     );
     if (view) return { ok: true, view, byId: isImageIdPrefix(view.image.id, arg) };
     // A digest reference also finds the image when its repository has that manifest digest.
     if (ref.digest !== undefined) {
       const byManifest = views.find(
-        (v) => v.image.manifestDigest === ref!.digest && v.tags.concat(v.digests).some((t) => t.repo === `${ref!.registry}/${ref!.repository}`),
+        (v) =>
+          v.image.manifestDigest === ref!.digest &&
+          v.tags.concat(v.digests).some((t) => t.repo === `${ref!.registry}/${ref!.repository}`),
       );
       if (byManifest) return { ok: true, view: byManifest, byId: false };
     }

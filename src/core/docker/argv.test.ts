@@ -14,15 +14,33 @@ const err = (line: string): { stderr: string; status: number } => {
 
 describe('splitCommandLine', () => {
   it('splits like a POSIX shell', () => {
-    expect(splitCommandLine(`docker images --format '{{.ID}}\\t{{.Size}}'`)).toEqual(['docker', 'images', '--format', '{{.ID}}\\t{{.Size}}']);
-    expect(splitCommandLine(`a "b c" 'd e' f\\ g "h\\"i" "j\\k" ''`)).toEqual(['a', 'b c', 'd e', 'f g', 'h"i', 'j\\k', '']);
+    expect(splitCommandLine(`docker images --format '{{.ID}}\\t{{.Size}}'`)).toEqual([
+      'docker',
+      'images',
+      '--format',
+      '{{.ID}}\\t{{.Size}}',
+    ]);
+    expect(splitCommandLine(`a "b c" 'd e' f\\ g "h\\"i" "j\\k" ''`)).toEqual([
+      'a',
+      'b c',
+      'd e',
+      'f g',
+      'h"i',
+      'j\\k',
+      '',
+    ]);
     expect(splitCommandLine('x"y"\'z\' # comment')).toEqual(['xyz']);
     expect(splitCommandLine('   ')).toEqual([]);
   });
   it('refuses unterminated quotes and shell operators', () => {
     expect(() => splitCommandLine("docker 'x")).toThrow("unexpected EOF while looking for matching `''");
     expect(() => splitCommandLine('docker images | grep x')).toThrow(/no shell/);
-    expect(splitCommandLine("docker images --filter 'reference=a|b'")).toEqual(['docker', 'images', '--filter', 'reference=a|b']);
+    expect(splitCommandLine("docker images --filter 'reference=a|b'")).toEqual([
+      'docker',
+      'images',
+      '--filter',
+      'reference=a|b',
+    ]);
   });
 });
 
@@ -48,8 +66,11 @@ describe('commands and aliases', () => {
     expect(c.spec.id).toBe(id);
     expect(c.spec.path).toBe(path);
   });
-  it('answers an unknown command with Docker\'s text', () => {
-    expect(err('docker foo')).toEqual({ stderr: "docker: 'foo' is not a docker command.\nSee 'docker --help'", status: 1 });
+  it("answers an unknown command with Docker's text", () => {
+    expect(err('docker foo')).toEqual({
+      stderr: "docker: 'foo' is not a docker command.\nSee 'docker --help'",
+      status: 1,
+    });
     expect(err('docker image foo').stderr).toBe(
       "docker: unknown command: docker image foo\n\nUsage:  docker image COMMAND\n\nRun 'docker image --help' for more information",
     );
@@ -72,7 +93,7 @@ describe('flags (pflag rules)', () => {
     expect(flagString(cmd('docker inspect -f{{.Id}} x'), 'format')).toBe('{{.Id}}');
     expect(cmd('docker rmi -- -x').args).toEqual(['-x']);
   });
-  it('unknown flags: pflag text, then See \'… --help\'. (status 125)', () => {
+  it("unknown flags: pflag text, then See '… --help'. (status 125)", () => {
     expect(err('docker images --x')).toEqual({ stderr: "unknown flag: --x\nSee 'docker images --help'.", status: 125 });
     expect(err('docker images -x')).toEqual({
       stderr: "unknown shorthand flag: 'x' in -x\nSee 'docker images --help'.",

@@ -113,10 +113,7 @@ export interface FlagSpec {
 }
 
 export type ArgsRule =
-  | { kind: 'none' }
-  | { kind: 'exact'; n: number }
-  | { kind: 'min'; n: number }
-  | { kind: 'max'; n: number };
+  { kind: 'none' } | { kind: 'exact'; n: number } | { kind: 'min'; n: number } | { kind: 'max'; n: number };
 
 export interface CommandSpec {
   /** Canonical id for the implementation: `images`, `rmi`, `image inspect` → `inspect-image`… */
@@ -146,12 +143,23 @@ export type CommandId =
   | 'help';
 
 const FORMAT_HELP =
-  'Format output using a custom template:\n\'table\':            Print output in table format with column headers (default)\n\'table TEMPLATE\':   Print output in table format using the given Go template\n\'json\':             Print in JSON format\n\'TEMPLATE\':         Print output using the given Go template.';
+  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.";
 
 const F = {
-  platform: { name: 'platform', type: 'string', usage: 'Set platform if server is multi-platform capable', valueName: 'string' },
+  platform: {
+    name: 'platform',
+    type: 'string',
+    usage: 'Set platform if server is multi-platform capable',
+    valueName: 'string',
+  },
   quiet: (usage: string): FlagSpec => ({ name: 'quiet', shorthand: 'q', type: 'bool', usage }),
-  format: (shorthand?: string): FlagSpec => ({ name: 'format', ...(shorthand ? { shorthand } : {}), type: 'string', usage: FORMAT_HELP, valueName: 'string' }),
+  format: (shorthand?: string): FlagSpec => ({
+    name: 'format',
+    ...(shorthand ? { shorthand } : {}),
+    type: 'string',
+    usage: FORMAT_HELP,
+    valueName: 'string',
+  }),
   noTrunc: { name: 'no-trunc', type: 'bool', usage: "Don't truncate output" },
 } satisfies Record<string, FlagSpec | ((...a: never[]) => FlagSpec)>;
 
@@ -162,9 +170,20 @@ const PULL_FLAGS: FlagSpec[] = [
   F.quiet('Suppress verbose output'),
 ];
 const IMAGES_FLAGS: FlagSpec[] = [
-  { name: 'all', shorthand: 'a', type: 'bool', usage: 'Show all images (default hides intermediate and dangling images)' },
+  {
+    name: 'all',
+    shorthand: 'a',
+    type: 'bool',
+    usage: 'Show all images (default hides intermediate and dangling images)',
+  },
   { name: 'digests', type: 'bool', usage: 'Show digests' },
-  { name: 'filter', shorthand: 'f', type: 'list', usage: 'Filter output based on conditions provided', valueName: 'filter' },
+  {
+    name: 'filter',
+    shorthand: 'f',
+    type: 'list',
+    usage: 'Filter output based on conditions provided',
+    valueName: 'filter',
+  },
   F.format(),
   F.noTrunc,
   F.quiet('Only show image IDs'),
@@ -178,7 +197,13 @@ const INSPECT_FLAGS: FlagSpec[] = [
 const IMAGE_INSPECT_FLAGS: FlagSpec[] = [F.format('f'), F.platform];
 const HISTORY_FLAGS: FlagSpec[] = [
   F.format(),
-  { name: 'human', shorthand: 'H', type: 'bool', usage: 'Print sizes and dates in human readable format', defaultValue: true },
+  {
+    name: 'human',
+    shorthand: 'H',
+    type: 'bool',
+    usage: 'Print sizes and dates in human readable format',
+    defaultValue: true,
+  },
   F.noTrunc,
   F.platform,
   F.quiet('Only show image IDs'),
@@ -193,13 +218,22 @@ const PRUNE_FLAGS: FlagSpec[] = [
   { name: 'filter', type: 'list', usage: 'Provide filter values (e.g. "until=<timestamp>")', valueName: 'filter' },
   { name: 'force', shorthand: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
 ];
-const DF_FLAGS: FlagSpec[] = [F.format(), { name: 'verbose', shorthand: 'v', type: 'bool', usage: 'Show detailed information on space usage' }];
+const DF_FLAGS: FlagSpec[] = [
+  F.format(),
+  { name: 'verbose', shorthand: 'v', type: 'bool', usage: 'Show detailed information on space usage' },
+];
 const SAVE_FLAGS: FlagSpec[] = [
   { name: 'output', shorthand: 'o', type: 'string', usage: 'Write to a file, instead of STDOUT', valueName: 'string' },
   { name: 'platform', type: 'list', usage: 'Save only the given platform(s)', valueName: 'strings' },
 ];
 const LOAD_FLAGS: FlagSpec[] = [
-  { name: 'input', shorthand: 'i', type: 'string', usage: 'Read from tar archive file, instead of STDIN', valueName: 'string' },
+  {
+    name: 'input',
+    shorthand: 'i',
+    type: 'string',
+    usage: 'Read from tar archive file, instead of STDIN',
+    valueName: 'string',
+  },
   { name: 'platform', type: 'list', usage: 'Load only the given platform(s)', valueName: 'strings' },
   F.quiet('Suppress the load output'),
 ];
@@ -216,28 +250,147 @@ const spec = (
 
 /** Top-level `docker X` commands Layerscope implements. */
 const TOP: Record<string, CommandSpec> = {
-  pull: spec('pull', 'docker pull', '[OPTIONS] NAME[:TAG|@DIGEST]', 'Download an image from a registry', { kind: 'exact', n: 1 }, PULL_FLAGS),
-  images: spec('images', 'docker images', '[OPTIONS] [REPOSITORY[:TAG]]', 'List images', { kind: 'max', n: 1 }, IMAGES_FLAGS),
-  inspect: spec('inspect', 'docker inspect', '[OPTIONS] NAME|ID [NAME|ID...]', 'Return low-level information on Docker objects', { kind: 'min', n: 1 }, INSPECT_FLAGS),
-  history: spec('history', 'docker history', '[OPTIONS] IMAGE', 'Show the history of an image', { kind: 'exact', n: 1 }, HISTORY_FLAGS),
-  tag: spec('tag', 'docker tag', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', { kind: 'exact', n: 2 }, []),
-  rmi: spec('rmi', 'docker rmi', '[OPTIONS] IMAGE [IMAGE...]', 'Remove one or more images', { kind: 'min', n: 1 }, RMI_FLAGS),
-  save: spec('save', 'docker save', '[OPTIONS] IMAGE [IMAGE...]', 'Save one or more images to a tar archive (streamed to STDOUT by default)', { kind: 'min', n: 1 }, SAVE_FLAGS),
-  load: spec('load', 'docker load', '[OPTIONS]', 'Load an image from a tar archive or STDIN', { kind: 'none' }, LOAD_FLAGS),
-  version: spec('version', 'docker version', '[OPTIONS]', 'Show the Docker version information', { kind: 'none' }, VERSION_FLAGS),
+  pull: spec(
+    'pull',
+    'docker pull',
+    '[OPTIONS] NAME[:TAG|@DIGEST]',
+    'Download an image from a registry',
+    { kind: 'exact', n: 1 },
+    PULL_FLAGS,
+  ),
+  images: spec(
+    'images',
+    'docker images',
+    '[OPTIONS] [REPOSITORY[:TAG]]',
+    'List images',
+    { kind: 'max', n: 1 },
+    IMAGES_FLAGS,
+  ),
+  inspect: spec(
+    'inspect',
+    'docker inspect',
+    '[OPTIONS] NAME|ID [NAME|ID...]',
+    'Return low-level information on Docker objects',
+    { kind: 'min', n: 1 },
+    INSPECT_FLAGS,
+  ),
+  history: spec(
+    'history',
+    'docker history',
+    '[OPTIONS] IMAGE',
+    'Show the history of an image',
+    { kind: 'exact', n: 1 },
+    HISTORY_FLAGS,
+  ),
+  tag: spec(
+    'tag',
+    'docker tag',
+    'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+    'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+    { kind: 'exact', n: 2 },
+    [],
+  ),
+  rmi: spec(
+    'rmi',
+    'docker rmi',
+    '[OPTIONS] IMAGE [IMAGE...]',
+    'Remove one or more images',
+    { kind: 'min', n: 1 },
+    RMI_FLAGS,
+  ),
+  save: spec(
+    'save',
+    'docker save',
+    '[OPTIONS] IMAGE [IMAGE...]',
+    'Save one or more images to a tar archive (streamed to STDOUT by default)',
+    { kind: 'min', n: 1 },
+    SAVE_FLAGS,
+  ),
+  load: spec(
+    'load',
+    'docker load',
+    '[OPTIONS]',
+    'Load an image from a tar archive or STDIN',
+    { kind: 'none' },
+    LOAD_FLAGS,
+  ),
+  version: spec(
+    'version',
+    'docker version',
+    '[OPTIONS]',
+    'Show the Docker version information',
+    { kind: 'none' },
+    VERSION_FLAGS,
+  ),
 };
 
 /** `docker image X` subcommands (with cobra aliases). */
 const IMAGE_SUB: Record<string, CommandSpec> = {
-  pull: spec('pull', 'docker image pull', '[OPTIONS] NAME[:TAG|@DIGEST]', 'Download an image from a registry', { kind: 'exact', n: 1 }, PULL_FLAGS),
-  ls: spec('images', 'docker image ls', '[OPTIONS] [REPOSITORY[:TAG]]', 'List images', { kind: 'max', n: 1 }, IMAGES_FLAGS),
-  inspect: spec('image-inspect', 'docker image inspect', '[OPTIONS] IMAGE [IMAGE...]', 'Display detailed information on one or more images', { kind: 'min', n: 1 }, IMAGE_INSPECT_FLAGS),
-  history: spec('history', 'docker image history', '[OPTIONS] IMAGE', 'Show the history of an image', { kind: 'exact', n: 1 }, HISTORY_FLAGS),
-  tag: spec('tag', 'docker image tag', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', { kind: 'exact', n: 2 }, []),
-  rm: spec('rmi', 'docker image rm', '[OPTIONS] IMAGE [IMAGE...]', 'Remove one or more images', { kind: 'min', n: 1 }, RMI_FLAGS),
+  pull: spec(
+    'pull',
+    'docker image pull',
+    '[OPTIONS] NAME[:TAG|@DIGEST]',
+    'Download an image from a registry',
+    { kind: 'exact', n: 1 },
+    PULL_FLAGS,
+  ),
+  ls: spec(
+    'images',
+    'docker image ls',
+    '[OPTIONS] [REPOSITORY[:TAG]]',
+    'List images',
+    { kind: 'max', n: 1 },
+    IMAGES_FLAGS,
+  ),
+  inspect: spec(
+    'image-inspect',
+    'docker image inspect',
+    '[OPTIONS] IMAGE [IMAGE...]',
+    'Display detailed information on one or more images',
+    { kind: 'min', n: 1 },
+    IMAGE_INSPECT_FLAGS,
+  ),
+  history: spec(
+    'history',
+    'docker image history',
+    '[OPTIONS] IMAGE',
+    'Show the history of an image',
+    { kind: 'exact', n: 1 },
+    HISTORY_FLAGS,
+  ),
+  tag: spec(
+    'tag',
+    'docker image tag',
+    'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+    'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+    { kind: 'exact', n: 2 },
+    [],
+  ),
+  rm: spec(
+    'rmi',
+    'docker image rm',
+    '[OPTIONS] IMAGE [IMAGE...]',
+    'Remove one or more images',
+    { kind: 'min', n: 1 },
+    RMI_FLAGS,
+  ),
   prune: spec('image-prune', 'docker image prune', '[OPTIONS]', 'Remove unused images', { kind: 'none' }, PRUNE_FLAGS),
-  save: spec('save', 'docker image save', '[OPTIONS] IMAGE [IMAGE...]', 'Save one or more images to a tar archive (streamed to STDOUT by default)', { kind: 'min', n: 1 }, SAVE_FLAGS),
-  load: spec('load', 'docker image load', '[OPTIONS]', 'Load an image from a tar archive or STDIN', { kind: 'none' }, LOAD_FLAGS),
+  save: spec(
+    'save',
+    'docker image save',
+    '[OPTIONS] IMAGE [IMAGE...]',
+    'Save one or more images to a tar archive (streamed to STDOUT by default)',
+    { kind: 'min', n: 1 },
+    SAVE_FLAGS,
+  ),
+  load: spec(
+    'load',
+    'docker image load',
+    '[OPTIONS]',
+    'Load an image from a tar archive or STDIN',
+    { kind: 'none' },
+    LOAD_FLAGS,
+  ),
 };
 const IMAGE_ALIASES: Record<string, string> = { list: 'ls', remove: 'rm', rmi: 'rm' };
 
@@ -247,11 +400,64 @@ const SYSTEM_SUB: Record<string, CommandSpec> = {
 
 /** Docker commands that exist but need a container engine or a registry push: not here. */
 const NOT_IN_LAYERSCOPE = new Set([
-  'run', 'exec', 'ps', 'build', 'builder', 'buildx', 'push', 'login', 'logout', 'search', 'create', 'start', 'stop',
-  'restart', 'kill', 'rm', 'logs', 'attach', 'commit', 'cp', 'diff', 'events', 'export', 'import', 'info', 'pause',
-  'unpause', 'port', 'rename', 'stats', 'top', 'update', 'wait', 'container', 'network', 'volume', 'compose',
-  'context', 'manifest', 'plugin', 'swarm', 'node', 'service', 'stack', 'secret', 'config', 'trust', 'checkpoint',
-  'scout', 'init', 'debug', 'sbom', 'model', 'ai', 'mcp', 'offload', 'desktop', 'extension',
+  'run',
+  'exec',
+  'ps',
+  'build',
+  'builder',
+  'buildx',
+  'push',
+  'login',
+  'logout',
+  'search',
+  'create',
+  'start',
+  'stop',
+  'restart',
+  'kill',
+  'rm',
+  'logs',
+  'attach',
+  'commit',
+  'cp',
+  'diff',
+  'events',
+  'export',
+  'import',
+  'info',
+  'pause',
+  'unpause',
+  'port',
+  'rename',
+  'stats',
+  'top',
+  'update',
+  'wait',
+  'container',
+  'network',
+  'volume',
+  'compose',
+  'context',
+  'manifest',
+  'plugin',
+  'swarm',
+  'node',
+  'service',
+  'stack',
+  'secret',
+  'config',
+  'trust',
+  'checkpoint',
+  'scout',
+  'init',
+  'debug',
+  'sbom',
+  'model',
+  'ai',
+  'mcp',
+  'offload',
+  'desktop',
+  'extension',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -317,8 +523,10 @@ function setFlag(flags: ParsedFlags, f: FlagSpec, value: string | undefined): vo
     flags.strings.set(f.name, value ?? '');
   } else {
     const v = value ?? '';
-    if ((f.name === 'filter') && !v.includes('=')) {
-      throw new FlagError(`invalid argument "${v}" for "${flagTitle(f)}" flag: bad format of filter (expected name=value)`);
+    if (f.name === 'filter' && !v.includes('=')) {
+      throw new FlagError(
+        `invalid argument "${v}" for "${flagTitle(f)}" flag: bad format of filter (expected name=value)`,
+      );
     }
     const list = flags.lists.get(f.name) ?? [];
     list.push(v);
@@ -327,7 +535,10 @@ function setFlag(flags: ParsedFlags, f: FlagSpec, value: string | undefined): vo
 }
 
 /** pflag's parsing of one command's arguments (interspersed flags allowed). */
-export function parseFlags(spec: CommandSpec, argv: readonly string[]): { flags: ParsedFlags; args: string[]; help: boolean } {
+export function parseFlags(
+  spec: CommandSpec,
+  argv: readonly string[],
+): { flags: ParsedFlags; args: string[]; help: boolean } {
   const flags: ParsedFlags = { bools: new Map(), strings: new Map(), lists: new Map() };
   const args: string[] = [];
   let help = false;
@@ -339,7 +550,7 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): { flags:
       args.push(...argv.slice(i + 1));
       break;
     }
-    if (a.startsWith('--') ) {
+    if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
       if (name === 'help') {
@@ -467,7 +678,13 @@ Run 'docker COMMAND --help' for more information on a command.
 
 function managementHelp(name: 'image' | 'system'): string {
   const subs = name === 'image' ? IMAGE_SUB : SYSTEM_SUB;
-  const lines = [`\nUsage:  docker ${name} COMMAND`, '', name === 'image' ? 'Manage images' : 'Manage Docker', '', 'Commands:'];
+  const lines = [
+    `\nUsage:  docker ${name} COMMAND`,
+    '',
+    name === 'image' ? 'Manage images' : 'Manage Docker',
+    '',
+    'Commands:',
+  ];
   for (const [k, s] of Object.entries(subs)) lines.push(`  ${k.padEnd(10)}  ${s.short}`);
   lines.push('', `Run 'docker ${name} COMMAND --help' for more information on a command.`);
   return lines.join('\n') + '\n';
@@ -495,7 +712,12 @@ export function parseCommandLine(line: string): ParseResult {
     const g = rest[0];
     if (g === '--help' || g === '-h') return { kind: 'help', text: ROOT_HELP };
     if (g === '--version' || g === '-v') {
-      return { kind: 'command', spec: TOP.version!, flags: { bools: new Map([['short', true]]), strings: new Map(), lists: new Map() }, args: [] };
+      return {
+        kind: 'command',
+        spec: TOP.version!,
+        flags: { bools: new Map([['short', true]]), strings: new Map(), lists: new Map() },
+        args: [],
+      };
     }
     const name = g.startsWith('--') ? g.split('=')[0]! : `'${g[1]}' in ${g}`;
     const msg = g.startsWith('--') ? `unknown flag: ${name}` : `unknown shorthand flag: ${name}`;

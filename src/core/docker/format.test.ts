@@ -13,7 +13,11 @@ import {
   truncateId,
 } from './format.ts';
 
-const KB = 1000, MB = 1000 * KB, GB = 1000 * MB, TB = 1000 * GB, PB = 1000 * TB;
+const KB = 1000,
+  MB = 1000 * KB,
+  GB = 1000 * MB,
+  TB = 1000 * GB,
+  PB = 1000 * TB;
 
 describe('humanSize (docker/go-units size_test.go TestHumanSize goldens)', () => {
   it.each([
@@ -65,7 +69,13 @@ describe('humanSizeWithPrecision: Go %g edges', () => {
 });
 
 describe('humanDuration (docker/go-units duration_test.go goldens)', () => {
-  const s = 1000, min = 60 * s, h = 60 * min, day = 24 * h, week = 7 * day, month = 30 * day, year = 365 * day;
+  const s = 1000,
+    min = 60 * s,
+    h = 60 * min,
+    day = 24 * h,
+    week = 7 * day,
+    month = 30 * day,
+    year = 365 * day;
   it.each([
     [450, 'Less than a second'],
     [1 * s, '1 second'],
@@ -142,7 +152,9 @@ describe('times and IDs', () => {
 
 describe('tabwrite (tabwriter minwidth 10, padding 3)', () => {
   it('pads each column to max(widest + 3, 10) and leaves the last one alone', () => {
-    const out = tabwrite('REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\nubuntu\tlatest\t0123456789ab\t2 weeks ago\t77.9MB\n');
+    const out = tabwrite(
+      'REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\nubuntu\tlatest\t0123456789ab\t2 weeks ago\t77.9MB\n',
+    );
     expect(out).toBe(
       'REPOSITORY   TAG       IMAGE ID       CREATED       SIZE\n' +
         'ubuntu       latest    0123456789ab   2 weeks ago   77.9MB\n',

@@ -295,9 +295,7 @@ interface Cell {
 export function tabwrite(text: string, minwidth = 10, padding = 3): string {
   const rawLines = text.split('\n');
   // lines[i] = tab-terminated cells followed by one trailing cell (the text after the last tab).
-  const lines: Cell[][] = rawLines.map((l) =>
-    l.split('\t').map((t) => ({ text: t, width: displayWidth(t) })),
-  );
+  const lines: Cell[][] = rawLines.map((l) => l.split('\t').map((t) => ({ text: t, width: displayWidth(t) })));
   const out: string[] = [];
   const widths: number[] = [];
 

@@ -41,7 +41,11 @@ function wrap(e: unknown): never {
 }
 
 /** Render rows as `docker <cmd> --format <format>` would. Throws FormatError. */
-export function renderRows(format: string, rows: readonly GoStruct[], header: Readonly<Record<string, string>>): string {
+export function renderRows(
+  format: string,
+  rows: readonly GoStruct[],
+  header: Readonly<Record<string, string>>,
+): string {
   const finalFormat = preFormat(format);
   let tmpl;
   try {

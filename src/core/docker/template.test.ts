@@ -39,7 +39,9 @@ describe('Go template subset', () => {
     expect(run('{{range .Empty}}x{{else}}none{{end}}', data)).toBe('none');
     expect(run('{{if .Empty}}a{{else if eq .Size 78000000}}b{{else}}c{{end}}', data)).toBe('b');
     expect(run('{{with .Config}}{{len .Env}}{{end}}', data)).toBe('2');
-    expect(run('{{$x := .Id}}{{$x}}-{{$.Size}}{{range .RepoTags}}{{$x}}{{end}}', data)).toBe('sha256:abc-78000000sha256:abcsha256:abc');
+    expect(run('{{$x := .Id}}{{$x}}-{{$.Size}}{{range .RepoTags}}{{$x}}{{end}}', data)).toBe(
+      'sha256:abc-78000000sha256:abcsha256:abc',
+    );
     expect(run('{{$x := 1}}{{$x = 2}}{{$x}}', data)).toBe('2');
     expect(run('a  {{- "b" -}}  c', {})).toBe('abc');
     expect(run('{{/* comment */}}x', {})).toBe('x');
@@ -63,7 +65,9 @@ describe('Go template subset', () => {
     );
   });
   it('is bounded: huge ranges and outputs stop with an error', () => {
-    expect(() => run('{{range 100000000}}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{{end}}', {})).toThrow(/too many steps|output larger/);
+    expect(() => run('{{range 100000000}}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{{end}}', {})).toThrow(
+      /too many steps|output larger/,
+    );
     expect(() => parseTemplate('{{'.repeat(70_000))).toThrow(/longer than/);
     expect(() => parseTemplate('{{if 1}}'.repeat(100) + '{{end}}'.repeat(100))).toThrow(/nested too deeply/);
   });
@@ -82,7 +86,9 @@ describe('renderRows (formatter.Context.Write)', () => {
     );
   });
   it('json is {{json .}}: sorted fields, HTML-escaped as docker images --format json prints', () => {
-    expect(renderRows('json', rows, headers)).toBe('{"ID":"0123456789ab","Repository":"ubuntu","Tag":"\\u003cnone\\u003e"}\n');
+    expect(renderRows('json', rows, headers)).toBe(
+      '{"ID":"0123456789ab","Repository":"ubuntu","Tag":"\\u003cnone\\u003e"}\n',
+    );
   });
   // docker/cli formatter/disk_usage_test.go error goldens
   it('wraps errors as "template parsing error"', () => {

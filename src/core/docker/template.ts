@@ -81,7 +81,21 @@ type Node =
 // Lexing actions
 
 interface Tok {
-  t: 'ident' | 'field' | 'var' | 'str' | 'num' | 'lp' | 'rp' | 'pipe' | 'decl' | 'assign' | 'comma' | 'dot' | 'bool' | 'nil';
+  t:
+    | 'ident'
+    | 'field'
+    | 'var'
+    | 'str'
+    | 'num'
+    | 'lp'
+    | 'rp'
+    | 'pipe'
+    | 'decl'
+    | 'assign'
+    | 'comma'
+    | 'dot'
+    | 'bool'
+    | 'nil';
   v: string;
   pos: number;
 }
@@ -107,16 +121,36 @@ function unquote(src: string, raw: string, pos: number): string {
     }
     const n = raw[++i];
     switch (n) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      case "'": out += "'"; break;
-      case 'a': out += '\x07'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case "'":
+        out += "'";
+        break;
+      case 'a':
+        out += '\x07';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
       case 'x': {
         const h = raw.slice(i + 1, i + 3);
         if (!/^[0-9a-fA-F]{2}$/.test(h)) throw parseError(src, pos, 'invalid syntax');
@@ -314,7 +348,8 @@ class Parser {
         const first = toks[0];
         if (!first) throw parseError(this.src, p.a.pos, 'missing value for command');
         if (first.t === 'ident' && (first.v === 'end' || first.v === 'else')) {
-          if (first.v === 'end' && toks.length > 1) throw parseError(this.src, first.pos, `unexpected ${describe(toks[1]!)} in end`);
+          if (first.v === 'end' && toks.length > 1)
+            throw parseError(this.src, first.pos, `unexpected ${describe(toks[1]!)} in end`);
           return { list, stop: { word: first.v, rest: toks.slice(1), pos: first.pos } };
         }
         if (first.t === 'ident' && (first.v === 'if' || first.v === 'with' || first.v === 'range')) {
@@ -339,7 +374,12 @@ class Parser {
     let elseList: Node[] | null = null;
     if (body.stop.word === 'else') {
       const rest = body.stop.rest;
-      if (rest.length > 0 && rest[0]!.t === 'ident' && (rest[0]!.v === 'if' || rest[0]!.v === 'with') && kind !== 'range') {
+      if (
+        rest.length > 0 &&
+        rest[0]!.t === 'ident' &&
+        (rest[0]!.v === 'if' || rest[0]!.v === 'with') &&
+        kind !== 'range'
+      ) {
         // `else if` / `else with`: a nested control that consumes the shared {{end}}.
         const nestedKind = rest[0]!.v as 'if' | 'with';
         elseList = [this.control(nestedKind, rest.slice(1), rest[0]!.pos)];
@@ -379,7 +419,10 @@ class Parser {
       break;
     }
     const end = toks.length;
-    const srcText = this.src.slice(toks[idx]?.pos ?? pos, toks.length ? toks[end - 1]!.pos + toks[end - 1]!.v.length : pos);
+    const srcText = this.src.slice(
+      toks[idx]?.pos ?? pos,
+      toks.length ? toks[end - 1]!.pos + toks[end - 1]!.v.length : pos,
+    );
     const cmds: Cmd[] = [];
     let cur: Arg[] = [];
     let cmdPos = toks[idx]?.pos ?? pos;
@@ -497,7 +540,14 @@ export function printValue(v: unknown): string {
   if (v instanceof GoStruct) return '&{' + Object.values(v.fields).map(printInner).join(' ') + '}';
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return 'map[' + Object.keys(o).sort().map((k) => `${k}:${printInner(o[k])}`).join(' ') + ']';
+    return (
+      'map[' +
+      Object.keys(o)
+        .sort()
+        .map((k) => `${k}:${printInner(o[k])}`)
+        .join(' ') +
+      ']'
+    );
   }
   return String(v);
 }
@@ -559,7 +609,11 @@ function printf(format: string, args: unknown[]): string {
       case 'd':
         return typeof a === 'number' ? goNumber(Math.trunc(a)) : `%!d(${goTypeName(a)}=${printValue(a)})`;
       case 'x':
-        return typeof a === 'number' ? Math.trunc(a).toString(16) : Array.from(new TextEncoder().encode(printValue(a))).map((b) => b.toString(16).padStart(2, '0')).join('');
+        return typeof a === 'number'
+          ? Math.trunc(a).toString(16)
+          : Array.from(new TextEncoder().encode(printValue(a)))
+              .map((b) => b.toString(16).padStart(2, '0'))
+              .join('');
       default:
         return printValue(a);
     }
@@ -612,14 +666,17 @@ export const BASIC_FUNCS: Readonly<Record<string, TemplateFunc>> = {
     let cur = v;
     for (const k of keys) {
       if (Array.isArray(cur)) {
-        if (typeof k !== 'number' || !Number.isInteger(k)) throw new TemplateError('error calling index: cannot index slice/array with type ' + goTypeName(k));
+        if (typeof k !== 'number' || !Number.isInteger(k))
+          throw new TemplateError('error calling index: cannot index slice/array with type ' + goTypeName(k));
         if (k < 0 || k >= cur.length) throw new TemplateError(`error calling index: index out of range: ${k}`);
         cur = cur[k];
       } else if (typeof cur === 'string') {
-        if (typeof k !== 'number' || k < 0 || k >= utf8Length(cur)) throw new TemplateError(`error calling index: index out of range: ${String(k)}`);
+        if (typeof k !== 'number' || k < 0 || k >= utf8Length(cur))
+          throw new TemplateError(`error calling index: index out of range: ${String(k)}`);
         cur = new TextEncoder().encode(cur)[k];
       } else if (cur && typeof cur === 'object' && !(cur instanceof GoStruct)) {
-        if (typeof k !== 'string') throw new TemplateError('error calling index: value has type ' + goTypeName(k) + '; should be string');
+        if (typeof k !== 'string')
+          throw new TemplateError('error calling index: value has type ' + goTypeName(k) + '; should be string');
         cur = Object.prototype.hasOwnProperty.call(cur, k) ? (cur as Record<string, unknown>)[k] : undefined;
       } else if (cur === null || cur === undefined) {
         throw new TemplateError('error calling index: index of untyped nil');
@@ -638,7 +695,10 @@ export const BASIC_FUNCS: Readonly<Record<string, TemplateFunc>> = {
   le: (a, b) => compare('le', a, b) <= 0,
   gt: (a, b) => compare('gt', a, b) > 0,
   ge: (a, b) => compare('ge', a, b) >= 0,
-  print: (...args) => args.map((a, i) => (i > 0 && typeof a !== 'string' && typeof args[i - 1] !== 'string' ? ' ' : '') + printValue(a)).join(''),
+  print: (...args) =>
+    args
+      .map((a, i) => (i > 0 && typeof a !== 'string' && typeof args[i - 1] !== 'string' ? ' ' : '') + printValue(a))
+      .join(''),
   println: (...args) => args.map(printValue).join(' ') + '\n',
   printf: (f, ...args) => printf(str(f), args),
 };
@@ -715,7 +775,8 @@ class Exec {
   }
 
   private write(s: string): void {
-    if (this.out.length + s.length > MAX_OUTPUT) throw new TemplateError(`template: output larger than ${MAX_OUTPUT} bytes`);
+    if (this.out.length + s.length > MAX_OUTPUT)
+      throw new TemplateError(`template: output larger than ${MAX_OUTPUT} bytes`);
     this.out += s;
   }
 
@@ -749,7 +810,9 @@ class Exec {
           else if (Array.isArray(v)) entries = v.map((e, i) => [i, e]);
           else if (typeof v === 'object' && !(v instanceof GoStruct)) {
             const o = v as Record<string, unknown>;
-            entries = Object.keys(o).sort().map((k) => [k, o[k]]);
+            entries = Object.keys(o)
+              .sort()
+              .map((k) => [k, o[k]]);
           } else if (typeof v === 'number' && Number.isInteger(v) && v >= 0) {
             entries = Array.from({ length: Math.min(v, MAX_STEPS) }, (_, i) => [i, i]);
           } else {

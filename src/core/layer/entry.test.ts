@@ -4,14 +4,77 @@ import { layerSize } from './size.ts';
 
 const entries: LayerEntry[] = [
   { path: '', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, offset: 512 },
-  { path: 'etc/hosts', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 20, mtime: 1700000000.25, offset: 1536, uname: 'root', gname: 'root' },
-  { path: 'etc/hosts2', type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1, linkname: 'etc/hosts', offset: 2560 },
-  { path: 'bin/sh', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1, linkname: '/usr/bin/dash', offset: 3072 },
-  { path: 'dev/null', type: 'char', mode: 0o666, uid: 0, gid: 0, size: 0, mtime: 1, devmajor: 1, devminor: 3, offset: 3584 },
+  {
+    path: 'etc/hosts',
+    type: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: 20,
+    mtime: 1700000000.25,
+    offset: 1536,
+    uname: 'root',
+    gname: 'root',
+  },
+  {
+    path: 'etc/hosts2',
+    type: 'hardlink',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 1,
+    linkname: 'etc/hosts',
+    offset: 2560,
+  },
+  {
+    path: 'bin/sh',
+    type: 'symlink',
+    mode: 0o777,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 1,
+    linkname: '/usr/bin/dash',
+    offset: 3072,
+  },
+  {
+    path: 'dev/null',
+    type: 'char',
+    mode: 0o666,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 1,
+    devmajor: 1,
+    devminor: 3,
+    offset: 3584,
+  },
   { path: 'run/fifo', type: 'fifo', mode: 0o600, uid: 3000000, gid: 2 ** 40, size: 0, mtime: -5, offset: 4096 },
-  { path: 'usr/bin/ping', type: 'file', mode: 0o4755, uid: 0, gid: 0, size: 2 ** 40 + 1, mtime: 2, xattrs: { 'security.capability': 'cap\u0001' }, offset: 2 ** 45 },
+  {
+    path: 'usr/bin/ping',
+    type: 'file',
+    mode: 0o4755,
+    uid: 0,
+    gid: 0,
+    size: 2 ** 40 + 1,
+    mtime: 2,
+    xattrs: { 'security.capability': 'cap\u0001' },
+    offset: 2 ** 45,
+  },
   { path: 'usr/.wh.lib', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, offset: 9000 },
-  { path: 'ünïcødé', type: 'block', mode: 0o600, uid: 0, gid: 0, size: 0, mtime: 0, devmajor: 8, devminor: 0, offset: 9512 },
+  {
+    path: 'ünïcødé',
+    type: 'block',
+    mode: 0o600,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 0,
+    devmajor: 8,
+    devminor: 0,
+    offset: 9512,
+  },
 ];
 
 describe('layer index', () => {
@@ -46,7 +109,17 @@ describe('layerSize (Docker classic size)', () => {
   });
 
   it('measures symlink targets in UTF-8 bytes', () => {
-    const e: LayerEntry = { path: 'l', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 0, linkname: 'é', offset: 0 };
+    const e: LayerEntry = {
+      path: 'l',
+      type: 'symlink',
+      mode: 0o777,
+      uid: 0,
+      gid: 0,
+      size: 0,
+      mtime: 0,
+      linkname: 'é',
+      offset: 0,
+    };
     expect(layerSize([e])).toBe(2);
   });
 });

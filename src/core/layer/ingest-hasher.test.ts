@@ -13,7 +13,8 @@ import { LayerError } from './errors.ts';
 import { ingestLayer, inThreadHasher, type AsyncHasher } from './ingest.ts';
 import { chunkedStream } from './test-streams.ts';
 
-const sha256sum = (file: string): Digest => `sha256:${execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]}`;
+const sha256sum = (file: string): Digest =>
+  `sha256:${execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]}`;
 
 const streamOf = chunkedStream;
 
@@ -139,12 +140,23 @@ describe('ingestLayer with an async hasher', () => {
     const digest = sha256sum(join(dir, 'layer.tar.zst'));
     const wrong = `sha256:${'0'.repeat(64)}` as Digest;
     const fake = fakeWorker();
-    const e1 = await ingestLayer(streamOf(blob), { expectedDigest: wrong, hasher: fake.factory }).catch((e: unknown) => e);
+    const e1 = await ingestLayer(streamOf(blob), { expectedDigest: wrong, hasher: fake.factory }).catch(
+      (e: unknown) => e,
+    );
     expect(e1).toBeInstanceOf(LayerError);
     expect(e1).toMatchObject({ code: 'LAYER_DIGEST_MISMATCH', message: `layer ${wrong}: digest is ${digest}` });
-    const e2 = await ingestLayer(streamOf(blob), { expectedDigest: digest, expectedDiffId: wrong, hasher: fake.factory }).catch((e: unknown) => e);
-    expect(e2).toMatchObject({ code: 'LAYER_DIFFID_MISMATCH', message: `layer ${digest}: diff_id is ${sha256sum(join(dir, 'layer.tar'))}, expected ${wrong}` });
-    const e3 = await ingestLayer(streamOf(blob), { expectedSize: blob.length - 1, hasher: fake.factory }).catch((e: unknown) => e);
+    const e2 = await ingestLayer(streamOf(blob), {
+      expectedDigest: digest,
+      expectedDiffId: wrong,
+      hasher: fake.factory,
+    }).catch((e: unknown) => e);
+    expect(e2).toMatchObject({
+      code: 'LAYER_DIFFID_MISMATCH',
+      message: `layer ${digest}: diff_id is ${sha256sum(join(dir, 'layer.tar'))}, expected ${wrong}`,
+    });
+    const e3 = await ingestLayer(streamOf(blob), { expectedSize: blob.length - 1, hasher: fake.factory }).catch(
+      (e: unknown) => e,
+    );
     expect(e3).toMatchObject({ code: 'LAYER_SIZE_MISMATCH' });
     expect(fake.disposed).toBe(fake.made);
   });

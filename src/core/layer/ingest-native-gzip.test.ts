@@ -35,7 +35,9 @@ class ChromiumLikeDecompressionStream {
       },
     });
     this.writable = cut.writable;
-    this.readable = cut.readable.pipeThrough(new RealDecompressionStream(format) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+    this.readable = cut.readable.pipeThrough(
+      new RealDecompressionStream(format) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+    );
   }
 }
 
@@ -46,7 +48,10 @@ describe('gzip on a platform whose DecompressionStream stops at the first member
   let multi: Uint8Array;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ls-native-'));
-    execSync('mkdir root && head -c 300000 /dev/urandom > root/r && seq 1 50000 > root/s && tar --sort=name -cf l.tar -C root .', { cwd: dir, shell: '/bin/sh' });
+    execSync(
+      'mkdir root && head -c 300000 /dev/urandom > root/r && seq 1 50000 > root/s && tar --sort=name -cf l.tar -C root .',
+      { cwd: dir, shell: '/bin/sh' },
+    );
     execSync('head -c 200000 l.tar | gzip -c > m.gz', { cwd: dir, shell: '/bin/sh' });
     firstMember = statSync(join(dir, 'm.gz')).size;
     execSync('tail -c +200001 l.tar | gzip -c >> m.gz', { cwd: dir, shell: '/bin/sh' });
@@ -133,7 +138,9 @@ describe('gzip on a platform whose DecompressionStream stops at the first member
     const bad = multi.slice();
     bad.fill(0xff, 10, 40);
     let seen = 0;
-    await expect(ingestLayer(streamOf(bad), { reread: () => streamOf(bad), onChunk: (c) => void (seen += c.length) })).rejects.toMatchObject({ code: 'LAYER_CORRUPT' });
+    await expect(
+      ingestLayer(streamOf(bad), { reread: () => streamOf(bad), onChunk: (c) => void (seen += c.length) }),
+    ).rejects.toMatchObject({ code: 'LAYER_CORRUPT' });
     expect(seen).toBe(bad.length);
   });
 
@@ -156,4 +163,3 @@ describe('gzip on a platform whose DecompressionStream stops at the first member
     expect(rereads).toBe(0);
   });
 });
-

@@ -1,6 +1,17 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +23,8 @@ import { LayerError } from './errors.ts';
 import { ingestLayer, readFileFromLayer, streamFileFromLayer } from './ingest.ts';
 import { chunkedStream } from './test-streams.ts';
 
-const sha256sum = (file: string): Digest => `sha256:${execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]}`;
+const sha256sum = (file: string): Digest =>
+  `sha256:${execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]}`;
 const sha = (b: Uint8Array): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 const streamOf = chunkedStream;
@@ -85,18 +97,26 @@ describe('ingestLayer', () => {
       // GNU tar pads the archive to 10240-byte records: those bytes past end-of-archive count.
       expect(r.uncompressedSize).toBe(f('layer.tar').length);
       expect(Buffer.concat(stored).equals(blob)).toBe(true);
-      const listed = execFileSync('tar', ['-tf', join(dir, 'layer.tar')], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const listed = execFileSync('tar', ['-tf', join(dir, 'layer.tar')], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
       expect(r.entries).toHaveLength(listed.length);
       expect(r.size).toBe(Number(readFileSync(join(dir, 'du'), 'utf8')));
       const bigEntry = r.entries.find((e) => e.path === 'usr/bin/big')!;
       expect(bigEntry.size).toBe(big.length);
-      expect(r.entries.find((e) => e.path === 'usr/bin/big-again')).toMatchObject({ type: 'hardlink', linkname: 'usr/bin/big' });
+      expect(r.entries.find((e) => e.path === 'usr/bin/big-again')).toMatchObject({
+        type: 'hardlink',
+        linkname: 'usr/bin/big',
+      });
       expect(r.entries.some((e) => 'headerOffset' in e)).toBe(false);
     });
   }
 
   it('hashes bytes after the end-of-archive marker into the diff_id', async () => {
-    const tar = new Uint8Array([...tarBuilder().file('a', 'x').bytes(), ...new TextEncoder().encode('trailing garbage')]);
+    const tar = new Uint8Array([
+      ...tarBuilder().file('a', 'x').bytes(),
+      ...new TextEncoder().encode('trailing garbage'),
+    ]);
     const r = await ingestLayer(streamOf(gzipped(tar)));
     expect(r.diffId).toBe(sha(tar));
     expect(r.uncompressedSize).toBe(tar.length);
@@ -117,15 +137,23 @@ describe('ingestLayer', () => {
     const blob = f('layer.tar.gz');
     let seen = 0;
     const wrong: Digest = `sha256:${'0'.repeat(64)}`;
-    await expect(ingestLayer(streamOf(blob), { expectedDigest: wrong, onChunk: (c) => void (seen += c.length) })).rejects.toMatchObject({
+    await expect(
+      ingestLayer(streamOf(blob), { expectedDigest: wrong, onChunk: (c) => void (seen += c.length) }),
+    ).rejects.toMatchObject({
       name: 'LayerError',
       code: 'LAYER_DIGEST_MISMATCH',
     });
     expect(seen).toBe(blob.length); // thrown only after the whole blob went through
-    await expect(ingestLayer(streamOf(blob), { expectedDiffId: wrong })).rejects.toMatchObject({ code: 'LAYER_DIFFID_MISMATCH' });
-    await expect(ingestLayer(streamOf(blob), { expectedSize: blob.length + 1 })).rejects.toMatchObject({ code: 'LAYER_SIZE_MISMATCH' });
+    await expect(ingestLayer(streamOf(blob), { expectedDiffId: wrong })).rejects.toMatchObject({
+      code: 'LAYER_DIFFID_MISMATCH',
+    });
+    await expect(ingestLayer(streamOf(blob), { expectedSize: blob.length + 1 })).rejects.toMatchObject({
+      code: 'LAYER_SIZE_MISMATCH',
+    });
     seen = 0;
-    await expect(ingestLayer(streamOf(blob), { expectedSize: 100_000, onChunk: (c) => void (seen += c.length) })).rejects.toMatchObject({ code: 'LAYER_SIZE_MISMATCH' });
+    await expect(
+      ingestLayer(streamOf(blob), { expectedSize: 100_000, onChunk: (c) => void (seen += c.length) }),
+    ).rejects.toMatchObject({ code: 'LAYER_SIZE_MISMATCH' });
     expect(seen).toBeLessThanOrEqual(100_000); // stopped at once, nothing past the promise stored
   });
 
@@ -145,8 +173,12 @@ describe('ingestLayer', () => {
     const gz = f('layer.tar.gz');
     gz.fill(0xff, 10, 40); // first deflate block: BTYPE 11 is reserved (RFC 1951 §3.2.3)
     await expect(ingestLayer(streamOf(gz))).rejects.toMatchObject({ code: 'LAYER_CORRUPT' });
-    await expect(ingestLayer(streamOf(f('layer.tar').slice(0, 700_000)))).rejects.toMatchObject({ code: 'TAR_TRUNCATED' });
-    await expect(ingestLayer(streamOf(gzipped(tarBuilder().file('a').file('b').bytes())), { maxEntries: 1 })).rejects.toMatchObject({ code: 'TAR_LIMIT' });
+    await expect(ingestLayer(streamOf(f('layer.tar').slice(0, 700_000)))).rejects.toMatchObject({
+      code: 'TAR_TRUNCATED',
+    });
+    await expect(
+      ingestLayer(streamOf(gzipped(tarBuilder().file('a').file('b').bytes())), { maxEntries: 1 }),
+    ).rejects.toMatchObject({ code: 'TAR_LIMIT' });
   });
 
   it('awaits onChunk one chunk at a time', async () => {
@@ -195,11 +227,19 @@ describe('ingestLayer', () => {
       expect(Buffer.from(bytes).equals(big), name).toBe(true);
     }
     const hosts = r.entries.find((e) => e.path === 'etc/hosts')!;
-    expect(new TextDecoder().decode(await readFileFromLayer(streamOf(f('layer.tar.zst'), 7), hosts))).toBe('127.0.0.1 localhost\n');
-    await expect(readFileFromLayer(streamOf(f('layer.tar.gz')), entry, { maxBytes: 1000 })).rejects.toMatchObject({ code: 'LAYER_LIMIT' });
-    const streamed = Buffer.from(await new Response(streamFileFromLayer(streamOf(f('layer.tar.zst')), entry)).arrayBuffer());
+    expect(new TextDecoder().decode(await readFileFromLayer(streamOf(f('layer.tar.zst'), 7), hosts))).toBe(
+      '127.0.0.1 localhost\n',
+    );
+    await expect(readFileFromLayer(streamOf(f('layer.tar.gz')), entry, { maxBytes: 1000 })).rejects.toMatchObject({
+      code: 'LAYER_LIMIT',
+    });
+    const streamed = Buffer.from(
+      await new Response(streamFileFromLayer(streamOf(f('layer.tar.zst')), entry)).arrayBuffer(),
+    );
     expect(streamed.equals(big)).toBe(true);
-    await expect(readFileFromLayer(streamOf(f('layer.tar').slice(0, 600_000)), entry)).rejects.toMatchObject({ code: 'TAR_TRUNCATED' });
+    await expect(readFileFromLayer(streamOf(f('layer.tar').slice(0, 600_000)), entry)).rejects.toMatchObject({
+      code: 'TAR_TRUNCATED',
+    });
   });
 
   it('agrees with readTar on the uncompressed tar', async () => {

@@ -7,7 +7,14 @@
  * what it wrote); tar and decompression errors as soon as they are found. Memory is bounded by
  * chunk sizes and the index itself, never by the layer size.
  */
-import { CompressionError, decompress, nativeGzipHandlesMembers, sniffSource, type Compression, type DecompressOptions } from '../compression.ts';
+import {
+  CompressionError,
+  decompress,
+  nativeGzipHandlesMembers,
+  sniffSource,
+  type Compression,
+  type DecompressOptions,
+} from '../compression.ts';
 import type { Digest } from '../digest.ts';
 import { createSha256 } from '../sha256.ts';
 import { ByteReader, iteratorOf, streamOf, type ByteSource } from '../tar/bytes.ts';
@@ -83,11 +90,14 @@ export interface LayerIngest {
 function wrap(e: unknown, layer: string): unknown {
   if (e instanceof TarError) return new LayerError(e.code, `layer ${layer}: ${e.message}`, layer, e.path);
   if (e instanceof CompressionError) {
-    return new LayerError(e.code === 'COMPRESSION_LIMIT' ? 'LAYER_LIMIT' : 'LAYER_CORRUPT', `layer ${layer}: ${e.message}`, layer);
+    return new LayerError(
+      e.code === 'COMPRESSION_LIMIT' ? 'LAYER_LIMIT' : 'LAYER_CORRUPT',
+      `layer ${layer}: ${e.message}`,
+      layer,
+    );
   }
   return e;
 }
-
 
 export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: IngestOptions = {}): Promise<LayerIngest> {
   const hashes: Hash[] = [];
@@ -104,7 +114,11 @@ export async function ingestLayer(blob: ReadableStream<Uint8Array>, opts: Ingest
   }
 }
 
-async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions, newHash: () => Hash): Promise<LayerIngest> {
+async function ingestWith(
+  blob: ReadableStream<Uint8Array>,
+  opts: IngestOptions,
+  newHash: () => Hash,
+): Promise<LayerIngest> {
   const name = opts.expectedDigest ?? 'blob';
   const digestHash = newHash();
   let digestOnce: Promise<Digest> | undefined;
@@ -125,7 +139,11 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
         if (c.length === 0) continue;
         compressedSize += c.length;
         if (opts.expectedSize !== undefined && compressedSize > opts.expectedSize) {
-          throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: more than the expected ${opts.expectedSize} bytes`, name);
+          throw new LayerError(
+            'LAYER_SIZE_MISMATCH',
+            `layer ${name}: more than the expected ${opts.expectedSize} bytes`,
+            name,
+          );
         }
         const pending = digestHash.update(c);
         if (pending) await pending;
@@ -168,7 +186,8 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
       await blobIt.return?.().catch(() => {});
       throw wrap(sourceError.error, name);
     }
-    const retry = e instanceof CompressionError && compression === 'gzip' && gzip === 'native' && !nativeOk && opts.reread;
+    const retry =
+      e instanceof CompressionError && compression === 'gzip' && gzip === 'native' && !nativeOk && opts.reread;
     if (!retry) {
       await blobIt.return?.().catch(() => {});
       throw wrap(e, name);
@@ -190,14 +209,22 @@ async function ingestWith(blob: ReadableStream<Uint8Array>, opts: IngestOptions,
   const digest = await checkCompressed();
   const diffId = index.diffId ?? digest;
   if (opts.expectedDiffId !== undefined && diffId !== opts.expectedDiffId) {
-    throw new LayerError('LAYER_DIFFID_MISMATCH', `layer ${name}: diff_id is ${diffId}, expected ${opts.expectedDiffId}`, name);
+    throw new LayerError(
+      'LAYER_DIFFID_MISMATCH',
+      `layer ${name}: diff_id is ${diffId}, expected ${opts.expectedDiffId}`,
+      name,
+    );
   }
   const { entries, uncompressedSize } = index;
   return { digest, diffId, compression, compressedSize, uncompressedSize, size: layerSize(entries), entries };
 
   async function checkCompressed(): Promise<Digest> {
     if (opts.expectedSize !== undefined && compressedSize !== opts.expectedSize) {
-      throw new LayerError('LAYER_SIZE_MISMATCH', `layer ${name}: ${compressedSize} bytes, expected ${opts.expectedSize}`, name);
+      throw new LayerError(
+        'LAYER_SIZE_MISMATCH',
+        `layer ${name}: ${compressedSize} bytes, expected ${opts.expectedSize}`,
+        name,
+      );
     }
     // Called twice on the reread path; the hash is finished once.
     const digest = await (digestOnce ??= Promise.resolve(digestHash.digest()));
@@ -215,7 +242,11 @@ interface PlainIndex {
 }
 
 /** Hashes the decompressed stream (diff_id) and indexes its tar, in one pass. */
-async function indexPlain(plain: AsyncIterator<Uint8Array>, diffHash: Hash | undefined, tarOpts: TarReadOptions): Promise<PlainIndex> {
+async function indexPlain(
+  plain: AsyncIterator<Uint8Array>,
+  diffHash: Hash | undefined,
+  tarOpts: TarReadOptions,
+): Promise<PlainIndex> {
   let uncompressedSize = 0;
   // A plain iterator rather than an async generator: one hop less per chunk. It has no
   // return(), so scanTar leaves the bytes after the end-of-archive to us.
@@ -248,7 +279,11 @@ export interface ReadFileOptions extends DecompressOptions {
 export const DEFAULT_MAX_FILE_BYTES = 64 << 20;
 
 /** The file's bytes as pieces: decompress up to `offset`, skip (no buffering), read `size`. */
-async function* fileBytes(blob: ByteSource, entry: { offset: number; size: number }, opts: ReadFileOptions): AsyncGenerator<Uint8Array> {
+async function* fileBytes(
+  blob: ByteSource,
+  entry: { offset: number; size: number },
+  opts: ReadFileOptions,
+): AsyncGenerator<Uint8Array> {
   const blobIt = iteratorOf(blob);
   let plain: AsyncGenerator<Uint8Array> | undefined;
   try {
@@ -275,7 +310,11 @@ async function* fileBytes(blob: ByteSource, entry: { offset: number; size: numbe
   }
 }
 
-export async function readFileFromLayer(blob: ReadableStream<Uint8Array>, entry: { offset: number; size: number }, opts: ReadFileOptions = {}): Promise<Uint8Array> {
+export async function readFileFromLayer(
+  blob: ReadableStream<Uint8Array>,
+  entry: { offset: number; size: number },
+  opts: ReadFileOptions = {},
+): Promise<Uint8Array> {
   const max = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
   if (entry.size > max) {
     await blob.cancel().catch(() => {});
@@ -291,6 +330,10 @@ export async function readFileFromLayer(blob: ReadableStream<Uint8Array>, entry:
 }
 
 /** The file as a stream, for files too large to hold. Cancelling it cancels the blob. */
-export function streamFileFromLayer(blob: ReadableStream<Uint8Array>, entry: { offset: number; size: number }, opts: ReadFileOptions = {}): ReadableStream<Uint8Array> {
+export function streamFileFromLayer(
+  blob: ReadableStream<Uint8Array>,
+  entry: { offset: number; size: number },
+  opts: ReadFileOptions = {},
+): ReadableStream<Uint8Array> {
   return streamOf(fileBytes(blob, entry, opts));
 }

@@ -14,9 +14,7 @@ export interface Credentials {
 }
 
 /** Looks up the credentials a person saved for one registry (`docker.io`, `ghcr.io`, …). */
-export type CredentialsLookup = (
-  registry: string,
-) => Credentials | undefined | Promise<Credentials | undefined>;
+export type CredentialsLookup = (registry: string) => Credentials | undefined | Promise<Credentials | undefined>;
 
 /** The one challenge Layerscope answers for a host; `null` means no auth asked. */
 export type HostChallenge = Challenge | null;
@@ -164,11 +162,9 @@ export class Authenticator {
       throw new RegistryError('TOKEN_INVALID', `unsupported token realm scheme ${url.protocol}`);
     }
     if (creds && url.protocol === 'http:' && !isLoopbackHost(url.host)) {
-      throw new RegistryError(
-        'UNAUTHORIZED',
-        `refusing to send credentials over plain HTTP to ${url.host}`,
-        { status: 401 },
-      );
+      throw new RegistryError('UNAUTHORIZED', `refusing to send credentials over plain HTTP to ${url.host}`, {
+        status: 401,
+      });
     }
     if (service) url.searchParams.set('service', service);
     url.searchParams.append('scope', scope);

@@ -34,7 +34,8 @@ export async function fetchBlob(
   digest: Digest,
   opts: FetchBlobOptions = {},
 ): Promise<BlobResponse> {
-  if (!isDigest(digest)) throw new RegistryError('DIGEST_INVALID', `invalid blob digest ${JSON.stringify(String(digest).slice(0, 80))}`);
+  if (!isDigest(digest))
+    throw new RegistryError('DIGEST_INVALID', `invalid blob digest ${JSON.stringify(String(digest).slice(0, 80))}`);
   assertRepository(repo.repository);
   const what = blobWhat(repo, digest);
   const start = opts.rangeStart ?? 0;
@@ -96,7 +97,10 @@ export interface VerifyOptions {
  * size, when given) match. A consumer that stores chunks must keep nothing unless the stream
  * closed without error.
  */
-export function verifyDigestStream(expected: Digest, opts: VerifyOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+export function verifyDigestStream(
+  expected: Digest,
+  opts: VerifyOptions = {},
+): TransformStream<Uint8Array, Uint8Array> {
   const hash = opts.hash ?? createSha256();
   let seen = opts.offset ?? 0;
   return new TransformStream({

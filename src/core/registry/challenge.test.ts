@@ -5,11 +5,17 @@ import { parseChallenges } from './challenge.ts';
 describe('parseChallenges', () => {
   it('Docker Hub bearer', () => {
     expect(
-      parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull"'),
+      parseChallenges(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull"',
+      ),
     ).toEqual([
       {
         scheme: 'bearer',
-        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/ubuntu:pull' },
+        params: {
+          realm: 'https://auth.docker.io/token',
+          service: 'registry.docker.io',
+          scope: 'repository:library/ubuntu:pull',
+        },
       },
     ]);
   });
@@ -33,7 +39,9 @@ describe('parseChallenges', () => {
   });
 
   it('several challenges in one header', () => {
-    const cs = parseChallenges('Basic realm="r1", Bearer realm="https://t/token", service="s", Negotiate abc==, Digest realm="d"');
+    const cs = parseChallenges(
+      'Basic realm="r1", Bearer realm="https://t/token", service="s", Negotiate abc==, Digest realm="d"',
+    );
     expect(cs.map((c) => c.scheme)).toEqual(['basic', 'bearer', 'negotiate', 'digest']);
     expect(cs[1]!.params).toEqual({ realm: 'https://t/token', service: 's' });
     expect(cs[2]!.token68).toBe('abc==');

@@ -100,12 +100,7 @@ export class RegistryClient {
    * reaches a different host: blob redirects usually point at a CDN with a signed URL.
    * Through a proxy, the proxy follows redirects (and drops the header) itself.
    */
-  async #send(
-    host: string,
-    path: string,
-    opts: RequestOptions,
-    authorization: string | undefined,
-  ): Promise<Response> {
+  async #send(host: string, path: string, opts: RequestOptions, authorization: string | undefined): Promise<Response> {
     const origin = this.transport.registryUrl(host, path);
     let url = origin;
     const proxied = this.transport.isProxied(url);
@@ -155,4 +150,3 @@ export class RegistryClient {
     return redactUrl(this.transport.registryUrl(apiHost(repo.registry), path).href);
   }
 }
-

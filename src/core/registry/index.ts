@@ -13,7 +13,14 @@ export {
   type RegistryErrorCode,
   type RegistryErrorData,
 } from './errors.ts';
-export { defaultScheme, identityMapper, isLoopbackHost, Transport, type FetchLike, type UrlMapper } from './transport.ts';
+export {
+  defaultScheme,
+  identityMapper,
+  isLoopbackHost,
+  Transport,
+  type FetchLike,
+  type UrlMapper,
+} from './transport.ts';
 export {
   fetchManifest,
   manifestDigest,
@@ -27,7 +34,14 @@ export {
   type Manifest,
   type Schema1Manifest,
 } from './manifests.ts';
-export { DEFAULT_PLATFORM, formatPlatform, isAttestation, normalizePlatform, parsePlatform, selectManifest } from './platform.ts';
+export {
+  DEFAULT_PLATFORM,
+  formatPlatform,
+  isAttestation,
+  normalizePlatform,
+  parsePlatform,
+  selectManifest,
+} from './platform.ts';
 export {
   schema1DeprecationMessage,
   schema1Payload,

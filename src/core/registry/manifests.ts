@@ -290,4 +290,3 @@ export async function fetchManifest(
   }
   return { bytes, mediaType, digest, manifest };
 }
-

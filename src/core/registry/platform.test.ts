@@ -3,7 +3,13 @@ import { RegistryError } from './errors.ts';
 import type { Descriptor } from './manifests.ts';
 import { formatPlatform, normalizePlatform, parsePlatform, selectManifest } from './platform.ts';
 
-const d = (n: number, os: string, architecture: string, variant?: string, extra: Partial<Descriptor> = {}): Descriptor => ({
+const d = (
+  n: number,
+  os: string,
+  architecture: string,
+  variant?: string,
+  extra: Partial<Descriptor> = {},
+): Descriptor => ({
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
   digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
   size: 100,
@@ -41,7 +47,14 @@ describe('selectManifest', () => {
   const att = d(9, 'unknown', 'unknown', undefined, {
     annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
   });
-  const list = [att, d(1, 'linux', 'amd64'), d(2, 'linux', 'arm64', 'v8'), d(3, 'linux', 'arm', 'v7'), d(4, 'linux', 'arm', 'v6'), d(5, 'windows', 'amd64')];
+  const list = [
+    att,
+    d(1, 'linux', 'amd64'),
+    d(2, 'linux', 'arm64', 'v8'),
+    d(3, 'linux', 'arm', 'v7'),
+    d(4, 'linux', 'arm', 'v6'),
+    d(5, 'windows', 'amd64'),
+  ];
 
   it('defaults to linux/amd64 and skips attestations', () => {
     expect(selectManifest(list).digest).toBe(list[1]!.digest);

@@ -12,14 +12,53 @@ export const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' }
 
 const COMPONENT = /^[A-Za-z0-9_-]{1,64}$/;
 const KNOWN_OS = new Set([
-  'aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'illumos', 'ios', 'js', 'linux',
-  'netbsd', 'openbsd', 'plan9', 'solaris', 'wasip1', 'windows',
+  'aix',
+  'android',
+  'darwin',
+  'dragonfly',
+  'freebsd',
+  'illumos',
+  'ios',
+  'js',
+  'linux',
+  'netbsd',
+  'openbsd',
+  'plan9',
+  'solaris',
+  'wasip1',
+  'windows',
 ]);
 const KNOWN_ARCH = new Set([
-  '386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'ppc64', 'ppc64le', 'mips',
-  'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390',
-  's390x', 'sparc', 'sparc64', 'wasm', 'loong64', 'x86_64', 'x86-64', 'aarch64', 'armhf',
-  'armel', 'i386',
+  '386',
+  'amd64',
+  'amd64p32',
+  'arm',
+  'armbe',
+  'arm64',
+  'arm64be',
+  'ppc64',
+  'ppc64le',
+  'mips',
+  'mipsle',
+  'mips64',
+  'mips64le',
+  'mips64p32',
+  'mips64p32le',
+  'ppc',
+  'riscv',
+  'riscv64',
+  's390',
+  's390x',
+  'sparc',
+  'sparc64',
+  'wasm',
+  'loong64',
+  'x86_64',
+  'x86-64',
+  'aarch64',
+  'armhf',
+  'armel',
+  'i386',
 ]);
 
 /**
@@ -28,8 +67,7 @@ const KNOWN_ARCH = new Set([
  */
 export function parsePlatform(s: string): Platform {
   const parts = s.trim().toLowerCase().split('/');
-  const bad = (why: string) =>
-    new Error(`invalid platform ${JSON.stringify(s.slice(0, 100))}: ${why}`);
+  const bad = (why: string) => new Error(`invalid platform ${JSON.stringify(s.slice(0, 100))}: ${why}`);
   if (parts.length > 3 || parts.some((p) => !COMPONENT.test(p))) {
     throw bad('expected os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8');
   }
@@ -135,10 +173,7 @@ export function isAttestation(d: Descriptor): boolean {
  * Choose the manifest for `wanted` (default linux/amd64) from an index's entries. Throws
  * Docker's `no matching manifest for linux/amd64 in the manifest list entries`.
  */
-export function selectManifest(
-  manifests: readonly Descriptor[],
-  wanted: Platform = DEFAULT_PLATFORM,
-): Descriptor {
+export function selectManifest(manifests: readonly Descriptor[], wanted: Platform = DEFAULT_PLATFORM): Descriptor {
   const vector = platformVector(normalizePlatform(wanted));
   let best: Descriptor | undefined;
   let bestRank = Infinity;

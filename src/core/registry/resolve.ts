@@ -107,7 +107,10 @@ export async function resolveImage(
     }
     const configBytes = await fetchBlobBytes(client, ref, im.config.digest, signalOpt);
     if (configBytes.length !== im.config.size) {
-      throw new RegistryError('SIZE_INVALID', `config ${im.config.digest} has ${configBytes.length} bytes, manifest says ${im.config.size}`);
+      throw new RegistryError(
+        'SIZE_INVALID',
+        `config ${im.config.digest} has ${configBytes.length} bytes, manifest says ${im.config.size}`,
+      );
     }
     out.configDigest = im.config.digest;
     out.configBytes = configBytes;

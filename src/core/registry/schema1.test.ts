@@ -33,7 +33,13 @@ function signed(payload: string, n = 1, tamper = false): { bytes: Buffer; payloa
   const sigs = Array.from({ length: n }, (_, i) => ({
     header: { alg: 'ES256' },
     signature: 'c2ln',
-    protected: b64url(JSON.stringify({ formatLength: formatLength - (tamper && i === 1 ? 1 : 0), formatTail: b64url('\n}'), time: '2016-01-01T00:00:00Z' })),
+    protected: b64url(
+      JSON.stringify({
+        formatLength: formatLength - (tamper && i === 1 ? 1 : 0),
+        formatTail: b64url('\n}'),
+        time: '2016-01-01T00:00:00Z',
+      }),
+    ),
   }));
   const body = `${payload.slice(0, formatLength)},\n   "signatures": ${JSON.stringify(sigs, null, 3)}\n}`;
   return { bytes: Buffer.from(body), payload: Buffer.from(payload) };
@@ -83,7 +89,12 @@ describe('schema 1 view and config', () => {
       { created: '2016-01-01T00:00:00.500000000Z', created_by: '/bin/sh -c echo <a&b>', empty_layer: true },
     ]);
     expect(v.layers).toEqual([{ digest: L1, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', v1Id: B }]);
-    expect(v).toMatchObject({ architecture: 'amd64', os: 'linux', created: '2016-01-01T00:00:00.500000000Z', config: { Env: ['A=1'] } });
+    expect(v).toMatchObject({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2016-01-01T00:00:00.500000000Z',
+      config: { Env: ['A=1'] },
+    });
   });
 
   it("synthesizes moby's config: v1 fields dropped, keys sorted, compact, HTML-escaped", async () => {
@@ -102,7 +113,10 @@ describe('schema 1 view and config', () => {
   it('adjacent repeats of one v1 id collapse; a broken parent chain is refused', () => {
     const dup = { ...m, fsLayers: [m.fsLayers[0]!, ...m.fsLayers], history: [m.history[0]!, ...m.history] };
     expect(schema1View(dup).history).toHaveLength(2);
-    const broken = { ...m, history: [{ v1Compatibility: topV1.replace(`"parent":"${B}"`, `"parent":"${'c'.repeat(64)}"`) }, m.history[1]!] };
+    const broken = {
+      ...m,
+      history: [{ v1Compatibility: topV1.replace(`"parent":"${B}"`, `"parent":"${'c'.repeat(64)}"`) }, m.history[1]!],
+    };
     expect(() => schema1View(broken)).toThrow(/parent chain/);
     const badId = { ...m, history: [{ v1Compatibility: '{"id":"../x"}' }, m.history[1]!] };
     expect(() => schema1View(badId)).toThrow(/v1 image id/);

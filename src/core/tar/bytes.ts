@@ -40,7 +40,10 @@ export function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> {
 
 /** A ReadableStream pulling from an async iterable (ReadableStream.from is not everywhere). */
 export function streamOf(it: AsyncIterable<Uint8Array> | AsyncIterator<Uint8Array>): ReadableStream<Uint8Array> {
-  const iter = Symbol.asyncIterator in it ? (it as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]() : (it as AsyncIterator<Uint8Array>);
+  const iter =
+    Symbol.asyncIterator in it
+      ? (it as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+      : (it as AsyncIterator<Uint8Array>);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

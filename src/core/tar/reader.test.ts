@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, linkSync, writeFileSync, utimesSync, chmodSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  linkSync,
+  writeFileSync,
+  utimesSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +44,12 @@ async function scanAll(bytes: Uint8Array, chunk = 4096, opts: TarReadOptions = {
   return out;
 }
 
-async function codeOf(bytes: Uint8Array, opts?: TarReadOptions, chunk = 4096, scan = false): Promise<{ code: string; message: string }> {
+async function codeOf(
+  bytes: Uint8Array,
+  opts?: TarReadOptions,
+  chunk = 4096,
+  scan = false,
+): Promise<{ code: string; message: string }> {
   try {
     if (scan) await scanAll(bytes, chunk, opts);
     else await readAll(bytes, chunk, opts);
@@ -87,13 +102,26 @@ function paxHeader(records: string, declared?: number): Uint8Array {
   return out;
 }
 
-const TYPE_CHAR: Record<string, string> = { file: '-', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' };
+const TYPE_CHAR: Record<string, string> = {
+  file: '-',
+  dir: 'd',
+  symlink: 'l',
+  hardlink: 'h',
+  char: 'c',
+  block: 'b',
+  fifo: 'p',
+};
 
 function modeString(h: TarHeader): string {
   const m = h.mode;
   const rwx = (v: number, s: boolean, sc: string) =>
     (v & 4 ? 'r' : '-') + (v & 2 ? 'w' : '-') + (s ? (v & 1 ? sc : sc.toUpperCase()) : v & 1 ? 'x' : '-');
-  return TYPE_CHAR[h.type] + rwx(m >> 6, !!(m & 0o4000), 's') + rwx(m >> 3, !!(m & 0o2000), 's') + rwx(m, !!(m & 0o1000), 't');
+  return (
+    TYPE_CHAR[h.type] +
+    rwx(m >> 6, !!(m & 0o4000), 's') +
+    rwx(m >> 3, !!(m & 0o2000), 's') +
+    rwx(m, !!(m & 0o1000), 't')
+  );
 }
 
 /** Our listing in the shape of `tar --numeric-owner -tv` (dates left out: tar prints local
@@ -109,7 +137,10 @@ function ourLine(h: TarHeader): string {
 
 /** `tar --numeric-owner -tvf`, each line reshaped like ourLine (paths normalized the same way). */
 function gnuListing(file: string): string[] {
-  const out = execFileSync('tar', ['--numeric-owner', '--quoting-style=literal', '-tvf', file], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8', TZ: 'UTC' } });
+  const out = execFileSync('tar', ['--numeric-owner', '--quoting-style=literal', '-tvf', file], {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C.UTF-8', TZ: 'UTC' },
+  });
   return out
     .split('\n')
     .filter(Boolean)
@@ -121,7 +152,8 @@ function gnuListing(file: string): string[] {
       for (const sep of [' -> ', ' link to ']) {
         const i = rest!.indexOf(sep);
         if (i >= 0) {
-          link = sep + (sep === ' link to ' ? normalizeTarPath(rest!.slice(i + sep.length)) : rest!.slice(i + sep.length));
+          link =
+            sep + (sep === ' link to ' ? normalizeTarPath(rest!.slice(i + sep.length)) : rest!.slice(i + sep.length));
           rest = rest!.slice(0, i);
         }
       }
@@ -180,7 +212,18 @@ describe('readTar vs GNU tar', () => {
     symlinkSync(longTarget, join(ext, 'long-sym'));
     linkSync(join(ext, veryLong), join(ext, 'link-to-long'));
     const tar = (out: string, format: string, owner: string, from: string) =>
-      execFileSync('tar', [`--format=${format}`, '--sort=name', `--owner=${owner}`, `--group=${owner === '3000000' ? '4000000' : '5678'}`, '--numeric-owner', '-cf', join(dir, out), '-C', from, '.']);
+      execFileSync('tar', [
+        `--format=${format}`,
+        '--sort=name',
+        `--owner=${owner}`,
+        `--group=${owner === '3000000' ? '4000000' : '5678'}`,
+        '--numeric-owner',
+        '-cf',
+        join(dir, out),
+        '-C',
+        from,
+        '.',
+      ]);
     tar('ustar.tar', 'ustar', '1234', src);
     tar('gnu.tar', 'gnu', '3000000', src); // uid > 2097151: base-256 in gnu format
     tar('pax.tar', 'pax', '3000000', src); // ... and a PAX uid record in pax format
@@ -199,13 +242,18 @@ describe('readTar vs GNU tar', () => {
         // scanTar (what ingest indexes with) reports the same headers, without headerOffset.
         expect(await scanAll(bytes, chunk)).toEqual(entries.map(({ header: { headerOffset: _, ...h } }) => h));
         for (const e of entries) {
-          const want = contents.get(e.header.path) ?? (name.startsWith('v7') ? contents.get(`deep/${'a'.repeat(70)}/${e.header.path}`) : undefined);
+          const want =
+            contents.get(e.header.path) ??
+            (name.startsWith('v7') ? contents.get(`deep/${'a'.repeat(70)}/${e.header.path}`) : undefined);
           if (e.header.type === 'file') {
             expect(want, e.header.path).toBeDefined();
             expect(Buffer.from(e.data).equals(want!), e.header.path).toBe(true);
           }
           // offset points at the data in the tar stream
-          if (e.header.size > 0) expect(Buffer.from(bytes.subarray(e.header.offset, e.header.offset + e.header.size)).equals(Buffer.from(e.data))).toBe(true);
+          if (e.header.size > 0)
+            expect(
+              Buffer.from(bytes.subarray(e.header.offset, e.header.offset + e.header.size)).equals(Buffer.from(e.data)),
+            ).toBe(true);
         }
       }
     });
@@ -288,7 +336,11 @@ describe('tar builder and writer', () => {
     const tool = (await readAll(bytes)).find((e) => e.header.path === 'usr/bin/tool')!.header;
     expect(tool.mtime).toBe(1600000000.5);
     // Deterministic: same entries, same bytes.
-    expect(Buffer.from(tarBuilder().file(long, 'long name\n', { uid: 5000000 }).bytes()).equals(Buffer.from(tarBuilder().file(long, 'long name\n', { uid: 5000000 }).bytes()))).toBe(true);
+    expect(
+      Buffer.from(tarBuilder().file(long, 'long name\n', { uid: 5000000 }).bytes()).equals(
+        Buffer.from(tarBuilder().file(long, 'long name\n', { uid: 5000000 }).bytes()),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -354,30 +406,120 @@ describe('hostile archives are refused with a code', () => {
     ['.. inside a path', () => tarBuilder().file('a/../../etc/x', 'x').bytes(), 'TAR_PATH_ESCAPE', 'a/../../etc/x'],
     ['absolute path', () => tarBuilder().file('/etc/passwd', 'x').bytes(), 'TAR_PATH_ESCAPE', '/etc/passwd'],
     ['hard link to ../x', () => tarBuilder().file('a', 'x').link('b', '../x').bytes(), 'TAR_PATH_ESCAPE', '../x'],
-    ['hard link to an absolute path', () => tarBuilder().link('b', '/etc/shadow').bytes(), 'TAR_PATH_ESCAPE', '/etc/shadow'],
-    ['PAX path with ..', () => new Uint8Array([...paxHeader('16 path=../../x\n'), ...tarBuilder().file('ok', 'x').bytes()]), 'TAR_PATH_ESCAPE', '../../x'],
-    ['GNU long name with ..', () => new Uint8Array([...gnuLong('L', `../${'q'.repeat(200)}`), ...tarBuilder().file('ok', 'x').bytes()]), 'TAR_PATH_ESCAPE', '../qqq'],
-    ['GNU long link to ..', () => new Uint8Array([...gnuLong('K', '../../etc/shadow'), ...tarBuilder().link('ok', 'x').bytes()]), 'TAR_PATH_ESCAPE', '../../etc/shadow'],
-    ['bad checksum', () => { const b = ok.slice(); b[0] = 0x62; return b; }, 'TAR_BAD_CHECKSUM'],
+    [
+      'hard link to an absolute path',
+      () => tarBuilder().link('b', '/etc/shadow').bytes(),
+      'TAR_PATH_ESCAPE',
+      '/etc/shadow',
+    ],
+    [
+      'PAX path with ..',
+      () => new Uint8Array([...paxHeader('16 path=../../x\n'), ...tarBuilder().file('ok', 'x').bytes()]),
+      'TAR_PATH_ESCAPE',
+      '../../x',
+    ],
+    [
+      'GNU long name with ..',
+      () => new Uint8Array([...gnuLong('L', `../${'q'.repeat(200)}`), ...tarBuilder().file('ok', 'x').bytes()]),
+      'TAR_PATH_ESCAPE',
+      '../qqq',
+    ],
+    [
+      'GNU long link to ..',
+      () => new Uint8Array([...gnuLong('K', '../../etc/shadow'), ...tarBuilder().link('ok', 'x').bytes()]),
+      'TAR_PATH_ESCAPE',
+      '../../etc/shadow',
+    ],
+    [
+      'bad checksum',
+      () => {
+        const b = ok.slice();
+        b[0] = 0x62;
+        return b;
+      },
+      'TAR_BAD_CHECKSUM',
+    ],
     ['truncated in a header', () => ok.slice(0, 300), 'TAR_TRUNCATED'],
     ['truncated in a body', () => ok.slice(0, BLOCK + 500), 'TAR_TRUNCATED', 'a'],
     ['truncated in the padding', () => ok.slice(0, BLOCK + 1000), 'TAR_TRUNCATED', 'a'],
     ['truncated after an extension header', () => gnuLong('L', 'name'), 'TAR_TRUNCATED'],
     ['oversized PAX header', () => paxHeader('', 2 << 20), 'TAR_LIMIT', '2097152'],
-    ['oversized global PAX headers', () => { const g = paxHeader(`${'1000'} a=${'v'.repeat(992)}\n`); g[156] = 0x67; fixChecksum(g, 0); return new Uint8Array([...g, ...ok]); }, 'TAR_LIMIT', undefined, { maxPaxSize: 512 }],
+    [
+      'oversized global PAX headers',
+      () => {
+        const g = paxHeader(`${'1000'} a=${'v'.repeat(992)}\n`);
+        g[156] = 0x67;
+        fixChecksum(g, 0);
+        return new Uint8Array([...g, ...ok]);
+      },
+      'TAR_LIMIT',
+      undefined,
+      { maxPaxSize: 512 },
+    ],
     ['huge long-name record', () => gnuLong('L', '', 1 << 20), 'TAR_LIMIT', '1048576'],
-    ['negative size (base-256)', () => patch(ok, 0, F.size, new Uint8Array(12).fill(0xff)), 'TAR_BAD_HEADER', 'negative size'],
+    [
+      'negative size (base-256)',
+      () => patch(ok, 0, F.size, new Uint8Array(12).fill(0xff)),
+      'TAR_BAD_HEADER',
+      'negative size',
+    ],
     ['garbage size', () => patch(ok, 0, F.size, '00000001x00\0'), 'TAR_BAD_HEADER', 'size'],
-    ['size above 2^53 (base-256)', () => patch(ok, 0, F.size, new Uint8Array([0x80, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), 'TAR_LIMIT', '2^53'],
-    ['PAX size above 2^53', () => new Uint8Array([...paxHeader('29 size=99999999999999999999\n'), ...ok]), 'TAR_BAD_HEADER', 'size'],
+    [
+      'size above 2^53 (base-256)',
+      () => patch(ok, 0, F.size, new Uint8Array([0x80, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])),
+      'TAR_LIMIT',
+      '2^53',
+    ],
+    [
+      'PAX size above 2^53',
+      () => new Uint8Array([...paxHeader('29 size=99999999999999999999\n'), ...ok]),
+      'TAR_BAD_HEADER',
+      'size',
+    ],
     ['malformed PAX record', () => new Uint8Array([...paxHeader('99 path=x\n'), ...ok]), 'TAR_BAD_HEADER', 'PAX'],
     ['PAX record without a key', () => new Uint8Array([...paxHeader('8 =abcd\n'), ...ok]), 'TAR_BAD_HEADER', 'PAX'],
-    ['GNU sparse file', () => { const b = ok.slice(); b[156] = 0x53; fixChecksum(b, 0); return b; }, 'TAR_UNSUPPORTED', 'sparse'],
-    ['PAX sparse file', () => new Uint8Array([...paxHeader('22 GNU.sparse.major=1\n'), ...ok]), 'TAR_UNSUPPORTED', 'sparse'],
-    ['unknown entry type', () => { const b = ok.slice(); b[156] = 0x51; fixChecksum(b, 0); return b; }, 'TAR_UNSUPPORTED', '"Q"'],
-    ['zero block then a header', () => new Uint8Array([...new Uint8Array(BLOCK), ...ok]), 'TAR_BAD_HEADER', 'zero block'],
+    [
+      'GNU sparse file',
+      () => {
+        const b = ok.slice();
+        b[156] = 0x53;
+        fixChecksum(b, 0);
+        return b;
+      },
+      'TAR_UNSUPPORTED',
+      'sparse',
+    ],
+    [
+      'PAX sparse file',
+      () => new Uint8Array([...paxHeader('22 GNU.sparse.major=1\n'), ...ok]),
+      'TAR_UNSUPPORTED',
+      'sparse',
+    ],
+    [
+      'unknown entry type',
+      () => {
+        const b = ok.slice();
+        b[156] = 0x51;
+        fixChecksum(b, 0);
+        return b;
+      },
+      'TAR_UNSUPPORTED',
+      '"Q"',
+    ],
+    [
+      'zero block then a header',
+      () => new Uint8Array([...new Uint8Array(BLOCK), ...ok]),
+      'TAR_BAD_HEADER',
+      'zero block',
+    ],
     ['NUL in a PAX path', () => new Uint8Array([...paxHeader('12 path=a\0b\n'), ...ok]), 'TAR_BAD_HEADER', 'NUL'],
-    ['too many entries', () => tarBuilder().file('a').file('b').file('c').bytes(), 'TAR_LIMIT', 'more than 2', { maxEntries: 2 }],
+    [
+      'too many entries',
+      () => tarBuilder().file('a').file('b').file('c').bytes(),
+      'TAR_LIMIT',
+      'more than 2',
+      { maxEntries: 2 },
+    ],
     ['file with an empty name', () => tarBuilder().file('', 'x').bytes(), 'TAR_BAD_HEADER', 'empty path'],
   ];
   it.each(cases)('%s', async (_name, make, code, inMessage, opts) => {
@@ -397,7 +539,12 @@ describe('hostile archives are refused with a code', () => {
       throw new Error('unreachable');
     } catch (e) {
       const clone = structuredClone((e as TarError).toJSON());
-      expect(clone).toEqual({ name: 'TarError', code: 'TAR_PATH_ESCAPE', message: 'path escapes the root: ../x', path: '../x' });
+      expect(clone).toEqual({
+        name: 'TarError',
+        code: 'TAR_PATH_ESCAPE',
+        message: 'path escapes the root: ../x',
+        path: '../x',
+      });
       const back = TarError.from(clone);
       expect(back).toBeInstanceOf(TarError);
       expect(back.code).toBe('TAR_PATH_ESCAPE');

@@ -54,7 +54,8 @@ const SUSPECT = /(?:^|\/)\.\.?(?:\/|$)|\/\/|^\/|\/$|\0/;
 
 export function normalizeTarPath(raw: string, what = 'path'): string {
   if (raw !== '' && !SUSPECT.test(raw)) return raw;
-  if (raw.includes('\0')) throw new TarError('TAR_BAD_HEADER', `${what} contains a NUL byte: ${JSON.stringify(raw)}`, raw);
+  if (raw.includes('\0'))
+    throw new TarError('TAR_BAD_HEADER', `${what} contains a NUL byte: ${JSON.stringify(raw)}`, raw);
   if (raw.startsWith('/')) throw new TarError('TAR_PATH_ESCAPE', `absolute ${what} refused: ${raw}`, raw);
   const parts: string[] = [];
   for (const p of raw.split('/')) {
@@ -104,8 +105,15 @@ export function parsePax(data: Uint8Array): Pax {
     if (data[pos] === 0) break; // some writers NUL-pad the block
     let len = 0;
     let i = pos;
-    while (i < data.length && data[i]! >= 0x30 && data[i]! <= 0x39 && i - pos < 10) len = len * 10 + (data[i++]! - 0x30);
-    if (i === pos || data[i] !== 0x20 || len <= i - pos + 1 || pos + len > data.length || data[pos + len - 1] !== 0x0a) {
+    while (i < data.length && data[i]! >= 0x30 && data[i]! <= 0x39 && i - pos < 10)
+      len = len * 10 + (data[i++]! - 0x30);
+    if (
+      i === pos ||
+      data[i] !== 0x20 ||
+      len <= i - pos + 1 ||
+      pos + len > data.length ||
+      data[pos + len - 1] !== 0x0a
+    ) {
       throw new TarError('TAR_BAD_HEADER', `bad PAX record at byte ${pos} of the extended header`);
     }
     const rec = decodeUtf8(data.subarray(i + 1, pos + len - 1));
@@ -125,7 +133,8 @@ function paxInt(v: string, key: string): number {
 }
 
 function paxTime(v: string, key: string): number {
-  if (!/^-?\d{1,16}(\.\d{0,12})?$/.test(v)) throw new TarError('TAR_BAD_HEADER', `bad PAX ${key}: ${JSON.stringify(v.slice(0, 40))}`);
+  if (!/^-?\d{1,16}(\.\d{0,12})?$/.test(v))
+    throw new TarError('TAR_BAD_HEADER', `bad PAX ${key}: ${JSON.stringify(v.slice(0, 40))}`);
   return Number(v);
 }
 
@@ -186,7 +195,8 @@ class Entry implements TarEntry {
 
   async bytes(maxBytes = Infinity): Promise<Uint8Array> {
     const path = this.header.path;
-    if (this.bodySize > maxBytes) throw new TarError('TAR_LIMIT', `${path} is ${this.bodySize} bytes, more than ${maxBytes}`, path);
+    if (this.bodySize > maxBytes)
+      throw new TarError('TAR_LIMIT', `${path} is ${this.bodySize} bytes, more than ${maxBytes}`, path);
     const out = new Uint8Array(this.bodySize);
     let at = 0;
     for await (const p of this.body()) {
@@ -218,7 +228,10 @@ class Entry implements TarEntry {
  * is thrown, and left as it is after the end-of-archive marker (what follows is the caller's:
  * ingest hashes it into the diff_id).
  */
-export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): AsyncGenerator<TarEntry, void, undefined> {
+export async function* readTar(
+  source: ByteSource,
+  opts: TarReadOptions = {},
+): AsyncGenerator<TarEntry, void, undefined> {
   const it = iteratorOf(source);
   let ended = false;
   try {
@@ -235,7 +248,11 @@ export async function* readTar(source: ByteSource, opts: TarReadOptions = {}): A
  * like it, the source is cancelled on an error and left as it is after the end-of-archive
  * marker.
  */
-export async function scanTar(source: ByteSource, opts: TarReadOptions, onEntry: (entry: LayerEntry) => void): Promise<void> {
+export async function scanTar(
+  source: ByteSource,
+  opts: TarReadOptions,
+  onEntry: (entry: LayerEntry) => void,
+): Promise<void> {
   const it = iteratorOf(source);
   let ended = false;
   try {
@@ -244,7 +261,8 @@ export async function scanTar(source: ByteSource, opts: TarReadOptions, onEntry:
     for (let h = await headers.next(); h !== null; h = await headers.next()) {
       onEntry(h);
       const n = headers.bodySize + padding(headers.bodySize);
-      if (!r.trySkip(n) && (await r.skip(n)) < n) throw new TarError('TAR_TRUNCATED', `archive ends inside the body of ${h.path}`, h.path);
+      if (!r.trySkip(n) && (await r.skip(n)) < n)
+        throw new TarError('TAR_TRUNCATED', `archive ends inside the body of ${h.path}`, h.path);
     }
     ended = true;
   } finally {
@@ -252,7 +270,10 @@ export async function scanTar(source: ByteSource, opts: TarReadOptions, onEntry:
   }
 }
 
-async function* entries(it: AsyncIterator<Uint8Array>, opts: TarReadOptions): AsyncGenerator<TarEntry, void, undefined> {
+async function* entries(
+  it: AsyncIterator<Uint8Array>,
+  opts: TarReadOptions,
+): AsyncGenerator<TarEntry, void, undefined> {
   const r = new ByteReader(it);
   const headers = new HeaderParser(r, opts);
   for (let h = await headers.next(); h !== null; h = await headers.next()) {
@@ -288,7 +309,8 @@ class HeaderParser {
     if (size > limit) throw new TarError('TAR_LIMIT', `${what} of ${size} bytes exceeds the limit of ${limit}`);
     const data = r.tryRead(size) ?? (await r.read(size));
     const pad = padding(size);
-    if (data.length < size || (!r.trySkip(pad) && (await r.skip(pad)) < pad)) throw new TarError('TAR_TRUNCATED', `archive ends inside a ${what}`);
+    if (data.length < size || (!r.trySkip(pad) && (await r.skip(pad)) < pad))
+      throw new TarError('TAR_TRUNCATED', `archive ends inside a ${what}`);
     return data.slice(); // the view may alias a source chunk
   }
 
@@ -313,16 +335,21 @@ class HeaderParser {
       }
       if (block.length < BLOCK) throw new TarError('TAR_TRUNCATED', `archive ends inside a header at byte ${at}`);
       if (isZeroBlock(block)) {
-        if (pending) throw new TarError('TAR_BAD_HEADER', `end-of-archive marker right after an extension header at byte ${at}`);
+        if (pending)
+          throw new TarError('TAR_BAD_HEADER', `end-of-archive marker right after an extension header at byte ${at}`);
         const second = await r.read(BLOCK);
         if (second.length === 0 || (second.length === BLOCK && isZeroBlock(second))) return null;
-        if (second.length < BLOCK) throw new TarError('TAR_TRUNCATED', `archive ends inside a header at byte ${at + BLOCK}`);
+        if (second.length < BLOCK)
+          throw new TarError('TAR_TRUNCATED', `archive ends inside a header at byte ${at + BLOCK}`);
         throw new TarError('TAR_BAD_HEADER', `a zero block followed by a non-zero block at byte ${at}`);
       }
       const stored = parseNumeric(block, F.chksum, 'checksum');
       const sums = headerChecksums(block);
       if (stored !== sums.unsigned && stored !== sums.signed) {
-        throw new TarError('TAR_BAD_CHECKSUM', `header checksum mismatch at byte ${at} (name ${JSON.stringify(readString(block, F.name))})`);
+        throw new TarError(
+          'TAR_BAD_CHECKSUM',
+          `header checksum mismatch at byte ${at} (name ${JSON.stringify(readString(block, F.name))})`,
+        );
       }
       typeflag = String.fromCharCode(block[156]!);
       size = parseNumeric(block, F.size, 'size');
@@ -335,7 +362,8 @@ class HeaderParser {
       }
       if (typeflag === 'g') {
         this.globalPax = { ...this.globalPax, ...parsePax(await this.readSmall(size, maxPax, 'PAX global header')) };
-        if (paxSize(this.globalPax) > maxPax) throw new TarError('TAR_LIMIT', `PAX global headers exceed the limit of ${maxPax} bytes`);
+        if (paxSize(this.globalPax) > maxPax)
+          throw new TarError('TAR_LIMIT', `PAX global headers exceed the limit of ${maxPax} bytes`);
         continue;
       }
       if (typeflag === 'L' || typeflag === 'K') {
@@ -348,7 +376,8 @@ class HeaderParser {
       }
       if (typeflag === 'V') {
         // GNU volume label: not a file.
-        if ((await r.skip(size + padding(size))) < size + padding(size)) throw new TarError('TAR_TRUNCATED', 'archive ends inside a volume label');
+        if ((await r.skip(size + padding(size))) < size + padding(size))
+          throw new TarError('TAR_TRUNCATED', 'archive ends inside a volume label');
         continue;
       }
       break;
@@ -362,7 +391,8 @@ class HeaderParser {
       ext = globalPax === NO_PAX ? pax! : { ...globalPax, ...(pax ?? NO_PAX) };
       for (const k in ext) {
         if (ext[k] === '') delete ext[k];
-        else if (k.startsWith('GNU.sparse.')) throw new TarError('TAR_UNSUPPORTED', `sparse files are not supported (${k})`);
+        else if (k.startsWith('GNU.sparse.'))
+          throw new TarError('TAR_UNSUPPORTED', `sparse files are not supported (${k})`);
       }
     }
 
@@ -375,14 +405,16 @@ class HeaderParser {
     }
     let type = TYPEFLAG[typeflag];
     if (type === undefined) {
-      const shown = typeflag === 'S' ? 'S (GNU sparse)' : typeflag === 'M' ? 'M (multi-volume)' : JSON.stringify(typeflag);
+      const shown =
+        typeflag === 'S' ? 'S (GNU sparse)' : typeflag === 'M' ? 'M (multi-volume)' : JSON.stringify(typeflag);
       throw new TarError('TAR_UNSUPPORTED', `unsupported entry type ${shown} for ${rawPath}`, rawPath);
     }
     // Old v7 archives mark directories with a trailing slash on a regular-file entry.
     if (typeflag === '\0' && rawPath.endsWith('/')) type = 'dir';
 
     const path = normalizeTarPath(rawPath);
-    if (path === '' && type !== 'dir') throw new TarError('TAR_BAD_HEADER', `entry of type ${type} has an empty path`, rawPath);
+    if (path === '' && type !== 'dir')
+      throw new TarError('TAR_BAD_HEADER', `entry of type ${type} has an empty path`, rawPath);
 
     if (ext.size !== undefined) size = paxInt(ext.size, 'size');
     const hasBody = type === 'file' || typeflag === 'D';
@@ -405,7 +437,8 @@ class HeaderParser {
         if (target === '') throw new TarError('TAR_BAD_HEADER', `hard link ${path} has an empty target`, path);
         header.linkname = target;
       } else {
-        if (rawLink.includes('\0')) throw new TarError('TAR_BAD_HEADER', `symlink target of ${path} contains a NUL byte`, path);
+        if (rawLink.includes('\0'))
+          throw new TarError('TAR_BAD_HEADER', `symlink target of ${path} contains a NUL byte`, path);
         header.linkname = rawLink;
       }
     }

@@ -28,7 +28,11 @@ describe('writeTar', () => {
       { path: 'dir/empty', mtime: 1 },
     ];
     const bytes = await collect(writeTar(entries));
-    const viaStream = new Uint8Array(await new Response(tarStream(entries.map((e) => ({ ...e, body: e.path.endsWith('stream') ? new Blob(chunks).stream() : e.body })))).arrayBuffer());
+    const viaStream = new Uint8Array(
+      await new Response(
+        tarStream(entries.map((e) => ({ ...e, body: e.path.endsWith('stream') ? new Blob(chunks).stream() : e.body }))),
+      ).arrayBuffer(),
+    );
     expect(Buffer.from(viaStream).equals(Buffer.from(bytes))).toBe(true);
     writeFileSync(join(dir, 'w.tar'), bytes);
     const out = execFileSync('tar', ['-xOf', join(dir, 'w.tar'), 'dir/from-stream']);
@@ -39,8 +43,12 @@ describe('writeTar', () => {
   });
 
   it('refuses a body that differs from its declared size', async () => {
-    await expect(collect(writeTar([{ path: 'a', size: 10, body: new Uint8Array(5) }]))).rejects.toMatchObject({ code: 'TAR_WRITE' });
-    await expect(collect(writeTar([{ path: 'a', size: 2, body: [new Uint8Array(5)] }]))).rejects.toBeInstanceOf(TarError);
+    await expect(collect(writeTar([{ path: 'a', size: 10, body: new Uint8Array(5) }]))).rejects.toMatchObject({
+      code: 'TAR_WRITE',
+    });
+    await expect(collect(writeTar([{ path: 'a', size: 2, body: [new Uint8Array(5)] }]))).rejects.toBeInstanceOf(
+      TarError,
+    );
     await expect(collect(writeTar([{ path: 'd', type: 'dir', size: 3 }]))).rejects.toMatchObject({ code: 'TAR_WRITE' });
   });
 

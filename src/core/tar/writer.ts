@@ -99,7 +99,11 @@ function splitUstar(path: string): { name: string; prefix: string } | undefined 
 
 function checkNumber(v: number | undefined, field: string, path: string): number {
   if (v === undefined) return 0;
-  if (!Number.isFinite(v) || (field !== 'mtime' && (v < 0 || !Number.isInteger(v))) || Math.abs(v) > Number.MAX_SAFE_INTEGER) {
+  if (
+    !Number.isFinite(v) ||
+    (field !== 'mtime' && (v < 0 || !Number.isInteger(v))) ||
+    Math.abs(v) > Number.MAX_SAFE_INTEGER
+  ) {
     throw new TarError('TAR_WRITE', `bad ${field} ${v} for ${path}`, path);
   }
   return v;
@@ -150,7 +154,8 @@ export function encodeHeader(h: TarWriteHeader): Uint8Array {
   const type = h.type ?? 'file';
   const typeflag = TYPEFLAG[type];
   if (typeflag === undefined) throw new TarError('TAR_WRITE', `unknown entry type ${String(type)}`, h.path);
-  if (h.path.includes('\0')) throw new TarError('TAR_WRITE', `path contains a NUL byte: ${JSON.stringify(h.path)}`, h.path);
+  if (h.path.includes('\0'))
+    throw new TarError('TAR_WRITE', `path contains a NUL byte: ${JSON.stringify(h.path)}`, h.path);
   const size = type === 'file' ? checkNumber(h.size, 'size', h.path) : 0;
   const uid = checkNumber(h.uid, 'uid', h.path);
   const gid = checkNumber(h.gid, 'gid', h.path);
@@ -236,24 +241,29 @@ async function* bodyChunks(body: TarBody): AsyncGenerator<Uint8Array> {
 }
 
 /** Chunks of a tar archive of these entries, ending with the end-of-archive marker. */
-export async function* writeTar(entries: Iterable<TarWriteEntry> | AsyncIterable<TarWriteEntry>): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* writeTar(
+  entries: Iterable<TarWriteEntry> | AsyncIterable<TarWriteEntry>,
+): AsyncGenerator<Uint8Array, void, undefined> {
   for await (const e of entries) {
     const type = e.type ?? 'file';
     let size = e.size;
     if (size === undefined) size = e.body instanceof Uint8Array ? e.body.length : 0;
     if (type !== 'file' && size !== 0) throw new TarError('TAR_WRITE', `${type} ${e.path} cannot have a body`, e.path);
-    if (type === 'file' && e.body === undefined && size !== 0) throw new TarError('TAR_WRITE', `file ${e.path} declares ${size} bytes but has no body`, e.path);
+    if (type === 'file' && e.body === undefined && size !== 0)
+      throw new TarError('TAR_WRITE', `file ${e.path} declares ${size} bytes but has no body`, e.path);
     yield encodeHeader({ ...e, size });
     let written = 0;
     if (e.body !== undefined) {
       for await (const chunk of bodyChunks(e.body)) {
         if (chunk.length === 0) continue;
         written += chunk.length;
-        if (written > size) throw new TarError('TAR_WRITE', `body of ${e.path} is longer than its declared ${size} bytes`, e.path);
+        if (written > size)
+          throw new TarError('TAR_WRITE', `body of ${e.path} is longer than its declared ${size} bytes`, e.path);
         yield chunk;
       }
     }
-    if (written !== size) throw new TarError('TAR_WRITE', `body of ${e.path} is ${written} bytes, declared ${size}`, e.path);
+    if (written !== size)
+      throw new TarError('TAR_WRITE', `body of ${e.path} is ${written} bytes, declared ${size}`, e.path);
     const pad = padding(size);
     if (pad) yield new Uint8Array(pad);
   }

@@ -60,7 +60,13 @@ function model(layers: LayerEntry[][]): { view: Map<string, M>; changes: (string
         if (markers.includes(e)) continue;
         ensureDir(v, parent(e.path), li);
         const had = v.get(e.path);
-        const next: M = { type: e.type as M['type'], mode: e.mode, size: e.type === 'file' ? e.size : 0, mtime: e.mtime, layer: li };
+        const next: M = {
+          type: e.type as M['type'],
+          mode: e.mode,
+          size: e.type === 'file' ? e.size : 0,
+          mtime: e.mtime,
+          layer: li,
+        };
         if (had && (had.type === 'dir') !== (e.type === 'dir')) removeTree(v, e.path);
         v.set(e.path, next);
       }
@@ -80,7 +86,8 @@ function model(layers: LayerEntry[][]): { view: Map<string, M>; changes: (string
     for (const [p, b] of below) {
       const a = v.get(p);
       if (a === undefined) out.push(`removed ${p}`);
-      else if (a.type !== b.type || a.size !== b.size || a.mode !== b.mode || (a.type !== 'dir' && a.mtime !== b.mtime)) out.push(`modified ${p}`);
+      else if (a.type !== b.type || a.size !== b.size || a.mode !== b.mode || (a.type !== 'dir' && a.mtime !== b.mtime))
+        out.push(`modified ${p}`);
     }
     for (const p of v.keys()) if (!below.has(p)) out.push(`added ${p}`);
     changes.push(out.sort());
@@ -121,15 +128,19 @@ function randomImage(seed: number): LayerEntry[][] {
 }
 
 describe('applyLayers against a naive model', () => {
-  it('agrees on the view and every layer\'s changes for 3,000 random images', () => {
+  it("agrees on the view and every layer's changes for 3,000 random images", () => {
     let refused = 0;
     let changed = 0;
     for (let seed = 1; seed <= 3000; seed++) {
       const layers = randomImage(seed);
       const want = model(layers);
       const got = applyLayers(layers);
-      const view = [...got.entries.values()].map((e) => `${e.path} ${e.type} ${e.mode.toString(8)} ${e.size} ${e.layer}`).sort();
-      const wantView = [...want.view].map(([p, e]) => `${p} ${e.type} ${e.mode.toString(8)} ${e.size} ${e.layer}`).sort();
+      const view = [...got.entries.values()]
+        .map((e) => `${e.path} ${e.type} ${e.mode.toString(8)} ${e.size} ${e.layer}`)
+        .sort();
+      const wantView = [...want.view]
+        .map(([p, e]) => `${p} ${e.type} ${e.mode.toString(8)} ${e.size} ${e.layer}`)
+        .sort();
       expect(view, `seed ${seed}: view`).toEqual(wantView);
       // The children index lists exactly the view's paths under their parents.
       const kids = [...got.children].flatMap(([, s]) => [...s]).sort();

@@ -19,9 +19,11 @@ function changesOf(v: UnionView, layer: number): string[] {
 
 async function entriesOf(b: TarBuilder): Promise<LayerEntry[]> {
   const out: LayerEntry[] = [];
-  for await (const e of readTar((async function* () {
-    yield b.bytes();
-  })())) {
+  for await (const e of readTar(
+    (async function* () {
+      yield b.bytes();
+    })(),
+  )) {
     const { headerOffset: _, ...entry } = e.header;
     out.push(entry);
     await e.skip();
@@ -38,7 +40,14 @@ describe('applyLayers: overlay semantics', () => {
     expect(listing(v)).toEqual(['etc dir', 'etc/a file 9', 'etc/b file 4', 'etc/c file 5']);
     expect(v.entries.get('etc')).toMatchObject({ mode: 0o700, uid: 5, layer: 1 });
     expect(sortChanges(v.layers[1]!.changes)).toEqual([
-      { path: 'etc', kind: 'modified', type: 'dir', size: 0, fields: ['mode', 'uid'], before: { type: 'dir', size: 0 } },
+      {
+        path: 'etc',
+        kind: 'modified',
+        type: 'dir',
+        size: 0,
+        fields: ['mode', 'uid'],
+        before: { type: 'dir', size: 0 },
+      },
       { path: 'etc/a', kind: 'modified', type: 'file', size: 9, fields: ['size'], before: { type: 'file', size: 3 } },
       { path: 'etc/c', kind: 'added', type: 'file', size: 5 },
     ]);
@@ -127,7 +136,14 @@ describe('applyLayers: replacement', () => {
     const v = applyLayers([[dir('x'), dir('x/y'), file('x/y/z', 1), file('x/w', 2)], [file('x', 10)]]);
     expect(listing(v)).toEqual(['x file 10']);
     expect(sortChanges(v.layers[1]!.changes)).toEqual([
-      { path: 'x', kind: 'modified', type: 'file', size: 10, fields: ['type', 'size', 'mode'], before: { type: 'dir', size: 0 } },
+      {
+        path: 'x',
+        kind: 'modified',
+        type: 'file',
+        size: 10,
+        fields: ['type', 'size', 'mode'],
+        before: { type: 'dir', size: 0 },
+      },
       { path: 'x/w', kind: 'removed', type: 'file', size: 2, via: 'replaced' },
       { path: 'x/y', kind: 'removed', type: 'dir', size: 0, via: 'replaced' },
       { path: 'x/y/z', kind: 'removed', type: 'file', size: 1, via: 'replaced' },
@@ -184,7 +200,14 @@ describe('applyLayers: replacement', () => {
 
 describe('applyLayers: hard links', () => {
   it('a hard link carries its target type and size and shares its inode', () => {
-    const v = applyLayers([[dir('bin'), file('bin/busybox', 1000, { mode: 0o755 }), hardlink('bin/sh', 'bin/busybox'), hardlink('bin/ls', 'bin/sh')]]);
+    const v = applyLayers([
+      [
+        dir('bin'),
+        file('bin/busybox', 1000, { mode: 0o755 }),
+        hardlink('bin/sh', 'bin/busybox'),
+        hardlink('bin/ls', 'bin/sh'),
+      ],
+    ]);
     const sh = v.entries.get('bin/sh')!;
     expect(sh).toMatchObject({ type: 'file', size: 1000, mode: 0o755, hardlinkTo: 'bin/busybox' });
     expect(sh.inode).toBe(v.entries.get('bin/busybox')!.inode);
@@ -219,7 +242,12 @@ describe('applyLayers: breakout and edge table (refused per layer)', () => {
     ['hard link to a missing target', [hardlink('d/l', 'nope')], 'hardlink-missing', 'd/l'],
     ['hard link to a directory', [hardlink('d/l', 'etc')], 'hardlink-dir', 'd/l'],
     ['hard link to the root', [hardlink('d/l', '.')], 'hardlink-dir', 'd/l'],
-    ['hard link to a target whited out in the same layer', [whiteout('etc', 'passwd'), hardlink('d/l', 'etc/passwd')], 'hardlink-missing', 'd/l'],
+    [
+      'hard link to a target whited out in the same layer',
+      [whiteout('etc', 'passwd'), hardlink('d/l', 'etc/passwd')],
+      'hardlink-missing',
+      'd/l',
+    ],
     ['entry below a regular file', [file('etc/passwd/x', 1)], 'parent-not-dir', 'etc/passwd'],
     ['root entry that is not a directory', [file('', 1)], 'bad-root', ''],
     ['symlink loop as a parent', [symlink('loop', 'loop'), file('loop/x', 1)], 'symlink-loop', 'loop'],
@@ -248,7 +276,12 @@ describe('applyLayers: breakout and edge table (refused per layer)', () => {
     ['tar: hard link to a missing target', (b) => b.link('d/l', 'etc/nope'), 'hardlink-missing', 'd/l'],
     ['tar: hard link to a directory', (b) => b.link('d/l', 'etc'), 'hardlink-dir', 'd/l'],
     ['tar: file below a file', (b) => b.file('etc/passwd/x', 'x'), 'parent-not-dir', 'etc/passwd'],
-    ['tar: symlink loop as a parent', (b) => b.symlink('a', 'b').symlink('b', 'a').file('a/x', 'x'), 'symlink-loop', 'a'],
+    [
+      'tar: symlink loop as a parent',
+      (b) => b.symlink('a', 'b').symlink('b', 'a').file('a/x', 'x'),
+      'symlink-loop',
+      'a',
+    ],
   ];
   for (const [name, build, code, path] of tarTable) {
     it(name, async () => {
@@ -260,7 +293,9 @@ describe('applyLayers: breakout and edge table (refused per layer)', () => {
   }
 
   it('tar: an entry below a symlink that climbs out lands inside the root', async () => {
-    const layer = await entriesOf(tarBuilder().symlink('up', '../../..').symlink('abs', '/').file('up/etc/x', 'x').file('abs/tmp/y', 'y'));
+    const layer = await entriesOf(
+      tarBuilder().symlink('up', '../../..').symlink('abs', '/').file('up/etc/x', 'x').file('abs/tmp/y', 'y'),
+    );
     const v = applyLayers([baseLayer, layer]);
     expect(v.errors).toEqual([]);
     expect(listing(v)).toEqual([
@@ -289,8 +324,12 @@ describe('applyLayers: breakout and edge table (refused per layer)', () => {
   });
 
   it('layers built with the tar builder apply the same as literals', async () => {
-    const l0 = await entriesOf(tarBuilder().dir('etc').file('etc/a', 'hello').file('etc/b', 'x').dir('var').file('var/log', 'yy'));
-    const l1 = await entriesOf(tarBuilder().whiteout('etc', 'a').opaque('var').file('var/new', 'zzz').link('etc/b2', 'etc/b'));
+    const l0 = await entriesOf(
+      tarBuilder().dir('etc').file('etc/a', 'hello').file('etc/b', 'x').dir('var').file('var/log', 'yy'),
+    );
+    const l1 = await entriesOf(
+      tarBuilder().whiteout('etc', 'a').opaque('var').file('var/new', 'zzz').link('etc/b2', 'etc/b'),
+    );
     const v = applyLayers([l0, l1]);
     expect(listing(v)).toEqual(['etc dir', 'etc/b file 1', 'etc/b2 file 1', 'var dir', 'var/new file 3']);
     expect(changesOf(v, 1)).toEqual(['r etc/a', 'a etc/b2', 'r var/log', 'a var/new']);

@@ -157,7 +157,8 @@ function scanPath(path: string): string | null {
     const len = i - start;
     if (len === 0) return 'empty path component';
     if (path.charCodeAt(start) === 46 /* . */) {
-      if (len === 1 || (len === 2 && path.charCodeAt(start + 1) === 46)) return `"${len === 1 ? '.' : '..'}" path component`;
+      if (len === 1 || (len === 2 && path.charCodeAt(start + 1) === 46))
+        return `"${len === 1 ? '.' : '..'}" path component`;
       if (len >= 4 && path.startsWith(WHITEOUT_PREFIX, start)) {
         if (i === n) scan.whiteoutBase = true;
         else scan.whiteoutDir = true;
@@ -242,10 +243,7 @@ class ViewBuilder {
   private lastDir: string | null = null;
   private lastKids: Set<string> | null = null;
 
-  applyLayer(
-    layer: readonly LayerEntry[],
-    index: number,
-  ): { changes: LayerChanges } | { error: LayerApplyError } {
+  applyLayer(layer: readonly LayerEntry[], index: number): { changes: LayerChanges } | { error: LayerApplyError } {
     this.layer = index;
     this.journalPaths = [];
     this.journalBefore = [];
@@ -334,7 +332,11 @@ class ViewBuilder {
       if (e.type === 'hardlink') {
         const t = normalizeLinkTarget(e.linkname ?? '');
         if (t === null) {
-          throw new UnionError('hardlink-escape', p, `hard link ${JSON.stringify(p)} → ${JSON.stringify(e.linkname)} escapes the root`);
+          throw new UnionError(
+            'hardlink-escape',
+            p,
+            `hard link ${JSON.stringify(p)} → ${JSON.stringify(e.linkname)} escapes the root`,
+          );
         }
         if (t === '') {
           throw new UnionError('hardlink-dir', p, `hard link ${JSON.stringify(p)} → the root directory`);
@@ -412,10 +414,18 @@ class ViewBuilder {
     const tpath = resolveIn(this.entries, raw, false);
     const t = tpath === '' ? this.root : this.entries.get(tpath);
     if (t === undefined) {
-      throw new UnionError('hardlink-missing', e.path, `hard link ${JSON.stringify(e.path)} → ${JSON.stringify(raw)}: target does not exist`);
+      throw new UnionError(
+        'hardlink-missing',
+        e.path,
+        `hard link ${JSON.stringify(e.path)} → ${JSON.stringify(raw)}: target does not exist`,
+      );
     }
     if (t.type === 'dir') {
-      throw new UnionError('hardlink-dir', e.path, `hard link ${JSON.stringify(e.path)} → ${JSON.stringify(raw)}: target is a directory`);
+      throw new UnionError(
+        'hardlink-dir',
+        e.path,
+        `hard link ${JSON.stringify(e.path)} → ${JSON.stringify(raw)}: target is a directory`,
+      );
     }
     if (tpath === path) {
       throw new UnionError('hardlink-dir', e.path, `hard link ${JSON.stringify(e.path)} points at itself`);
@@ -497,7 +507,6 @@ class ViewBuilder {
   private implicitDir(path: string): ViewEntry {
     return plainDir(path, this.layer, this.nextInode++, true);
   }
-
 
   /** Adds a path that is not in the view; `kids` is its parent's children set, or null to
    * look it up. */
@@ -589,10 +598,26 @@ class ViewBuilder {
       const after = again?.has(path) ? this.entries.get(path) : this.journalAfter[i];
       if (before === undefined) {
         if (after === undefined) continue;
-        changes.push({ path, kind: 'added', type: after.type, size: after.size, fields: undefined, before: undefined, via: undefined });
+        changes.push({
+          path,
+          kind: 'added',
+          type: after.type,
+          size: after.size,
+          fields: undefined,
+          before: undefined,
+          via: undefined,
+        });
         added++;
       } else if (after === undefined) {
-        changes.push({ path, kind: 'removed', type: before.type, size: before.size, fields: undefined, before: undefined, via: this.removed.get(path) });
+        changes.push({
+          path,
+          kind: 'removed',
+          type: before.type,
+          size: before.size,
+          fields: undefined,
+          before: undefined,
+          via: this.removed.get(path),
+        });
         removed++;
       } else {
         if (before === after) continue;

@@ -10,7 +10,14 @@ let offset = 0;
 
 /** A plain object literal, as the tar reader and the index decoder build them (spreads would
  * give slower dictionary-mode objects and skew the performance test). */
-function entry(path: string, type: LayerEntry['type'], size: number, mode: number, a: Attrs, linkname?: string): LayerEntry {
+function entry(
+  path: string,
+  type: LayerEntry['type'],
+  size: number,
+  mode: number,
+  a: Attrs,
+  linkname?: string,
+): LayerEntry {
   const e: LayerEntry = {
     path,
     type,
@@ -27,7 +34,11 @@ function entry(path: string, type: LayerEntry['type'], size: number, mode: numbe
 
 export const file = (path: string, size = 0, a: Attrs = {}): LayerEntry => entry(path, 'file', size, 0o644, a);
 export const dir = (path: string, a: Attrs = {}): LayerEntry => entry(path, 'dir', 0, 0o755, a);
-export const symlink = (path: string, target: string, a: Attrs = {}): LayerEntry => entry(path, 'symlink', 0, 0o777, a, target);
-export const hardlink = (path: string, target: string, a: Attrs = {}): LayerEntry => entry(path, 'hardlink', 0, 0o644, a, target);
-export const whiteout = (dirPath: string, name: string): LayerEntry => file(dirPath === '' ? `.wh.${name}` : `${dirPath}/.wh.${name}`);
-export const opaque = (dirPath: string): LayerEntry => file(dirPath === '' ? '.wh..wh..opq' : `${dirPath}/.wh..wh..opq`);
+export const symlink = (path: string, target: string, a: Attrs = {}): LayerEntry =>
+  entry(path, 'symlink', 0, 0o777, a, target);
+export const hardlink = (path: string, target: string, a: Attrs = {}): LayerEntry =>
+  entry(path, 'hardlink', 0, 0o644, a, target);
+export const whiteout = (dirPath: string, name: string): LayerEntry =>
+  file(dirPath === '' ? `.wh.${name}` : `${dirPath}/.wh.${name}`);
+export const opaque = (dirPath: string): LayerEntry =>
+  file(dirPath === '' ? '.wh..wh..opq' : `${dirPath}/.wh..wh..opq`);

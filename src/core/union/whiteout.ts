@@ -19,11 +19,7 @@ export const WHITEOUT_OPAQUE = '.wh..wh..opq';
  */
 export const WHITEOUT_META_PREFIX = '.wh..wh.';
 
-export type WhiteoutKind =
-  | { kind: 'opaque' }
-  | { kind: 'whiteout'; name: string }
-  | { kind: 'meta' }
-  | null;
+export type WhiteoutKind = { kind: 'opaque' } | { kind: 'whiteout'; name: string } | { kind: 'meta' } | null;
 
 /** Classifies a base name (the last path component). Does not validate the removed name. */
 export function classifyWhiteout(base: string): WhiteoutKind {

@@ -10,8 +10,7 @@ export const en = {
   'nav.language': 'Language',
   'images.pull': 'Pull image',
   'images.empty.title': 'No images yet',
-  'images.empty.body':
-    'Pull one with the Pull image button, or type docker pull alpine in the command bar below.',
+  'images.empty.body': 'Pull one with the Pull image button, or type docker pull alpine in the command bar below.',
   'images.filter': 'Filter images',
   'images.showDangling': 'Show dangling images',
   'images.col.repository': 'Repository',
@@ -42,7 +41,8 @@ export const en = {
   'error.hostNotAllowed':
     'The proxy does not allow this registry host. Add it to PROXY_ALLOW_HOSTS where the proxy runs.',
   'error.generic': 'Error: {message}',
-  'error.quota': 'The browser’s storage for this site is full. Remove images (Remove…, Prune…) or allow the site more storage, then pull again: the layers already stored are kept.',
+  'error.quota':
+    'The browser’s storage for this site is full. Remove images (Remove…, Prune…) or allow the site more storage, then pull again: the layers already stored are kept.',
   'settings.title': 'Settings',
   'settings.proxy': 'CORS proxy URL',
   'settings.proxy.hint':
@@ -87,12 +87,18 @@ export const en = {
   'image.schema1': 'This image uses the deprecated Docker schema 1 manifest format.',
   'image.wastedTop': 'Largest wasted paths',
   'explain.layer': 'A layer is a read-only tar of file changes; an image is its layers stacked, bottom first.',
-  'explain.whiteout': 'A whiteout (.wh.name) in a layer deletes that name from the layers below; the bytes below still ship.',
-  'explain.shared': 'Shared: layers that other stored images use too. They are stored once and count for every image that uses them.',
-  'explain.wasted': 'Wasted: bytes of files that a later layer overwrites or deletes. They still download and take space.',
-  'explain.digest': 'The image ID is the digest of its config; the repository digest is the digest of the manifest a registry serves.',
-  'explain.latest': '“latest” is only a tag name: it is whatever was pushed with that name last, not necessarily the newest version.',
-  'explain.size': 'Size counts the files of every layer as Docker’s classic storage does; the download size counts compressed layer bytes.',
+  'explain.whiteout':
+    'A whiteout (.wh.name) in a layer deletes that name from the layers below; the bytes below still ship.',
+  'explain.shared':
+    'Shared: layers that other stored images use too. They are stored once and count for every image that uses them.',
+  'explain.wasted':
+    'Wasted: bytes of files that a later layer overwrites or deletes. They still download and take space.',
+  'explain.digest':
+    'The image ID is the digest of its config; the repository digest is the digest of the manifest a registry serves.',
+  'explain.latest':
+    '“latest” is only a tag name: it is whatever was pushed with that name last, not necessarily the newest version.',
+  'explain.size':
+    'Size counts the files of every layer as Docker’s classic storage does; the download size counts compressed layer bytes.',
   'layers.col.index': '#',
   'layers.col.createdBy': 'Created by',
   'layers.col.digest': 'Digest',
@@ -147,7 +153,8 @@ export const en = {
   'manage.remove.title': 'Remove {name}',
   'manage.remove.byRef': 'Remove the name {name} (the image goes when no other name points to it)',
   'manage.remove.byId': 'Remove the image {id} and all its names',
-  'manage.remove.conflict': 'This image is referenced in several repositories. Removing it by ID removes all those names: Docker asks for force (-f) here.',
+  'manage.remove.conflict':
+    'This image is referenced in several repositories. Removing it by ID removes all those names: Docker asks for force (-f) here.',
   'manage.remove.force': 'Force (-f): remove every name and the image',
   'manage.remove.confirm': 'Remove',
   'manage.prune.title': 'Prune images',
@@ -193,8 +200,7 @@ export const ja: Catalog = {
   'nav.language': '言語',
   'images.pull': 'イメージを取得',
   'images.empty.title': 'イメージはまだありません',
-  'images.empty.body':
-    '「イメージを取得」ボタンか、下のコマンドバーに docker pull alpine と入力して取得してください。',
+  'images.empty.body': '「イメージを取得」ボタンか、下のコマンドバーに docker pull alpine と入力して取得してください。',
   'images.filter': 'イメージを絞り込む',
   'images.showDangling': 'タグのないイメージ（dangling）も表示',
   'images.col.repository': 'リポジトリ',
@@ -215,26 +221,24 @@ export const ja: Catalog = {
   'pull.done': '{ref} を取得しました',
   'pull.cancelled': '取得を中止しました。検証済みのレイヤーは残り、次回の取得で再開します。',
   'pull.layer': 'レイヤー',
-  'error.notFound':
-    '見つかりません: レジストリにそのイメージまたはタグがありません。名前とタグを確認してください。',
+  'error.notFound': '見つかりません: レジストリにそのイメージまたはタグがありません。名前とタグを確認してください。',
   'error.unauthorized':
     'レジストリにアクセスを拒否されました。非公開イメージの場合は、設定でこのレジストリの認証情報を追加してください。',
-  'error.rateLimit':
-    'レジストリのレート制限に達しました（{detail}）。時間をおくか、設定でサインインしてください。',
+  'error.rateLimit': 'レジストリのレート制限に達しました（{detail}）。時間をおくか、設定でサインインしてください。',
   'error.proxyUnreachable':
     '{proxy} の CORS プロキシが応答しません。起動していますか？（npm start で起動します）設定を確認してください。',
   'error.hostNotAllowed':
     'プロキシがこのレジストリホストを許可していません。プロキシ側の PROXY_ALLOW_HOSTS に追加してください。',
   'error.generic': 'エラー: {message}',
-  'error.quota': 'このサイトのブラウザ保存領域がいっぱいです。イメージを削除（削除…、整理…）するか保存領域を増やしてから、もう一度取得してください。保存済みのレイヤーは残ります。',
+  'error.quota':
+    'このサイトのブラウザ保存領域がいっぱいです。イメージを削除（削除…、整理…）するか保存領域を増やしてから、もう一度取得してください。保存済みのレイヤーは残ります。',
   'settings.title': '設定',
   'settings.proxy': 'CORS プロキシの URL',
   'settings.proxy.hint':
     'ブラウザはレジストリの応答を直接読めない（CORS）ため、プロキシが中継します。既定値はこのアプリを配信しているプロキシです。',
   'settings.platform': '既定のプラットフォーム',
   'settings.credentials': 'レジストリの認証情報',
-  'settings.credentials.hint':
-    'このブラウザ内にのみ保存され、対応するレジストリにだけ（プロキシ経由で）送信されます。',
+  'settings.credentials.hint': 'このブラウザ内にのみ保存され、対応するレジストリにだけ（プロキシ経由で）送信されます。',
   'settings.registry': 'レジストリ',
   'settings.username': 'ユーザー名',
   'settings.password': 'パスワードまたはトークン',
@@ -244,7 +248,8 @@ export const ja: Catalog = {
   'settings.reset': '既定値に戻す',
   'settings.check': '保存データを検査',
   'settings.check.hint': 'すべてのタグがイメージを指し、すべてのイメージのブロブが完全にそろっているかを確かめます。',
-  'settings.check.ok': '問題ありません: イメージ {images} 個、ブロブ {blobs} 個（再開用の途中ダウンロード {partial} 個）。',
+  'settings.check.ok':
+    '問題ありません: イメージ {images} 個、ブロブ {blobs} 個（再開用の途中ダウンロード {partial} 個）。',
   'settings.check.problems': '{n} 件の問題が見つかりました:',
   'image.back': 'すべてのイメージ',
   'image.tab.summary': '概要',
@@ -271,12 +276,16 @@ export const ja: Catalog = {
   'image.schema1': 'このイメージは非推奨の Docker schema 1 マニフェスト形式です。',
   'image.wastedTop': '無駄の大きいパス',
   'explain.layer': 'レイヤーはファイル変更の読み取り専用 tar です。イメージはレイヤーを下から順に重ねたものです。',
-  'explain.whiteout': 'ホワイトアウト（.wh.名前）は下のレイヤーからその名前を消します。下のバイトは配布されたままです。',
-  'explain.shared': '共有: 他の保存済みイメージも使うレイヤー。保存は一度だけで、使う各イメージのサイズに数えられます。',
+  'explain.whiteout':
+    'ホワイトアウト（.wh.名前）は下のレイヤーからその名前を消します。下のバイトは配布されたままです。',
+  'explain.shared':
+    '共有: 他の保存済みイメージも使うレイヤー。保存は一度だけで、使う各イメージのサイズに数えられます。',
   'explain.wasted': '無駄: 後のレイヤーが上書き・削除したファイルのバイト。ダウンロードも保存もされます。',
-  'explain.digest': 'イメージ ID は config のダイジェスト、リポジトリダイジェストはレジストリが配るマニフェストのダイジェストです。',
+  'explain.digest':
+    'イメージ ID は config のダイジェスト、リポジトリダイジェストはレジストリが配るマニフェストのダイジェストです。',
   'explain.latest': '「latest」はただのタグ名です。最後にその名前で push されたものであり、最新版とは限りません。',
-  'explain.size': 'サイズは Docker の従来のストレージと同じく各レイヤーのファイルを数え、ダウンロードサイズは圧縮レイヤーのバイト数です。',
+  'explain.size':
+    'サイズは Docker の従来のストレージと同じく各レイヤーのファイルを数え、ダウンロードサイズは圧縮レイヤーのバイト数です。',
   'layers.col.index': '#',
   'layers.col.createdBy': '作成コマンド',
   'layers.col.digest': 'ダイジェスト',
@@ -331,7 +340,8 @@ export const ja: Catalog = {
   'manage.remove.title': '{name} を削除',
   'manage.remove.byRef': '名前 {name} を削除（他の名前がなければイメージも削除）',
   'manage.remove.byId': 'イメージ {id} とそのすべての名前を削除',
-  'manage.remove.conflict': 'このイメージは複数のリポジトリから参照されています。ID で削除するとそれらの名前もすべて消えるため、Docker は強制 (-f) を求めます。',
+  'manage.remove.conflict':
+    'このイメージは複数のリポジトリから参照されています。ID で削除するとそれらの名前もすべて消えるため、Docker は強制 (-f) を求めます。',
   'manage.remove.force': '強制 (-f): すべての名前とイメージを削除',
   'manage.remove.confirm': '削除',
   'manage.prune.title': 'イメージの整理',

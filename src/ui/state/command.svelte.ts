@@ -22,7 +22,10 @@ export class CommandState {
   #cursor = -1;
   #job: string | null = null;
 
-  constructor(private engine: EngineClient, private onChange: () => void) {}
+  constructor(
+    private engine: EngineClient,
+    private onChange: () => void,
+  ) {}
 
   #append(text: string): void {
     const next = this.output + text;

@@ -5,7 +5,10 @@
  */
 type Picker = (opts: { suggestedName: string }) => Promise<FileSystemFileHandle>;
 
-export async function saveAs(suggestedName: string, write: (target: FileSystemFileHandle | null) => Promise<Blob | null>): Promise<boolean> {
+export async function saveAs(
+  suggestedName: string,
+  write: (target: FileSystemFileHandle | null) => Promise<Blob | null>,
+): Promise<boolean> {
   const picker = (globalThis as { showSaveFilePicker?: Picker }).showSaveFilePicker;
   let handle: FileSystemFileHandle | null = null;
   if (picker) {

@@ -11,7 +11,10 @@ export class EngineClient {
 
   get api(): Comlink.Remote<EngineApi> {
     if (!this.#api) {
-      this.#worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'layerscope-engine' });
+      this.#worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'layerscope-engine',
+      });
       this.#api = Comlink.wrap<EngineApi>(this.#worker);
     }
     return this.#api;

@@ -109,7 +109,9 @@ export class ExplorerState {
     void this.reload();
   }
 
-  setQuery(q: Partial<{ layer: number | undefined; mode: 'upto' | 'own'; sortBy: 'name' | 'size'; search: string }>): void {
+  setQuery(
+    q: Partial<{ layer: number | undefined; mode: 'upto' | 'own'; sortBy: 'name' | 'size'; search: string }>,
+  ): void {
     if ('layer' in q) this.layer = q.layer;
     if (q.mode) this.mode = q.mode;
     if (q.sortBy) this.sortBy = q.sortBy;

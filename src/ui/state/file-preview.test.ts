@@ -6,10 +6,17 @@ const enc = (s: string) => new TextEncoder().encode(s);
 describe('file preview', () => {
   it('shows UTF-8 text, and Latin-1 when UTF-8 fails', () => {
     expect(preview(enc('héllo\n'))).toEqual({ kind: 'text', encoding: 'utf-8', text: 'héllo\n' });
-    expect(preview(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]))).toEqual({ kind: 'text', encoding: 'latin-1', text: 'café\n' });
+    expect(preview(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]))).toEqual({
+      kind: 'text',
+      encoding: 'latin-1',
+      text: 'café\n',
+    });
   });
   it('previews raster images by magic bytes, never SVG', () => {
-    expect(preview(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))).toEqual({ kind: 'image', mime: 'image/png' });
+    expect(preview(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))).toEqual({
+      kind: 'image',
+      mime: 'image/png',
+    });
     expect(sniffRaster(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
     expect(preview(enc('<svg onload="alert(1)"/>'))).toMatchObject({ kind: 'text' });
   });

@@ -76,5 +76,10 @@ export function modeString(type: string, mode: number): string {
   const t = { dir: 'd', symlink: 'l', char: 'c', block: 'b', fifo: 'p', hardlink: '-', file: '-' }[type] ?? '-';
   const rwx = (bits: number, special: boolean, ch: string) =>
     `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${special ? (bits & 1 ? ch : ch.toUpperCase()) : bits & 1 ? 'x' : '-'}`;
-  return t + rwx(mode >> 6, (mode & 0o4000) !== 0, 's') + rwx(mode >> 3, (mode & 0o2000) !== 0, 's') + rwx(mode, (mode & 0o1000) !== 0, 't');
+  return (
+    t +
+    rwx(mode >> 6, (mode & 0o4000) !== 0, 's') +
+    rwx(mode >> 3, (mode & 0o2000) !== 0, 's') +
+    rwx(mode, (mode & 0o1000) !== 0, 't')
+  );
 }

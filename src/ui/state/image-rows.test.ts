@@ -2,9 +2,24 @@ import { describe, expect, it } from 'vitest';
 import type { ImageRow } from '../../workers/api.ts';
 import { filterRows, sortRows } from './image-rows.ts';
 
-const row = (repository: string, tag: string, id: string, createdMs: number, size: number, dangling = false): ImageRow => ({
-  repository, tag, id: `sha256:${id.padEnd(64, '0')}`, shortId: id.padEnd(12, '0').slice(0, 12),
-  created: new Date(createdMs).toISOString(), createdSince: '', createdMs, size, sizeText: '', dangling,
+const row = (
+  repository: string,
+  tag: string,
+  id: string,
+  createdMs: number,
+  size: number,
+  dangling = false,
+): ImageRow => ({
+  repository,
+  tag,
+  id: `sha256:${id.padEnd(64, '0')}`,
+  shortId: id.padEnd(12, '0').slice(0, 12),
+  created: new Date(createdMs).toISOString(),
+  createdSince: '',
+  createdMs,
+  size,
+  sizeText: '',
+  dangling,
 });
 const rows = [
   row('alpine', 'latest', 'aaa', 3000, 7_800_000),
@@ -26,6 +41,11 @@ describe('images table', () => {
   it('sorts by size and by created, both ways', () => {
     expect(sortRows(rows, 'size', 'desc').map((r) => r.size)).toEqual([78_000_000, 7_800_000, 120, 5]);
     expect(sortRows(rows, 'created', 'asc').map((r) => r.createdMs)).toEqual([1000, 2000, 3000, 4000]);
-    expect(sortRows(rows, 'repository', 'asc').map((r) => r.repository)).toEqual(['<none>', 'alpine', 'ghcr.io/o/app', 'ubuntu']);
+    expect(sortRows(rows, 'repository', 'asc').map((r) => r.repository)).toEqual([
+      '<none>',
+      'alpine',
+      'ghcr.io/o/app',
+      'ubuntu',
+    ]);
   });
 });

@@ -25,7 +25,10 @@ export class ManageState {
   error = $state('');
   busy = $state(false);
 
-  constructor(private engine: EngineClient, private onChange: () => void) {}
+  constructor(
+    private engine: EngineClient,
+    private onChange: () => void,
+  ) {}
 
   #reset(d: ManageDialog): void {
     this.dialog = d;

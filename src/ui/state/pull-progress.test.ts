@@ -13,7 +13,10 @@ describe('pull progress', () => {
     ];
     const p = events.reduce(applyPullEvent, emptyProgress());
     expect(p.heading).toBe('latest: Pulling from library/alpine');
-    expect(p.layers.map((l) => [l.id, l.status])).toEqual([['aaaaaaaaaaaa', 'Already exists'], ['bbbbbbbbbbbb', 'Downloading']]);
+    expect(p.layers.map((l) => [l.id, l.status])).toEqual([
+      ['aaaaaaaaaaaa', 'Already exists'],
+      ['bbbbbbbbbbbb', 'Downloading'],
+    ]);
     expect(layerFraction(p.layers[0]!)).toBe(1);
     expect(layerFraction(p.layers[1]!)).toBe(0.25);
     const q = applyPullEvent(p, { type: 'layer', id: 'bbbbbbbbbbbb', status: 'Pull complete' });

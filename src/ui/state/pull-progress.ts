@@ -17,7 +17,14 @@ export interface PullProgress {
   reference: string;
 }
 
-export const emptyProgress = (): PullProgress => ({ heading: '', layers: [], warnings: [], digest: '', status: '', reference: '' });
+export const emptyProgress = (): PullProgress => ({
+  heading: '',
+  layers: [],
+  warnings: [],
+  digest: '',
+  status: '',
+  reference: '',
+});
 
 export function applyPullEvent(p: PullProgress, e: PullEvent): PullProgress {
   switch (e.type) {
@@ -29,7 +36,11 @@ export function applyPullEvent(p: PullProgress, e: PullEvent): PullProgress {
       const next: LayerProgress = {
         id: e.id,
         status: e.status,
-        current: e.current ?? (e.status === 'Download complete' || e.status === 'Pull complete' ? prev?.total ?? 0 : prev?.current ?? 0),
+        current:
+          e.current ??
+          (e.status === 'Download complete' || e.status === 'Pull complete'
+            ? (prev?.total ?? 0)
+            : (prev?.current ?? 0)),
         total: e.total ?? prev?.total ?? 0,
       };
       const layers = p.layers.slice();

@@ -13,7 +13,10 @@ export class PullState {
   error = $state.raw<EngineError | null>(null);
   #job: string | null = null;
 
-  constructor(private engine: EngineClient, private onChange: () => void) {}
+  constructor(
+    private engine: EngineClient,
+    private onChange: () => void,
+  ) {}
 
   show(defaultPlatform: string): void {
     this.open = true;

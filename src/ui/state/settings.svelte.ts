@@ -1,4 +1,11 @@
-import { normalizePlatform, normalizeProxyUrl, parseSettings, registryKey, defaultSettings, type Settings } from './settings.ts';
+import {
+  normalizePlatform,
+  normalizeProxyUrl,
+  parseSettings,
+  registryKey,
+  defaultSettings,
+  type Settings,
+} from './settings.ts';
 
 const KEY = 'layerscope.settings';
 
@@ -25,7 +32,10 @@ export class SettingsState {
 
   setCredential(registry: string, username: string, password: string): void {
     if (!username) throw new Error('a username is needed');
-    this.#save({ ...this.value, credentials: { ...this.value.credentials, [registryKey(registry)]: { username, password } } });
+    this.#save({
+      ...this.value,
+      credentials: { ...this.value.credentials, [registryKey(registry)]: { username, password } },
+    });
   }
 
   removeCredential(registry: string): void {

@@ -24,7 +24,11 @@ describe('settings', () => {
   });
   it('drops malformed stored values instead of failing', () => {
     const s = parseSettings(
-      JSON.stringify({ proxyUrl: 'javascript:alert(1)', defaultPlatform: 7, credentials: { 'ghcr.io': { username: 'u', password: 'p' }, bad: 3 } }),
+      JSON.stringify({
+        proxyUrl: 'javascript:alert(1)',
+        defaultPlatform: 7,
+        credentials: { 'ghcr.io': { username: 'u', password: 'p' }, bad: 3 },
+      }),
       'http://h',
     );
     expect(s.proxyUrl).toBe('http://h/proxy/');

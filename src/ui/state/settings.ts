@@ -41,13 +41,18 @@ const PLATFORM_RE = /^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/;
 
 export function normalizePlatform(input: string): string {
   const p = input.trim().toLowerCase();
-  if (!PLATFORM_RE.test(p)) throw new Error(`a platform is os/arch[/variant], e.g. linux/arm64 (got ${JSON.stringify(input)})`);
+  if (!PLATFORM_RE.test(p))
+    throw new Error(`a platform is os/arch[/variant], e.g. linux/arm64 (got ${JSON.stringify(input)})`);
   return p;
 }
 
 /** Docker Hub has three names; credentials are filed under the one Docker uses, `docker.io`. */
 export function registryKey(host: string): string {
-  const h = host.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/.*$/, '');
   if (h === 'index.docker.io' || h === 'registry-1.docker.io' || h === 'registry.hub.docker.com') return 'docker.io';
   if (!/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/.test(h)) {
     throw new Error(`not a registry host: ${JSON.stringify(host)}`);

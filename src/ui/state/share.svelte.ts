@@ -12,7 +12,10 @@ export function exportFileName(names: string[], format: ExportFormat, gzip: bool
 
 /** Folders come as files with relative paths (input webkitdirectory, or a dropped folder). */
 export function folderEntries(files: readonly File[]): { path: string; file: Blob }[] {
-  return files.map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, file: f }));
+  return files.map((f) => ({
+    path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name,
+    file: f,
+  }));
 }
 
 /**
@@ -27,7 +30,10 @@ export class ShareState {
   error = $state<string | null>(null);
   #job: string | null = null;
 
-  constructor(private engine: EngineClient, private onChange: () => void) {}
+  constructor(
+    private engine: EngineClient,
+    private onChange: () => void,
+  ) {}
 
   async export(req: ExportRequest, names: string[]): Promise<void> {
     this.error = null;
@@ -38,7 +44,12 @@ export class ShareState {
       await saveAs(name, async (target) => {
         this.exporting = true;
         this.progress = { done: 0, total: 0 };
-        return this.engine.api.exportImages(job, req, target, Comlink.proxy((done: number, total: number) => (this.progress = { done, total })));
+        return this.engine.api.exportImages(
+          job,
+          req,
+          target,
+          Comlink.proxy((done: number, total: number) => (this.progress = { done, total })),
+        );
       });
       this.lines = [`Saved ${name}`];
     } catch (e) {
@@ -53,7 +64,10 @@ export class ShareState {
   get canShareFiles(): boolean {
     const nav = navigator as Navigator & { canShare?: (d: { files: File[] }) => boolean };
     try {
-      return typeof nav.share === 'function' && !!nav.canShare?.({ files: [new File([''], 'x.tar', { type: 'application/x-tar' })] });
+      return (
+        typeof nav.share === 'function' &&
+        !!nav.canShare?.({ files: [new File([''], 'x.tar', { type: 'application/x-tar' })] })
+      );
     } catch {
       return false;
     }
@@ -67,9 +81,17 @@ export class ShareState {
     this.exporting = true;
     try {
       const name = exportFileName(names, req.format, req.gzip);
-      const blob = await this.engine.api.exportImages(job, req, null, Comlink.proxy((done: number, total: number) => (this.progress = { done, total })));
+      const blob = await this.engine.api.exportImages(
+        job,
+        req,
+        null,
+        Comlink.proxy((done: number, total: number) => (this.progress = { done, total })),
+      );
       if (!blob) return;
-      await navigator.share({ files: [new File([blob], name, { type: blob.type || 'application/x-tar' })], title: name });
+      await navigator.share({
+        files: [new File([blob], name, { type: blob.type || 'application/x-tar' })],
+        title: name,
+      });
       this.lines = [`Shared ${name}`];
     } catch (e) {
       if ((e as DOMException).name !== 'AbortError') this.error = e instanceof Error ? e.message : String(e);
@@ -91,7 +113,11 @@ export class ShareState {
       this.progress = { done: 0, total };
       const r = isFolder
         ? await this.engine.api.importFolder(job, folderEntries(files))
-        : await this.engine.api.importArchive(job, files[0]!, Comlink.proxy((done: number) => (this.progress = { done, total })));
+        : await this.engine.api.importArchive(
+            job,
+            files[0]!,
+            Comlink.proxy((done: number) => (this.progress = { done, total })),
+          );
       this.lines = r.lines;
       this.onChange();
     } catch (e) {

@@ -29,7 +29,10 @@ export function squarify(items: readonly TreemapItem[], width: number, height: n
   const scale = (width * height) / total;
   const areas = list.map((i) => i.size * scale);
   const out: TreemapRect[] = [];
-  let x = 0, y = 0, w = width, h = height;
+  let x = 0,
+    y = 0,
+    w = width,
+    h = height;
   let i = 0;
   while (i < areas.length) {
     const side = Math.min(w, h);
