@@ -4,7 +4,7 @@
  * thread. The UI talks to it through comlink (src/ui/state/engine-client.ts).
  */
 import * as Comlink from 'comlink';
-import { Engine } from './engine.ts';
+import { Engine } from '../app/engine.ts';
 
 // `credentials: 'omit'`: registry traffic never needs cookies, and a same-origin 401 with a
 // `Basic` challenge (the proxy is same-origin under npm start) would otherwise make the browser

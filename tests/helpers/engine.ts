@@ -8,8 +8,8 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import type { FetchLike } from '../../src/core/registry/transport.ts';
 import { memoryLocks } from '../../src/store/index.ts';
-import type { EngineSettings } from '../../src/workers/api.ts';
-import { Engine } from '../../src/workers/engine.ts';
+import type { EngineSettings } from '../../src/app/api.ts';
+import { Engine } from '../../src/app/engine.ts';
 
 export interface TestEngineOptions {
   /** Defaults to Node's fetch. */

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../../src/core/digest.ts';
 import type { Store } from '../../src/store/index.ts';
-import { loadArchive, saveArchive } from '../../src/workers/archive.ts';
+import { loadArchive, saveArchive } from '../../src/app/archive.ts';
 import { bytesStream, collectBytes, memStore, storeCounts } from '../helpers/archive.ts';
 import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';

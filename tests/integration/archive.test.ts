@@ -3,7 +3,7 @@
  * pushed to a real docker-registry, pulled by the engine into a fake-indexeddb store, exported
  * by us and read by skopeo / umoci; and archives written by skopeo / umoci imported by us.
  * Podman is the judge in archive-podman.test.ts; Docker's daemon is not installed here. The
- * pre-25 docker save layout is also covered by a hand-built archive in src/workers/archive.test.ts.
+ * pre-25 docker save layout is also covered by a hand-built archive in src/app/archive.test.ts.
  */
 import 'fake-indexeddb/auto';
 import { execFile } from 'node:child_process';
@@ -18,9 +18,9 @@ import type { Digest } from '../../src/core/digest.ts';
 import type { ImageRecord } from '../../src/core/model.ts';
 import { applyLayers } from '../../src/core/union/index.ts';
 import type { Store } from '../../src/store/index.ts';
-import { loadArchive, loadOciLayoutFiles, saveArchive, type SaveArchiveRequest } from '../../src/workers/archive.ts';
-import type { Engine } from '../../src/workers/engine.ts';
-import { layerEntries } from '../../src/workers/store-port.ts';
+import { loadArchive, loadOciLayoutFiles, saveArchive, type SaveArchiveRequest } from '../../src/app/archive.ts';
+import type { Engine } from '../../src/app/engine.ts';
+import { layerEntries } from '../../src/app/store-port.ts';
 import { bytesStream, collectBytes, memStore } from '../helpers/archive.ts';
 import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/workers/engine.ts';
+import type { Engine } from '../../src/app/engine.ts';
 import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';

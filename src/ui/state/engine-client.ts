@@ -3,7 +3,7 @@
  * dispose. Everything that touches IndexedDB, the network or formats runs in that worker.
  */
 import * as Comlink from 'comlink';
-import type { EngineApi } from '../../workers/api.ts';
+import type { EngineApi } from '../../app/api.ts';
 
 export class EngineClient {
   #worker: Worker | undefined;

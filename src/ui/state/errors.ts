@@ -1,6 +1,6 @@
 /** Which plain-language explanation fits an engine error (the raw message is shown too). */
 import type { MessageKey } from '../i18n/messages.ts';
-import type { EngineError } from '../../workers/api.ts';
+import type { EngineError } from '../../app/api.ts';
 
 export function errorMessageKey(e: EngineError): MessageKey {
   switch (e.code) {

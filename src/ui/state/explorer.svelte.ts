@@ -1,4 +1,4 @@
-import type { FileContent, FileRow, ImageDetail } from '../../workers/api.ts';
+import type { FileContent, FileRow, ImageDetail } from '../../app/api.ts';
 import type { EngineClient } from './engine-client.ts';
 
 export type ImageTab = 'summary' | 'layers' | 'files' | 'treemap' | 'history' | 'inspect';

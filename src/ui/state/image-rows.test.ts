@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageRow } from '../../workers/api.ts';
+import type { ImageRow } from '../../app/api.ts';
 import { filterRows, sortRows } from './image-rows.ts';
 
 const row = (

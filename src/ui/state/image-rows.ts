@@ -1,5 +1,5 @@
 /** Filtering and sorting the images table: pure, so the GUI's order is tested in Node. */
-import type { ImageRow } from '../../workers/api.ts';
+import type { ImageRow } from '../../app/api.ts';
 
 export type SortKey = 'repository' | 'tag' | 'id' | 'created' | 'size';
 export type SortDir = 'asc' | 'desc';

@@ -1,4 +1,4 @@
-import type { ImageRow, SharingSnapshot, StoreSummary } from '../../workers/api.ts';
+import type { ImageRow, SharingSnapshot, StoreSummary } from '../../app/api.ts';
 import type { EngineClient } from './engine-client.ts';
 import { filterRows, sortRows, type SortDir, type SortKey } from './image-rows.ts';
 

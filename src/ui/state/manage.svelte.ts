@@ -1,4 +1,4 @@
-import type { RemovePreview } from '../../workers/api.ts';
+import type { RemovePreview } from '../../app/api.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
 
 /** POSIX single quotes: the command bar's parser reads them back as one word. */

@@ -1,4 +1,4 @@
-import type { EngineError } from '../../workers/api.ts';
+import type { EngineError } from '../../app/api.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
 import { applyPullEvent, emptyProgress, type PullProgress } from './pull-progress.ts';
 

@@ -1,4 +1,4 @@
-import type { ExportRequest } from '../../workers/api.ts';
+import type { ExportRequest } from '../../app/api.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
 import { saveAs } from './download.ts';
 

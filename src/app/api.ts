@@ -100,7 +100,7 @@ export interface EngineApi {
   previewPrune(all: boolean): Promise<{ records: string[]; reclaim: number }>;
   /** Checks the store's invariants (every tag → image, every image's blobs complete, …). */
   checkStore(): Promise<StoreCheck>;
-  // The explorer (src/workers/explore.ts)
+  // The explorer (src/app/explore.ts)
   imageDetail(id: string): Promise<ImageDetail>;
   files(id: string, query: FileQuery): Promise<FileRowsWindow>;
   readFile(id: string, path: string): Promise<FileContent>;

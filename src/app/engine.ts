@@ -11,7 +11,7 @@ import { createdSince, humanSizeWithPrecision } from '../core/docker/format.ts';
 import type { Digest } from '../core/digest.ts';
 import { ingestLayer } from '../core/layer/ingest.ts';
 import { pull, type IngestFn, type RegistryPort } from '../core/pull.ts';
-import { workerHasher } from './hasher.ts';
+import { workerHasher } from '../workers/hasher.ts';
 import type { PullEvent } from '../core/pull-events.ts';
 import { parseReference, type Reference } from '../core/reference.ts';
 import { RegistryClient } from '../core/registry/client.ts';
