@@ -1,0 +1,6 @@
+/** Comparing two images (or an image and its base, or two layers of one image). */
+export * from './files.ts';
+export * from './config.ts';
+export * from './output.ts';
+export { listChanges } from './difflib.ts';
+export { hashBodiesAt, ContentChangedError } from './content.ts';
