@@ -1,4 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyLayers } from '../union/index.ts';
 import { dir, file, hardlink, opaque, symlink, whiteout } from '../union/test-layers.ts';
@@ -18,6 +21,8 @@ import {
   metadataLines,
   settleContent,
   sharedLayerCount,
+  textDiff,
+  MAX_TEXT_DIFF_BYTES,
   type CompareSide,
 } from './index.ts';
 import { prng } from '../../../tests/helpers/prng.ts';
@@ -268,5 +273,50 @@ describe('hashBodiesAt', () => {
     expect(got.get(512)).toBe(sha256Digest(new TextEncoder().encode('alpha')));
     expect(got.get(1536)).toBe(sha256Digest(new TextEncoder().encode('bravo!')));
     await expect(hashBodiesAt(src(), [777])).rejects.toMatchObject({ code: 'LAYER_CHANGED' });
+  });
+});
+
+describe('textDiff', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const gnuHunks = (a: string, b: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'ls-diff-'));
+    writeFileSync(join(dir, 'a'), a);
+    writeFileSync(join(dir, 'b'), b);
+    const r = spawnSync('diff', ['-u', join(dir, 'a'), join(dir, 'b')], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true });
+    return r.stdout.split('\n').slice(2).join('\n'); // drop GNU's ---/+++ lines (they carry times)
+  };
+
+  it('gives the hunks GNU diff -u gives', () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `line ${i}`);
+    const cases: [string, string][] = [
+      [lines.join('\n') + '\n', lines.map((l, i) => (i === 5 || i === 30 ? `${l} changed` : l)).join('\n') + '\n'],
+      ['a\nb\nc\n', 'a\nc\nd\n'],
+      ['PATH=/bin\nHOME=/root\n', 'PATH=/usr/bin:/bin\nHOME=/root\nLANG=C\n'],
+    ];
+    for (const [a, b] of cases) {
+      const d = textDiff(enc(a), enc(b), 'a', 'b');
+      expect(d.kind).toBe('text');
+      if (d.kind !== 'text') continue;
+      expect(d.patch.split('\n').slice(2).join('\n')).toBe(gnuHunks(a, b));
+    }
+  });
+
+  it('pairs changed lines side by side and counts them', () => {
+    const d = textDiff(enc('a\nb\nc\n'), enc('a\nB\nc\nd\n'), 'x', 'y');
+    if (d.kind !== 'text') throw new Error(d.kind);
+    expect([d.added, d.removed]).toEqual([2, 1]);
+    expect(d.rows.map((r) => [r.change, r.a?.text ?? null, r.b?.text ?? null])).toEqual([
+      ['same', 'a', 'a'],
+      ['changed', 'b', 'B'],
+      ['same', 'c', 'c'],
+      ['added', null, 'd'],
+    ]);
+  });
+
+  it('does not diff binary or oversized files line by line', () => {
+    expect(textDiff(new Uint8Array([0, 1, 2]), enc('x'), 'a', 'b').kind).toBe('binary');
+    expect(textDiff(new Uint8Array([0xff, 0xfe]), enc('x'), 'a', 'b').kind).toBe('binary');
+    expect(textDiff(new Uint8Array(MAX_TEXT_DIFF_BYTES + 1), enc('x'), 'a', 'b').kind).toBe('too-large');
   });
 });
