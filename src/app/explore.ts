@@ -78,6 +78,15 @@ export class Explorer {
     return e;
   }
 
+  /** The merged view of an image, or of its layers up to `layer` (inclusive), and the blob
+   * holding each layer's bytes: what a comparison reads. */
+  async view(id: Digest, layer?: number): Promise<{ view: UnionView; blobs: Digest[] }> {
+    const e = await this.#explored(id);
+    if (layer === undefined || layer >= e.layers.length - 1) return { view: e.full, blobs: e.blobs };
+    if (layer < 0) throw Object.assign(new Error(`no layer ${layer} in ${id}`), { code: 'NOT_FOUND' });
+    return { view: applyLayers(e.layers.slice(0, layer + 1)), blobs: e.blobs };
+  }
+
   async detail(id: Digest, now: number): Promise<ImageDetail> {
     const store = await this.store();
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
