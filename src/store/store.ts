@@ -19,8 +19,7 @@
  */
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
 import { isDigest, type Digest } from '../core/digest.ts';
-import type { ImageRecord, TagRecord } from '../core/model.ts';
-import type { RemovalStep } from '../core/commands/context.ts';
+import type { ImageRecord, RemovalStep, TagRecord } from '../core/model.ts';
 import { openDatabase, type OpenDatabaseOptions } from './db.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { holdLock, memoryLocks, webLocks, type LockProvider } from './locks.ts';
