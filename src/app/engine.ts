@@ -6,7 +6,8 @@
 import { buildViews } from '../core/commands/store-view.ts';
 import { planPrune, planRmi, reclaimedBytes } from '../core/commands/remove.ts';
 import { runCommand } from '../core/commands/run.ts';
-import type { DockerContext, RemovalStep } from '../core/commands/context.ts';
+import type { DockerContext } from '../core/commands/context.ts';
+import type { RemovalStep } from '../core/model.ts';
 import { createdSince, humanSizeWithPrecision } from '../core/docker/format.ts';
 import type { Digest } from '../core/digest.ts';
 import { ingestLayer } from '../core/layer/ingest.ts';

@@ -59,3 +59,15 @@ export interface TagRecord {
   name: string;
   imageId: Digest;
 }
+
+/**
+ * One change to the stored images and tags, in the order Docker makes them: `docker rmi` and
+ * `docker image prune` plan a list of these in core, and the store applies the list at once.
+ */
+export type RemovalStep =
+  /** Delete the tag `registry/repository:tag` (normalized, as TagRecord.name). */
+  | { kind: 'untag'; name: string }
+  /** Remove one entry of `image.repoDigests` (`registry/repository@sha256:…`). */
+  | { kind: 'untagDigest'; imageId: Digest; reference: string }
+  /** Delete the image record; its blobs go in the garbage collection that follows. */
+  | { kind: 'delete'; imageId: Digest };

@@ -1,5 +1,5 @@
 /**
- * The IndexedDB schema (DESIGN.md "Data model") and its versioned upgrade path.
+ * The IndexedDB schema (object stores and record types; src/store/README.md) and its versioned upgrade path.
  *
  * Upgrade pattern: `MIGRATIONS[v]` takes a database from version v to v + 1, so the database
  * version is `MIGRATIONS.length`. A step is written once and never edited after it ships:
@@ -84,7 +84,7 @@ export type Migration = (
   tx: IDBPTransaction<unknown, ArrayLike<string>, 'versionchange'>,
 ) => void;
 
-/** v0 → v1: the object stores of DESIGN.md. */
+/** v0 → v1: blobs, chunks, manifests, images, tags (indexed by imageId) and layerIndex. */
 const v1: Migration = (db) => {
   db.createObjectStore('blobs', { keyPath: 'digest' });
   db.createObjectStore('chunks', { keyPath: ['digest', 'n'] });

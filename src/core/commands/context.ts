@@ -5,7 +5,7 @@
  * on the plain records this interface returns.
  */
 import type { Digest } from '../digest.ts';
-import type { ImageRecord, TagRecord } from '../model.ts';
+import type { ImageRecord, RemovalStep, TagRecord } from '../model.ts';
 import type { PullEvent } from '../pull-events.ts';
 import type { Reference } from '../reference.ts';
 
@@ -13,15 +13,6 @@ export interface CommandOutput {
   stdout(text: string): void;
   stderr(text: string): void;
 }
-
-/** One change to the store, in the order Docker makes them. */
-export type RemovalStep =
-  /** Delete the tag `registry/repository:tag` (normalized, as TagRecord.name). */
-  | { kind: 'untag'; name: string }
-  /** Remove one entry of `image.repoDigests` (`registry/repository@sha256:…`). */
-  | { kind: 'untagDigest'; imageId: Digest; reference: string }
-  /** Delete the image record; its blobs go in the garbage collection that follows. */
-  | { kind: 'delete'; imageId: Digest };
 
 export interface SaveRequest {
   /** Images in the order asked, each with the normalized tags to record in the archive. */

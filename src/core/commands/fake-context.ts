@@ -4,10 +4,10 @@
  * way the IndexedDB store must.
  */
 import type { Digest } from '../digest.ts';
-import type { ImageRecord, TagRecord } from '../model.ts';
+import type { ImageRecord, RemovalStep, TagRecord } from '../model.ts';
 import type { PullEvent } from '../pull-events.ts';
 import type { Reference } from '../reference.ts';
-import type { DockerContext, LoadedImage, LoadRequest, RemovalStep, SaveRequest } from './context.ts';
+import type { DockerContext, LoadedImage, LoadRequest, SaveRequest } from './context.ts';
 
 export interface FakeState {
   images: ImageRecord[];

@@ -16,7 +16,7 @@
 import type { Digest } from '../digest.ts';
 import { parseReference } from '../reference.ts';
 import { humanSize, shortId } from '../docker/format.ts';
-import type { RemovalStep } from './context.ts';
+import type { RemovalStep } from '../model.ts';
 import { resolveImage, type ImageView, type RefView } from './store-view.ts';
 
 export interface RmiResult {
