@@ -41,6 +41,14 @@ import type {
   StoreCheck,
 } from './api.ts';
 import { Explorer } from './explore.ts';
+import { Comparer } from './compare.ts';
+import type {
+  CompareRequest,
+  CompareRowsQuery,
+  CompareRowsWindow,
+  ComparisonResult,
+  FileDiffResult,
+} from './compare-api.ts';
 import { loadArchive, loadOciLayoutFiles, saveArchive } from './archive.ts';
 
 /** Shipped with the app (scripts/make-sample.ts builds it), precached by the service worker. */
@@ -312,6 +320,21 @@ export class Engine implements EngineApi {
 
   async downloadFilesystem(id: string, target: FileSystemFileHandle | null): Promise<Blob | null> {
     return writeOut(await this.#explorer.exportFilesystem(parseDigest(id)), target, 'application/x-tar');
+  }
+
+  #comparer = new Comparer(() => this.store(), this.#explorer);
+
+  /** Compares two stored images (or layers of them) and keeps the result for rows and diffs. */
+  compare(req: CompareRequest): Promise<ComparisonResult> {
+    return this.#comparer.compare(req);
+  }
+
+  compareRows(query: CompareRowsQuery): CompareRowsWindow {
+    return this.#comparer.rows(query);
+  }
+
+  compareFile(path: string): Promise<FileDiffResult> {
+    return this.#comparer.fileDiff(path);
   }
 
   /** What `docker rmi [-f] ARGS` would do, without doing it (the GUI's confirmation). */
