@@ -211,11 +211,13 @@ export function settleContent(
       `settleContent: ${cmp.candidates.length} candidates, ${digestA.length}/${digestB.length} digests`,
     );
   }
+  if (cmp.candidates.length === 0) return cmp;
   const byPathIndex = new Map(cmp.changes.map((c, i) => [c.path, i]));
   const changes = cmp.changes.slice();
   const dirA = new Map<string, number>();
   const dirB = new Map<string, number>();
   let same = cmp.sameByLocation;
+  let pushed = false;
   cmp.candidates.forEach((c, i) => {
     if (digestA[i] === digestB[i]) {
       if (!byPathIndex.has(c.path)) same++;
@@ -229,9 +231,10 @@ export function settleContent(
       const ea = sa.view.entries.get(c.path)!;
       const eb = sb.view.entries.get(c.path)!;
       changes.push({ path: c.path, kind: 'modified', a: summary(ea, dirA), b: summary(eb, dirB), fields: ['content'] });
+      pushed = true;
     }
   });
-  changes.sort(byPath);
+  if (pushed) changes.sort(byPath);
   return { changes, candidates: [], sameByLocation: same };
 }
 
