@@ -104,7 +104,7 @@ export function generate(variant?: Variant): { layers: LayerEntry[][]; interleav
     if (l === 0) for (let d = 0; d < 100; d++) pkg(pkgDir(0, d), 0);
     else {
       for (let d = 0; d < 10; d++) {
-        pkg(pkgDir(l - 1, 10 + d), l * 31 + (d % 2 ? salt(l) : 0)); // half keep their sizes: rebuilt, same size // a package of the layer below again, other sizes
+        pkg(pkgDir(l - 1, 10 + d), l * 31 + (d % 2 ? salt(l) : 0)); // a package of the layer below again (half of them rebuilt with the same sizes)
         counts.overwrites += 100;
       }
       for (let d = 10; d < 100; d++) pkg(pkgDir(l, d), l);
