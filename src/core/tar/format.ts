@@ -2,6 +2,8 @@
  * Tar header layout shared by the reader and the writer.
  * POSIX.1-2017 pax, "ustar Interchange Format"; GNU tar manual, "Basic Tar Format".
  */
+import { decodeName } from './names.ts';
+
 export const BLOCK = 512;
 
 export const F = {
@@ -45,10 +47,10 @@ export function isZeroBlock(block: Uint8Array): boolean {
 }
 
 export const utf8 = new TextEncoder();
-const dec = new TextDecoder('utf-8');
 
-/** A NUL-terminated (or full-width) string field. Names are mostly ASCII: decoded without
- * TextDecoder then (it dominates the per-entry cost otherwise). */
+/** A NUL-terminated (or full-width) string field, decoded losslessly (src/core/tar/names.ts).
+ * Names are mostly ASCII: decoded without TextDecoder then (it dominates the per-entry cost
+ * otherwise). */
 export function readString(block: Uint8Array, [off, len]: readonly [number, number]): string {
   let end = off;
   const max = off + len;
@@ -60,22 +62,11 @@ export function readString(block: Uint8Array, [off, len]: readonly [number, numb
     end++;
   }
   if (ascii) return String.fromCharCode.apply(null, block.subarray(off, end) as unknown as number[]);
-  return dec.decode(block.subarray(off, end));
+  return decodeName(block.subarray(off, end));
 }
 
-export function decodeUtf8(b: Uint8Array): string {
-  if (b.length <= 256) {
-    let ascii = true;
-    for (let i = 0; i < b.length; i++) {
-      if (b[i]! > 0x7f) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
-  }
-  return dec.decode(b);
-}
+/** Bytes of a name or record, decoded losslessly. */
+export const decodeUtf8 = decodeName;
 
 export function padding(size: number): number {
   const r = size % BLOCK;

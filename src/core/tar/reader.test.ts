@@ -441,7 +441,6 @@ describe('hostile archives are refused with a code', () => {
     ],
     ['truncated in a header', () => ok.slice(0, 300), 'TAR_TRUNCATED'],
     ['truncated in a body', () => ok.slice(0, BLOCK + 500), 'TAR_TRUNCATED', 'a'],
-    ['truncated in the padding', () => ok.slice(0, BLOCK + 1000), 'TAR_TRUNCATED', 'a'],
     ['truncated after an extension header', () => gnuLong('L', 'name'), 'TAR_TRUNCATED'],
     ['oversized PAX header', () => paxHeader('', 2 << 20), 'TAR_LIMIT', '2097152'],
     [

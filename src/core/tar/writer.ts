@@ -1,14 +1,17 @@
 /**
  * Streaming tar writer: ustar headers, with a PAX `x` header before an entry whenever a value
  * does not fit ustar (path > 100/155 bytes or non-ASCII, long link, uid/gid/size/mtime too large,
- * fractional mtime, xattrs). Deterministic: same entries, same bytes (sorted PAX keys, fixed
+ * fractional mtime, xattrs). Names read from a tar keep their bytes: strings carrying escaped
+ * non-UTF-8 bytes (src/core/tar/names.ts) are written as those bytes, in PAX records as Go's
+ * writer does. Deterministic: same entries, same bytes (sorted PAX keys, fixed
  * PAX header names, no timestamps of our own). Bodies are streamed through, never collected.
  * No record padding to 10240 bytes (as Go's archive/tar, which `docker save` uses).
  */
 import type { EntryType } from '../layer/entry.ts';
 import { iteratorOf, streamOf } from './bytes.ts';
 import { TarError } from './errors.ts';
-import { BLOCK, F, padding, utf8 } from './format.ts';
+import { BLOCK, F, padding } from './format.ts';
+import { encodeName } from './names.ts';
 
 export interface TarWriteHeader {
   path: string;
@@ -51,7 +54,7 @@ const isAscii = (s: string) => /^[\x01-\x7f]*$/.test(s);
 const asciiOf = (s: string) => s.replace(/[^\x01-\x7f]/g, '_');
 
 function putString(block: Uint8Array, [off, len]: readonly [number, number], s: string): void {
-  const b = utf8.encode(s);
+  const b = encodeName(s);
   block.set(b.subarray(0, len), off);
 }
 
@@ -77,7 +80,7 @@ const fitsOctal = (v: number, len: number) => Number.isInteger(v) && v >= 0 && v
 /** One "%d %s=%s\n" record; the length counts itself. */
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
-  const n = utf8.encode(body).length;
+  const n = encodeName(body).length;
   const d = String(n).length;
   let len = n + d;
   if (String(len).length !== d) len = n + String(len).length;
@@ -199,7 +202,7 @@ export function encodeHeader(h: TarWriteHeader): Uint8Array {
   const keys = Object.keys(pax).sort();
   if (keys.length === 0) return main;
 
-  const records = utf8.encode(keys.map((k) => paxRecord(k, pax[k]!)).join(''));
+  const records = encodeName(keys.map((k) => paxRecord(k, pax[k]!)).join(''));
   const base = asciiOf(path.replace(/\/+$/, '').split('/').pop() ?? '');
   const paxHeader = ustarBlock({
     name: `PaxHeaders/${base}`.slice(0, 100),
