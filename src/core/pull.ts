@@ -9,8 +9,8 @@
  * in one transaction. A pull cut anywhere leaves no half image; the next one resumes.
  */
 import type { Digest } from './digest.ts';
-import { isDigest } from './digest.ts';
-import type { ImageRecord, LayerRecord, Platform } from './model.ts';
+import { parseImageConfig, type ConfigSummary } from './image-config.ts';
+import type { ImageRecord, LayerRecord } from './model.ts';
 import type { LayerStatus, PullEvent } from './pull-events.ts';
 import { canonicalString, familiarString, referenceString, type Reference } from './reference.ts';
 import { sha256Digest } from './sha256.ts';
@@ -139,9 +139,6 @@ export interface PullResult {
   upToDate: boolean;
 }
 
-/** A config blob is JSON of modest size; a larger one is refused before parsing. */
-const MAX_CONFIG_BYTES = 8 << 20;
-
 export class PullError extends Error {
   override name = 'PullError';
   constructor(
@@ -170,11 +167,6 @@ export async function pull(
   let config = resolved.config;
   let configJson: ConfigJson | undefined;
   if (config) {
-    if (config.bytes.length > MAX_CONFIG_BYTES)
-      throw new PullError(
-        'CONFIG_TOO_LARGE',
-        `image config is ${config.bytes.length} bytes (limit ${MAX_CONFIG_BYTES})`,
-      );
     const actual = sha256Digest(config.bytes);
     if (actual !== config.digest)
       throw new PullError('CONFIG_DIGEST_MISMATCH', `config digest mismatch: expected ${config.digest}, got ${actual}`);
@@ -622,30 +614,12 @@ function concatStreams(
   });
 }
 
-interface ConfigJson {
-  diffIds: Digest[];
-  created: string;
-  platform: Platform;
-}
+type ConfigJson = ConfigSummary;
 
 function parseConfig(bytes: Uint8Array): ConfigJson {
-  let data: unknown;
-  try {
-    data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (e) {
-    throw new PullError('CONFIG_INVALID', `image config is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof data !== 'object' || data === null)
-    throw new PullError('CONFIG_INVALID', 'image config is not a JSON object');
-  const c = data as Record<string, unknown>;
-  const rootfs = c.rootfs as { diff_ids?: unknown } | undefined;
-  const ids = rootfs?.diff_ids;
-  if (!Array.isArray(ids) || !ids.every((d): d is Digest => typeof d === 'string' && isDigest(d))) {
-    throw new PullError('CONFIG_INVALID', 'image config has no valid rootfs.diff_ids');
-  }
-  const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  const platform: Platform = { os: str(c.os), architecture: str(c.architecture) };
-  if (typeof c.variant === 'string' && c.variant) platform.variant = c.variant;
-  if (typeof c['os.version'] === 'string' && c['os.version']) platform['os.version'] = c['os.version'];
-  return { diffIds: ids, created: str(c.created), platform };
+  return parseImageConfig(
+    bytes,
+    (problem, text) =>
+      new PullError(problem === 'too-large' ? 'CONFIG_TOO_LARGE' : 'CONFIG_INVALID', `image config ${text}`),
+  );
 }
