@@ -261,7 +261,9 @@ export function choosePlatform<D extends PlatformEntry>(entries: readonly D[], w
   return best;
 }
 
-/** Docker's message when an index has nothing for `wanted` (moby distribution pull). */
-export function noMatchingManifestMessage(wanted: Platform): string {
-  return `no matching manifest for ${formatPlatform(wanted)} in the manifest list entries`;
+/** Docker's message when an index has nothing for `wanted` (moby distribution pull); several
+ * platforms (`docker load --platform a,b`) are listed in the order asked. */
+export function noMatchingManifestMessage(wanted: Platform | readonly Platform[]): string {
+  const list = Array.isArray(wanted) ? (wanted as readonly Platform[]) : [wanted as Platform];
+  return `no matching manifest for ${list.map(formatPlatform).join(', ')} in the manifest list entries`;
 }
