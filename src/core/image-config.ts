@@ -16,7 +16,7 @@ export interface ConfigSummary {
 }
 
 /** Why a config was refused: too large to read, or not a config. */
-export type ConfigProblem = 'too-large' | 'invalid';
+type ConfigProblem = 'too-large' | 'invalid';
 
 /** `fail(problem, text)` makes the caller's error; `text` reads after "image config " or
  * "config <member> ", e.g. `has no valid rootfs.diff_ids`. */

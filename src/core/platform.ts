@@ -215,7 +215,7 @@ function same(a: Platform, b: Platform): boolean {
  * containerd platforms.Only(wanted): the rank of `candidate` (0 = the platform asked for,
  * higher = a compatible fallback), or -1 when `wanted` cannot run it.
  */
-export function platformRank(wanted: Platform, candidate: Platform): number {
+function platformRank(wanted: Platform, candidate: Platform): number {
   const c = normalizePlatform(candidate);
   return platformVector(normalizePlatform(wanted))
     .map(normalizePlatform)

@@ -25,7 +25,7 @@ import { parseManifest, type Descriptor, type ImageManifest } from '../../core/r
 import type { LoadSession, Member } from './session.ts';
 
 /** The platforms a load asks for, in order of preference: `--platform`'s, else the default. */
-export function wantedPlatforms(s: LoadSession): readonly Platform[] {
+function wantedPlatforms(s: LoadSession): readonly Platform[] {
   return s.opts.platforms?.length ? s.opts.platforms : [s.opts.defaultPlatform ?? DEFAULT_PLATFORM];
 }
 

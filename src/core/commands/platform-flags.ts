@@ -9,7 +9,7 @@
 import type { Platform } from '../model.ts';
 import { formatPlatform, platformMatches, tryParsePlatform } from '../platform.ts';
 
-export type PlatformFlag = { ok: true; platforms: Platform[] } | { ok: false; reason: string };
+type PlatformFlag = { ok: true; platforms: Platform[] } | { ok: false; reason: string };
 
 /** Parses `--platform` values (a StringSlice's values are split on commas). */
 function parsePlatformFlag(values: readonly string[], slice: boolean): PlatformFlag {

@@ -14,7 +14,6 @@ export {
   isAttestation,
   normalizePlatform,
   parsePlatform,
-  platformMatches,
 } from '../platform.ts';
 
 /**
