@@ -220,3 +220,32 @@ describe('one config limit for pull, save and load', () => {
     expect((err as Error).message).toMatch(/\.json is \d+ bytes, more than the 8388608 allowed/);
   });
 });
+
+describe('the engine passes the platforms on', () => {
+  it("import uses the settings' default platform; the command bar's --platform wins", async () => {
+    const { testEngine } = await import('../../../tests/helpers/engine.ts');
+    const engine = await testEngine({ settings: { defaultPlatform: 'linux/arm64' } });
+    const file = new File([layout.bytes as BlobPart], 'multi.tar');
+    const imported = await engine.importArchive('j1', file, () => {});
+    expect(imported.imageIds).toEqual([layout.configIds[1]]);
+
+    let out = '';
+    let err = '';
+    const sink = { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t) };
+    expect(await engine.run('j2', 'docker load -i multi.tar --platform linux/arm/v7', sink, [file])).toBe(0);
+    // The tag moves from the arm64 image to the arm one, with moby's notice.
+    expect(out).toBe(
+      `The image multi:1 already exists, renaming the old one with ID ${layout.configIds[1]} to empty string\n` +
+        'Loaded image: multi:1\n',
+    );
+    const tags = await (await engine.store()).listTags();
+    expect(tags.find((t) => t.name === 'docker.io/library/multi:1')?.imageId).toBe(layout.configIds[2]);
+
+    out = '';
+    expect(await engine.run('j3', 'docker load -i multi.tar --platform linux/s390x', sink, [file])).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(
+      /^Error response from daemon: .*no matching manifest for linux\/s390x in the manifest list entries\n$/,
+    );
+  });
+});
