@@ -6,20 +6,16 @@
 import { buildViews } from '../core/commands/store-view.ts';
 import { planPrune, planRmi, reclaimedBytes } from '../core/commands/remove.ts';
 import { runCommand } from '../core/commands/run.ts';
-import type { DockerContext } from '../core/commands/context.ts';
-import type { RemovalStep } from '../core/model.ts';
 import { createdSince, humanSizeWithPrecision } from '../core/docker/format.ts';
-import type { Digest } from '../core/digest.ts';
 import { ingestLayer } from '../core/layer/ingest.ts';
-import { pull, type IngestFn, type RegistryPort } from '../core/pull.ts';
+import { pull, type IngestFn } from '../core/pull.ts';
 import { workerHasher } from '../workers/hasher.ts';
 import type { PullEvent } from '../core/pull-events.ts';
 import { parseReference, type Reference } from '../core/reference.ts';
 import { RegistryClient } from '../core/registry/client.ts';
-import { fetchBlob } from '../core/registry/blobs.ts';
-import { parsePlatform } from '../core/registry/platform.ts';
-import { resolveImage } from '../core/registry/resolve.ts';
-import { schema1ToConfig } from '../core/registry/schema1.ts';
+import { DEFAULT_PLATFORM, parsePlatform } from '../core/platform.ts';
+import type { DockerContext } from '../core/commands/context.ts';
+import type { Platform } from '../core/model.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
 import type {
@@ -55,59 +51,13 @@ import { loadArchive, loadOciLayoutFiles, saveArchive } from './archive.ts';
 const SAMPLE_URL = '/sample/layerscope-sample.tar';
 import { parseDigest } from '../core/digest.ts';
 import { storePort } from './store-port.ts';
+import { credentialKey, proxyMapper, registryPort } from './registry-port.ts';
+import { engineDockerContext } from './docker-context.ts';
 
 export interface EngineEnv {
   fetch: FetchLike;
   storeOptions?: StoreOptions;
   now?: () => number;
-}
-
-/** `https://host/path?q` → `${proxy}host/path?q`: the proxy's path scheme (proxy/README.md). */
-export function proxyMapper(proxyUrl: string): (url: URL) => string {
-  return (url) => `${proxyUrl}${url.host}${url.pathname}${url.search}`;
-}
-
-/** Docker Hub files its credentials under `docker.io`, whatever host name served it. */
-function credentialKey(registry: string): string {
-  return registry === 'index.docker.io' || registry === 'registry-1.docker.io' ? 'docker.io' : registry;
-}
-
-export function registryPort(client: RegistryClient): RegistryPort {
-  return {
-    async resolve(ref, platform, signal) {
-      const r = await resolveImage(client, ref, {
-        ...(platform ? { platform: parsePlatform(platform) } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      const schema1 = r.schema1;
-      return {
-        manifestDigest: r.manifestDigest,
-        manifestBytes: r.manifestBytes,
-        manifestMediaType: r.manifestMediaType,
-        ...(r.indexDigest && r.indexBytes && r.indexMediaType
-          ? { index: { digest: r.indexDigest, bytes: r.indexBytes, mediaType: r.indexMediaType } }
-          : {}),
-        ...(r.configDigest && r.configBytes && r.configMediaType
-          ? { config: { digest: r.configDigest, bytes: r.configBytes, mediaType: r.configMediaType } }
-          : {}),
-        layers: r.layers.map((l) => ({
-          digest: l.digest,
-          mediaType: l.mediaType,
-          ...(l.size !== undefined ? { size: l.size } : {}),
-        })),
-        warnings: r.warnings,
-        ...(schema1
-          ? {
-              schema1Config: async (diffIds: Digest[]) => {
-                const c = await schema1ToConfig(schema1.manifest, diffIds);
-                return { bytes: c.configBytes, digest: c.configDigest };
-              },
-            }
-          : {}),
-      };
-    },
-    fetchBlob: (ref, digest, opts) => fetchBlob(client, ref, digest, opts),
-  };
 }
 
 /**
@@ -165,6 +115,15 @@ export class Engine implements EngineApi {
   }
 
   #now = (): number => (this.#env.now ?? Date.now)();
+
+  /** The settings' default platform (what `docker pull` and `docker load` choose from an index). */
+  #defaultPlatform = (): Platform => {
+    try {
+      return parsePlatform(this.#settings.defaultPlatform);
+    } catch {
+      return DEFAULT_PLATFORM;
+    }
+  };
 
   async configure(settings: EngineSettings): Promise<void> {
     this.#settings = settings;
@@ -399,7 +358,11 @@ export class Engine implements EngineApi {
   async importArchive(jobId: string, file: Blob, onProgress: (bytesRead: number) => void): Promise<ImportResult> {
     const ctl = this.#job(jobId);
     try {
-      const r = await loadArchive(await this.store(), file.stream(), { signal: ctl.signal, onProgress });
+      const r = await loadArchive(await this.store(), file.stream(), {
+        signal: ctl.signal,
+        onProgress,
+        defaultPlatform: this.#defaultPlatform(),
+      });
       this.#explorer.forget();
       return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
     } finally {
@@ -410,7 +373,10 @@ export class Engine implements EngineApi {
   async importFolder(jobId: string, files: { path: string; file: Blob }[]): Promise<ImportResult> {
     const ctl = this.#job(jobId);
     try {
-      const r = await loadOciLayoutFiles(await this.store(), files, { signal: ctl.signal });
+      const r = await loadOciLayoutFiles(await this.store(), files, {
+        signal: ctl.signal,
+        defaultPlatform: this.#defaultPlatform(),
+      });
       return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
     } finally {
       this.#jobs.delete(jobId);
@@ -423,57 +389,20 @@ export class Engine implements EngineApi {
       throw Object.assign(new Error(`the sample archive could not be read (${res.status})`), {
         code: 'SAMPLE_MISSING',
       });
-    const r = await loadArchive(await this.store(), res.body);
+    const r = await loadArchive(await this.store(), res.body, { defaultPlatform: this.#defaultPlatform() });
     return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
   }
 
   /** The command bar's view of this engine. */
   async dockerContext(sink?: CommandSink, files: File[] = []): Promise<DockerContext> {
-    const store = await this.store();
-    return {
+    return engineDockerContext({
+      store: await this.store(),
       now: this.#now,
-      version: '0.1.0',
-      listImages: () => store.listImages(),
-      listTags: () => store.listTags(),
-      getConfig: async (id) => {
-        if ((await store.hasBlob(id)) !== 'complete') return undefined;
-        return JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, 8 << 20)));
-      },
-      pull: async (ref, opts, onEvent, signal) => {
-        await this.#pull(ref, opts.platform, onEvent, signal ?? new AbortController().signal);
-      },
-      tag: async (imageId, name) => {
-        await store.tag(imageId, name);
-      },
-      remove: async (steps: readonly RemovalStep[]) => {
-        await store.applyRemoval(steps);
-        await store.gc();
-      },
-      save: async (request, signal) => {
-        const stream = await saveArchive(
-          store,
-          { images: request.images, format: 'docker-archive' },
-          signal ? { signal } : {},
-        );
-        const blob = await new Response(stream).blob();
-        if (!sink?.download)
-          throw Object.assign(new Error('docker save: nowhere to save the archive'), { code: 'NO_DOWNLOAD' });
-        sink.download(request.fileName, blob);
-      },
-      load: async (request, signal) => {
-        const file = files.find((f) => f.name === request.fileName) ?? files[0];
-        if (!file) {
-          throw Object.assign(
-            new Error(
-              `docker load: no file was picked${request.fileName ? ` for ${request.fileName}` : ''}; run it again and choose the archive`,
-            ),
-            { code: 'NO_FILE' },
-          );
-        }
-        const r = await loadArchive(store, file.stream(), signal ? { signal } : {});
-        this.#explorer.forget();
-        return { images: r.images };
-      },
-    };
+      pull: (ref, platform, onEvent, signal) => this.#pull(ref, platform, onEvent, signal),
+      loaded: () => this.#explorer.forget(),
+      defaultPlatform: this.#defaultPlatform,
+      ...(sink ? { sink } : {}),
+      files,
+    });
   }
 }

@@ -17,6 +17,7 @@ import { buildViews } from '../core/commands/store-view.ts';
 import { historyItems, inspectObject, renderInspectJson } from '../core/commands/inspect.ts';
 import { createdSince } from '../core/docker/format.ts';
 import type { Digest } from '../core/digest.ts';
+import { LIMITS } from '../core/limits.ts';
 import type { LayerEntry } from '../core/layer/entry.ts';
 import { readFileFromLayer, streamFileFromLayer } from '../core/layer/ingest.ts';
 import { applyLayers, resolvePath, type UnionView, type ViewEntry } from '../core/union/index.ts';
@@ -92,7 +93,7 @@ export class Explorer {
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
     const view = buildViews(images, tags).find((v) => v.image.id === id);
     if (!view) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
-    const config = JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, 8 << 20))) as Record<
+    const config = JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, LIMITS.configBytes))) as Record<
       string,
       unknown
     >;

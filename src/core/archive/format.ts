@@ -10,7 +10,9 @@
  * json.Encoder's trailing newline for manifest.json and repositories) so our archives match
  * Docker's byte for byte where the content is the same.
  */
-import { isDigest, type Digest } from '../digest.ts';
+import type { Digest } from '../digest.ts';
+import { parseImageConfig as parseConfig, type ConfigSummary } from '../image-config.ts';
+import { LIMITS } from '../limits.ts';
 import {
   OCI_CONFIG,
   OCI_INDEX,
@@ -148,8 +150,8 @@ export function tagForms(name: string): { ref: Reference; familiar: string; fami
 
 // ── reading (hostile input) ────────────────────────────────────────────────────────────────
 
-const MAX_ITEMS = 1000;
-const MAX_STRING = 4096;
+const MAX_ITEMS = LIMITS.indexEntries;
+const MAX_STRING = LIMITS.stringLength;
 
 function parseJson(bytes: Uint8Array, member: string): unknown {
   try {
@@ -190,31 +192,20 @@ export function parseDockerManifest(bytes: Uint8Array, member = MANIFEST_FILE): 
   });
 }
 
-export interface ConfigSummary {
-  diffIds: Digest[];
-  created: string;
-  platform: Platform;
-}
-
-/** The parts of an image config an ImageRecord needs (image-spec config.md). */
+/** The parts of an image config an ImageRecord needs (image-spec config.md), refusals as
+ * ArchiveErrors naming the member. */
 export function parseImageConfig(bytes: Uint8Array, member: string): ConfigSummary {
-  const c = parseJson(bytes, member);
-  if (!isObject(c)) throw new ArchiveError('ARCHIVE_MALFORMED', `config ${member} is not a JSON object`, member);
-  const rootfs = c.rootfs;
-  const ids = isObject(rootfs) ? rootfs.diff_ids : undefined;
-  if (
-    !Array.isArray(ids) ||
-    ids.length > MAX_ITEMS ||
-    !ids.every((d): d is Digest => typeof d === 'string' && isDigest(d))
-  ) {
-    throw new ArchiveError('ARCHIVE_MALFORMED', `config ${member} has no valid rootfs.diff_ids`, member);
-  }
-  const str = (v: unknown) => (typeof v === 'string' && v.length <= MAX_STRING ? v : '');
-  const platform: Platform = { os: str(c.os), architecture: str(c.architecture) };
-  if (str(c.variant)) platform.variant = str(c.variant);
-  if (str(c['os.version'])) platform['os.version'] = str(c['os.version']);
-  return { diffIds: ids, created: str(c.created), platform };
+  return parseConfig(
+    bytes,
+    (problem, text) =>
+      new ArchiveError(
+        problem === 'too-large' ? 'ARCHIVE_LIMIT' : 'ARCHIVE_MALFORMED',
+        `config ${member} ${text}`,
+        member,
+      ),
+  );
 }
+export type { ConfigSummary };
 
 /**
  * Resolves a symlink member's target (relative to its directory, or absolute from the archive

@@ -5,7 +5,7 @@
  * on the plain records this interface returns.
  */
 import type { Digest } from '../digest.ts';
-import type { ImageRecord, RemovalStep, TagRecord } from '../model.ts';
+import type { ImageRecord, Platform, RemovalStep, TagRecord } from '../model.ts';
 import type { PullEvent } from '../pull-events.ts';
 import type { Reference } from '../reference.ts';
 
@@ -25,6 +25,8 @@ export interface SaveRequest {
 export interface LoadRequest {
   /** `-i FILE`: the name of the file the person picked or dropped; absent: ask for one. */
   fileName?: string;
+  /** `--platform`: load only images for these (parsed as containerd does). */
+  platforms?: Platform[];
 }
 
 export interface LoadedImage {

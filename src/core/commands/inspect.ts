@@ -8,6 +8,7 @@
  * indented with four spaces, `<>&` escaped as json.Marshal does. GraphDriver and Descriptor
  * describe a daemon's storage and are left out.
  */
+import { LIMITS } from '../limits.ts';
 import {
   GO_ZERO_TIME,
   goJson,
@@ -21,7 +22,7 @@ import { GoStruct } from '../docker/template.ts';
 import { renderRows } from '../docker/formatter.ts';
 import type { ImageView } from './store-view.ts';
 
-const MAX_HISTORY = 10_000;
+const MAX_HISTORY = LIMITS.historyEntries;
 
 type Obj = Record<string, unknown>;
 

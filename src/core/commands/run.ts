@@ -39,7 +39,9 @@ import {
   renderInspectJson,
 } from './inspect.ts';
 import { planPrune, planRmi, pruneReport, PRUNE_ALL_WARNING, PRUNE_DANGLING_WARNING } from './remove.ts';
-import { buildViews, noSuchImageName, resolveImage, type ImageView } from './store-view.ts';
+import { loadOutputLines } from './load-output.ts';
+import { platformMismatch, platformsOrRefuse } from './platform-flags.ts';
+import { buildViews, resolveImage, type ImageView } from './store-view.ts';
 
 const DAEMON = 'Error response from daemon: ';
 
@@ -195,6 +197,8 @@ async function pull(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, si
   const quiet = flagBool(p, 'quiet');
   if (isNameOnly(arg) && !quiet) out.stdout(`Using default tag: ${ref.tag}\n`);
   const platform = flagString(p, 'platform');
+  // image/pull.go: platforms.Parse on the client, its error as is.
+  if (!platformsOrRefuse([platform], { slice: false, wrapped: false }, out)) return 1;
   try {
     await ctx.pull(
       ref,
@@ -280,6 +284,9 @@ async function inspect(p: ParsedCommand, ctx: DockerContext, out: CommandOutput)
       return 64;
     }
   }
+  // image/inspect.go: platforms.Parse's error, as is.
+  const platforms = platformsOrRefuse([flagString(p, 'platform')], { slice: false, wrapped: false }, out);
+  if (!platforms) return 1;
   const views = await loadViews(ctx);
   const objects: Record<string, unknown>[] = [];
   const errors: string[] = [];
@@ -294,6 +301,13 @@ async function inspect(p: ParsedCommand, ctx: DockerContext, out: CommandOutput)
       errors.push(generic ? `Error: No such object: ${arg}` : `${DAEMON}${r.error}`);
       continue;
     }
+    const mismatch = platformMismatch(arg, platforms, r.view.image.platform);
+    if (mismatch) {
+      errors.push(DAEMON + mismatch);
+      continue;
+    }
+    // system/inspect.go: sizes are for containers only.
+    if (generic && flagBool(p, 'size')) out.stderr('WARNING: --size ignored for image\n');
     const o = inspectObject(r.view, await ctx.getConfig(r.view.image.id));
     if (!tmpl) {
       objects.push(o);
@@ -323,8 +337,12 @@ async function inspect(p: ParsedCommand, ctx: DockerContext, out: CommandOutput)
 
 async function history(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Promise<number> {
   const views = await loadViews(ctx);
+  const platforms = platformsOrRefuse([flagString(p, 'platform')], { slice: false, wrapped: true }, out);
+  if (!platforms) return 1;
   const r = resolveImage(p.args[0]!, views);
   if (!r.ok) throw new DaemonError(r.error);
+  const mismatch = platformMismatch(p.args[0]!, platforms, r.view.image.platform);
+  if (mismatch) throw new DaemonError(mismatch);
   const items = historyItems(r.view, await ctx.getConfig(r.view.image.id));
   out.stdout(
     renderHistory(items, {
@@ -456,6 +474,8 @@ export function defaultArchiveName(arg: string): string {
 }
 
 async function save(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, signal?: AbortSignal): Promise<number> {
+  const platforms = platformsOrRefuse(flagList(p, 'platform'), { slice: true, wrapped: true }, out);
+  if (!platforms) return 1;
   const views = await loadViews(ctx);
   const byImage = new Map<Digest, Set<string>>();
   const errors: string[] = [];
@@ -469,9 +489,9 @@ async function save(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, si
       } catch {
         repo = '';
       }
-      const tagged = views.flatMap((v) =>
-        v.tags.filter((t) => t.repo === repo).map((t) => [v.image.id, t.name] as const),
-      );
+      const tagged = views
+        .filter((v) => !platformMismatch(arg, platforms, v.image.platform))
+        .flatMap((v) => v.tags.filter((t) => t.repo === repo).map((t) => [v.image.id, t.name] as const));
       if (tagged.length > 0) {
         for (const [id, name] of tagged) byImage.set(id, (byImage.get(id) ?? new Set()).add(name));
         continue;
@@ -480,6 +500,11 @@ async function save(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, si
     const r = resolveImage(arg, views);
     if (!r.ok) {
       errors.push(`${DAEMON}${r.error}`);
+      continue;
+    }
+    const mismatch = platformMismatch(arg, platforms, r.view.image.platform);
+    if (mismatch) {
+      errors.push(DAEMON + mismatch);
       continue;
     }
     const names = byImage.get(r.view.image.id) ?? new Set<string>();
@@ -514,17 +539,24 @@ async function save(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, si
 }
 
 async function load(p: ParsedCommand, ctx: DockerContext, out: CommandOutput, signal?: AbortSignal): Promise<number> {
+  const platforms = platformsOrRefuse(flagList(p, 'platform'), { slice: true, wrapped: true }, out);
+  if (!platforms) return 1;
   const input = flagString(p, 'input');
-  const result = await ctx.load(input !== undefined ? { fileName: input } : {}, signal);
-  let text = '';
-  for (const img of result.images) {
-    for (const r of img.replaced ?? []) {
-      text += `The image ${noSuchImageName(r.name)} already exists, renaming the old one with ID ${r.previousImageId} to empty string\n`;
-    }
-    if (img.repoTags.length === 0) text += `Loaded image ID: ${img.imageId}\n`;
-    for (const t of img.repoTags) text += `Loaded image: ${noSuchImageName(t)}\n`;
-  }
-  out.stdout(text);
+  const result = await ctx.load(
+    {
+      ...(input !== undefined ? { fileName: input } : {}),
+      ...(platforms.length ? { platforms: platforms } : {}),
+    },
+    signal,
+  );
+  // `-q` changes nothing here: docker/cli asks the daemon for quiet output whenever stdout
+  // is not a terminal (image/load.go), and the command bar is not one; quiet only drops
+  // progress bars, never the `Loaded image` lines.
+  out.stdout(
+    loadOutputLines(result.images)
+      .map((l) => l + '\n')
+      .join(''),
+  );
   return 0;
 }
 

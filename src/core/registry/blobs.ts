@@ -3,6 +3,7 @@
  * (distribution spec "Fetching Blob Parts"), and a pass-through stream that checks the
  * sha256 and size while the bytes flow.
  */
+import { LIMITS } from '../limits.ts';
 import { isDigest, type Digest } from '../digest.ts';
 import { createSha256, type Sha256Stream } from '../sha256.ts';
 import type { RegistryClient, RepositoryRef } from './client.ts';
@@ -131,7 +132,7 @@ export function verifyDigestStream(
 }
 
 /** Configs are small JSON: fetch whole, with a cap, and verify. */
-export const CONFIG_CAP = 8 * 1024 * 1024;
+export const CONFIG_CAP = LIMITS.configBytes;
 
 export async function fetchBlobBytes(
   client: RegistryClient,

@@ -4,6 +4,7 @@
  * shape (OCI image-spec manifest.md / image-index.md; Docker manifest v2 schema 2 and list;
  * schema 1, whose digest is over the payload without signatures).
  */
+import { LIMITS } from '../limits.ts';
 import { isDigest, type Digest } from '../digest.ts';
 import {
   baseMediaType,
@@ -32,11 +33,11 @@ export function assertRepository(repository: string): void {
 }
 
 /** distribution's default limit for a manifest body. */
-export const MANIFEST_CAP = 4 * 1024 * 1024;
+export const MANIFEST_CAP = LIMITS.manifestBytes;
 /** Bounds on counts in a manifest: far above any real image, far below harm. */
-const MAX_LAYERS = 1000;
-const MAX_INDEX_ENTRIES = 1000;
-const MAX_STRING = 4096;
+const MAX_LAYERS = LIMITS.layers;
+const MAX_INDEX_ENTRIES = LIMITS.indexEntries;
+const MAX_STRING = LIMITS.stringLength;
 
 export interface Descriptor {
   mediaType: string;

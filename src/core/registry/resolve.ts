@@ -3,6 +3,7 @@
  * platform), its config, and its layer list; schema 1 converted to a config-like view.
  */
 import type { Digest } from '../digest.ts';
+import { parseConfigObject, platformOfConfig } from '../image-config.ts';
 import { isConfig } from '../media-types.ts';
 import type { Platform } from '../model.ts';
 import type { Reference } from '../reference.ts';
@@ -50,16 +51,12 @@ export interface ResolveOptions {
 }
 
 function configPlatform(bytes: Uint8Array): Platform | undefined {
-  try {
-    const c = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-    if (typeof c.os !== 'string' || typeof c.architecture !== 'string') return undefined;
-    const p: Platform = { os: c.os, architecture: c.architecture };
-    if (typeof c.variant === 'string' && c.variant) p.variant = c.variant;
-    if (typeof c['os.version'] === 'string' && c['os.version']) p['os.version'] = c['os.version'];
-    return p;
-  } catch {
-    throw new RegistryError('MANIFEST_INVALID', 'image config is not JSON', { retryable: false });
-  }
+  const c = parseConfigObject(bytes, (problem, text) =>
+    problem === 'too-large'
+      ? new RegistryError('TOO_LARGE', `image config ${text}`)
+      : new RegistryError('MANIFEST_INVALID', 'image config is not JSON', { retryable: false }),
+  );
+  return typeof c.os === 'string' && typeof c.architecture === 'string' ? platformOfConfig(c) : undefined;
 }
 
 export async function resolveImage(
