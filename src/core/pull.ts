@@ -14,7 +14,7 @@ import type { ImageRecord, LayerRecord, Platform } from './model.ts';
 import type { LayerStatus, PullEvent } from './pull-events.ts';
 import { canonicalString, familiarString, referenceString, type Reference } from './reference.ts';
 import { sha256Digest } from './sha256.ts';
-import { LayerscopeError, registerErrorClass, type PullErrorCode } from './errors.ts';
+import { PullError } from './pull-error.ts';
 
 export interface BlobDescriptor {
   digest: Digest;
@@ -143,14 +143,7 @@ export interface PullResult {
 /** A config blob is JSON of modest size; a larger one is refused before parsing. */
 const MAX_CONFIG_BYTES = 8 << 20;
 
-export class PullError extends LayerscopeError {
-  override name = 'PullError';
-  declare readonly code: PullErrorCode;
-  constructor(code: PullErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
-registerErrorClass('PullError', PullError);
+export { PullError };
 
 const shortId = (d: Digest) => d.slice(7, 19);
 
