@@ -11,7 +11,7 @@
  */
 
 /** Codes of the OCI distribution spec ("Error Codes"), as a registry sends them. */
-export const DISTRIBUTION_ERROR_CODES = [
+const DISTRIBUTION_ERROR_CODES = [
   'BLOB_UNKNOWN',
   'BLOB_UPLOAD_INVALID',
   'BLOB_UPLOAD_UNKNOWN',
@@ -29,7 +29,7 @@ export const DISTRIBUTION_ERROR_CODES = [
 ] as const;
 
 /** Codes Layerscope's CORS proxy (proxy/handler.ts) answers with, in a distribution error body. */
-export const PROXY_ERROR_CODES = [
+const PROXY_ERROR_CODES = [
   'HOST_NOT_ALLOWED', // the proxy refused the host (403)
   'ORIGIN_NOT_ALLOWED',
   'BAD_PATH',
@@ -59,7 +59,7 @@ export const REGISTRY_ERROR_CODES = [
   'REGISTRY_ERROR', // a code the registry invented; its text is in `registryCode`
 ] as const;
 
-export const TAR_ERROR_CODES = [
+const TAR_ERROR_CODES = [
   'TAR_PATH_ESCAPE', // `..` component or absolute path (entry or hard-link target)
   'TAR_TRUNCATED', // EOF inside a header or a body
   'TAR_BAD_CHECKSUM',
@@ -69,7 +69,7 @@ export const TAR_ERROR_CODES = [
   'TAR_WRITE', // writer misuse: body length differs from the declared size, bad field
 ] as const;
 
-export const LAYER_ERROR_CODES = [
+const LAYER_ERROR_CODES = [
   'LAYER_DIGEST_MISMATCH',
   'LAYER_DIFFID_MISMATCH',
   'LAYER_SIZE_MISMATCH',
@@ -77,9 +77,9 @@ export const LAYER_ERROR_CODES = [
   'LAYER_LIMIT', // a bound was hit (zstd window, file larger than maxBytes)
 ] as const;
 
-export const COMPRESSION_ERROR_CODES = ['COMPRESSION_CORRUPT', 'COMPRESSION_LIMIT'] as const;
+const COMPRESSION_ERROR_CODES = ['COMPRESSION_CORRUPT', 'COMPRESSION_LIMIT'] as const;
 
-export const ARCHIVE_ERROR_CODES = [
+const ARCHIVE_ERROR_CODES = [
   'ARCHIVE_MALFORMED', // a member is not what its role needs (bad JSON, wrong shape)
   'ARCHIVE_MISSING', // a referenced member or blob is not in the archive
   'ARCHIVE_DIGEST_MISMATCH', // bytes do not hash to the digest they are named or referenced by
@@ -92,7 +92,7 @@ export const ARCHIVE_ERROR_CODES = [
 ] as const;
 
 /** Why the overlay union refused a layer (lower case: they also name union check results). */
-export const UNION_ERROR_CODES = [
+const UNION_ERROR_CODES = [
   'bad-path', // absolute, `..`/`.`/empty component, or a whiteout name used as a directory
   'bad-root', // the root entry (`./`) is not a directory
   'bad-whiteout', // `.wh.` naming nothing, `.`, `..`, or a name with `/`
@@ -103,7 +103,7 @@ export const UNION_ERROR_CODES = [
   'symlink-loop', // more than 40 symlinks while resolving a parent directory
 ] as const;
 
-export const PULL_ERROR_CODES = [
+const PULL_ERROR_CODES = [
   'CONFIG_MISSING',
   'CONFIG_INVALID',
   'CONFIG_TOO_LARGE',
@@ -114,7 +114,7 @@ export const PULL_ERROR_CODES = [
   'RESUME_SHORT', // a stored partial blob ended early
 ] as const;
 
-export const STORE_ERROR_CODES = [
+const STORE_ERROR_CODES = [
   'NOT_FOUND', // no such blob, manifest, image, tag or file
   'BLOB_INCOMPLETE', // commitImage: a blob the image needs is absent or not complete
   'MANIFEST_MISSING', // commitImage: the image's manifest (or index) is not stored
@@ -130,7 +130,7 @@ export const STORE_ERROR_CODES = [
 ] as const;
 
 /** The application layer's (engine, explorer) own codes. */
-export const APP_ERROR_CODES = [
+const APP_ERROR_CODES = [
   'NOT_CONFIGURED', // the engine was used before its settings arrived
   'SAMPLE_MISSING', // the bundled sample archive could not be fetched
   'NO_DOWNLOAD', // docker save with nowhere to put the archive
@@ -142,7 +142,7 @@ export const APP_ERROR_CODES = [
 ] as const;
 
 /** The command bar's own failures (they print in Docker's words and do not cross workers). */
-export const COMMAND_ERROR_CODES = [
+const COMMAND_ERROR_CODES = [
   'INVALID_REFERENCE',
   'DAEMON_ERROR',
   'FORMAT_ERROR',
@@ -151,9 +151,8 @@ export const COMMAND_ERROR_CODES = [
 ] as const;
 
 /** Anything that did not come with a code (a bug, a browser exception), and cancellation. */
-export const GENERIC_ERROR_CODES = ['ERROR', 'ABORTED'] as const;
+const GENERIC_ERROR_CODES = ['ERROR', 'ABORTED'] as const;
 
-export type DistributionErrorCode = (typeof DISTRIBUTION_ERROR_CODES)[number];
 export type RegistryErrorCode = (typeof REGISTRY_ERROR_CODES)[number];
 export type TarErrorCode = (typeof TAR_ERROR_CODES)[number];
 export type LayerErrorCode = (typeof LAYER_ERROR_CODES)[number] | TarErrorCode;
@@ -162,11 +161,11 @@ export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[number];
 export type UnionErrorCode = (typeof UNION_ERROR_CODES)[number];
 export type PullErrorCode = (typeof PULL_ERROR_CODES)[number];
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number] | 'DIGEST_MISMATCH' | 'TOO_LARGE';
-export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
-export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
+type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
 
 /** Every code: the closed set a UI `switch` has to cover. */
-export const ERROR_CODES = [
+export const ERROR_CODES: readonly ErrorCode[] = [
   ...new Set([
     ...REGISTRY_ERROR_CODES,
     ...TAR_ERROR_CODES,
@@ -180,7 +179,7 @@ export const ERROR_CODES = [
     ...COMMAND_ERROR_CODES,
     ...GENERIC_ERROR_CODES,
   ]),
-] as const;
+];
 
 export type ErrorCode =
   | RegistryErrorCode
