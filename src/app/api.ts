@@ -4,6 +4,7 @@
  */
 import type { PullEvent } from '../core/pull-events.ts';
 import type { ImageSizes, StoreSizes } from '../core/analysis/store-sizes.ts';
+import type { ErrorData } from '../core/errors.ts';
 
 export interface EngineSettings {
   proxyUrl: string;
@@ -42,13 +43,11 @@ export interface ImagesSnapshot {
   summary: StoreSummary;
 }
 
-/** Errors cross postMessage as plain data with a stable code. */
-export interface EngineError {
-  code: string;
-  message: string;
-  status?: number;
-  detail?: string;
-}
+/**
+ * Errors cross postMessage as the plain data of the one error model (src/core/errors.ts):
+ * `code` is one of the closed `ErrorCode` union, plus the fields of the error's class.
+ */
+export type EngineError = ErrorData;
 
 export type PullOutcome =
   | { ok: true; reference: string; imageId: string; upToDate: boolean }

@@ -26,6 +26,8 @@ import {
   type FileComparison,
 } from '../core/compare/index.ts';
 import { decompress, sniffSource } from '../core/compression.ts';
+import { LayerscopeError } from '../core/errors.ts';
+import { LIMITS } from '../core/limits.ts';
 import { parseDigest, type Digest } from '../core/digest.ts';
 import { readFileFromLayer, streamFileFromLayer } from '../core/layer/ingest.ts';
 import { createSha256 } from '../core/sha256.ts';
@@ -42,7 +44,6 @@ import type {
   FileDiffResult,
 } from './compare-api.ts';
 
-const MAX_CONFIG_BYTES = 8 << 20;
 /** Directories listed in the size view: the largest changes first. */
 const MAX_DIRECTORIES = 500;
 
@@ -71,14 +72,15 @@ export class Comparer {
   async #side(id: Digest, layer: number | undefined, name: string): Promise<Side> {
     const store = await this.store();
     const image = await store.getImage(id);
-    if (!image) throw Object.assign(new Error(`No such image: ${name}`), { code: 'NOT_FOUND' });
+    if (!image) throw new LayerscopeError('NOT_FOUND', `No such image: ${name}`);
     if (layer !== undefined && (layer < 0 || layer >= image.layers.length)) {
-      throw Object.assign(new Error(`${name} has ${image.layers.length} layers: there is no layer ${layer + 1}`), {
-        code: 'NOT_FOUND',
-      });
+      throw new LayerscopeError(
+        'NOT_FOUND',
+        `${name} has ${image.layers.length} layers: there is no layer ${layer + 1}`,
+      );
     }
     const config = JSON.parse(
-      new TextDecoder().decode(await store.readBlobBytes(id, MAX_CONFIG_BYTES)),
+      new TextDecoder().decode(await store.readBlobBytes(id, LIMITS.configBytes)),
     ) as ComparableConfig;
     const { view, blobs } = await this.explorer.view(id, layer);
     const top = layer ?? image.layers.length - 1;
@@ -162,7 +164,7 @@ export class Comparer {
   }
 
   #kept(): Kept {
-    if (!this.#last) throw Object.assign(new Error('no comparison has been made yet'), { code: 'NOT_FOUND' });
+    if (!this.#last) throw new LayerscopeError('NOT_FOUND', 'no comparison has been made yet');
     return this.#last;
   }
 

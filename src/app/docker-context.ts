@@ -4,6 +4,7 @@
  * the person picked or the download the browser offers.
  */
 import type { CommandOutput, DockerContext } from '../core/commands/context.ts';
+import { LayerscopeError } from '../core/errors.ts';
 import { LIMITS } from '../core/limits.ts';
 import type { Platform, RemovalStep } from '../core/model.ts';
 import type { PullEvent } from '../core/pull-events.ts';
@@ -57,18 +58,15 @@ export function engineDockerContext(d: DockerContextDeps): DockerContext {
         signal ? { signal } : {},
       );
       const blob = await new Response(stream).blob();
-      if (!sink?.download)
-        throw Object.assign(new Error('docker save: nowhere to save the archive'), { code: 'NO_DOWNLOAD' });
+      if (!sink?.download) throw new LayerscopeError('NO_DOWNLOAD', 'docker save: nowhere to save the archive');
       sink.download(request.fileName, blob);
     },
     load: async (request, signal) => {
       const file = files.find((f) => f.name === request.fileName) ?? files[0];
       if (!file) {
-        throw Object.assign(
-          new Error(
-            `docker load: no file was picked${request.fileName ? ` for ${request.fileName}` : ''}; run it again and choose the archive`,
-          ),
-          { code: 'NO_FILE' },
+        throw new LayerscopeError(
+          'NO_FILE',
+          `docker load: no file was picked${request.fileName ? ` for ${request.fileName}` : ''}; run it again and choose the archive`,
         );
       }
       const r = await loadArchive(store, file.stream(), {

@@ -18,6 +18,7 @@ import type { DockerContext } from '../core/commands/context.ts';
 import type { Platform } from '../core/model.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
+import { LayerscopeError, toErrorData } from '../core/errors.ts';
 import type {
   CommandSink,
   EngineApi,
@@ -78,24 +79,12 @@ export async function writeOut(
   return new Response(stream, { headers: { 'content-type': type } }).blob();
 }
 
-/** Any thrown value → plain data with a stable code (it crosses postMessage). */
+/**
+ * Any thrown value → the plain data of the one error model (src/core/errors.ts), which crosses
+ * postMessage with its code and fields.
+ */
 export function toEngineError(e: unknown): EngineError {
-  if (e instanceof TypeError && /fetch|network/i.test(e.message)) {
-    return { code: 'PROXY_UNREACHABLE', message: `the proxy could not be reached: ${e.message}` };
-  }
-  const x = e as {
-    code?: unknown;
-    message?: unknown;
-    status?: unknown;
-    rateLimit?: { limit?: number; remaining?: number };
-  } | null;
-  const out: EngineError = {
-    code: typeof x?.code === 'string' ? x.code : 'ERROR',
-    message: typeof x?.message === 'string' ? x.message : String(e),
-  };
-  if (typeof x?.status === 'number') out.status = x.status;
-  if (x?.rateLimit) out.detail = `limit ${x.rateLimit.limit ?? '?'}, remaining ${x.rateLimit.remaining ?? '?'}`;
-  return out;
+  return toErrorData(e);
 }
 
 export class Engine implements EngineApi {
@@ -142,7 +131,7 @@ export class Engine implements EngineApi {
   }
 
   #registry(): RegistryClient {
-    if (!this.#client) throw Object.assign(new Error('the engine is not configured'), { code: 'NOT_CONFIGURED' });
+    if (!this.#client) throw new LayerscopeError('NOT_CONFIGURED', 'the engine is not configured');
     return this.#client;
   }
 
@@ -305,7 +294,7 @@ export class Engine implements EngineApi {
     return {
       lines: results.flatMap((r) => r.lines),
       errors: results.flatMap((r) => (r.error ? [r.error] : [])),
-      conflict: results.some((r) => r.error?.includes('must be forced') ?? false),
+      conflict: results.some((r) => r.errorCode === 'IMAGE_REFERENCED'),
       reclaim: reclaimedBytes(views, deleted),
     };
   }
@@ -384,11 +373,12 @@ export class Engine implements EngineApi {
   }
 
   async loadSample(): Promise<ImportResult> {
-    const res = await this.#env.fetch(SAMPLE_URL);
+    const res = await this.#env.fetch(SAMPLE_URL).catch((e: unknown) => {
+      const why = e instanceof Error ? `: ${e.message}` : '';
+      throw new LayerscopeError('SAMPLE_MISSING', `the sample archive could not be fetched${why}`, { cause: e });
+    });
     if (!res.ok || !res.body)
-      throw Object.assign(new Error(`the sample archive could not be read (${res.status})`), {
-        code: 'SAMPLE_MISSING',
-      });
+      throw new LayerscopeError('SAMPLE_MISSING', `the sample archive could not be read (${res.status})`);
     const r = await loadArchive(await this.store(), res.body, { defaultPlatform: this.#defaultPlatform() });
     return { lines: r.lines, imageIds: r.images.map((i) => i.imageId) };
   }

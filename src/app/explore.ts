@@ -27,6 +27,7 @@ import { iteratorOf } from '../core/tar/bytes.ts';
 import { decompress, sniffSource } from '../core/compression.ts';
 import { reconstructDockerfile } from '../core/analysis/dockerfile.ts';
 import type { Store } from '../store/index.ts';
+import { LayerscopeError } from '../core/errors.ts';
 import { layerEntries } from './store-port.ts';
 import type { FileContent, FileQuery, FileRowsWindow, ImageDetail, LayerInfo, SharingSnapshot } from './api.ts';
 
@@ -58,14 +59,15 @@ export class Explorer {
     }
     const store = await this.store();
     const image = await store.getImage(id);
-    if (!image) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
+    if (!image) throw new LayerscopeError('NOT_FOUND', `No such image: ${id}`);
     const layers: LayerEntry[][] = [];
     for (const l of image.layers) {
       const entries = await layerEntries(store, l.diffId);
       if (!entries)
-        throw Object.assign(new Error(`the file index of layer ${l.diffId} is missing; pull the image again`), {
-          code: 'INDEX_MISSING',
-        });
+        throw new LayerscopeError(
+          'INDEX_MISSING',
+          `the file index of layer ${l.diffId} is missing; pull the image again`,
+        );
       layers.push(entries);
     }
     const e: Explored = {
@@ -84,7 +86,7 @@ export class Explorer {
   async view(id: Digest, layer?: number): Promise<{ view: UnionView; blobs: Digest[] }> {
     const e = await this.#explored(id);
     if (layer === undefined || layer >= e.layers.length - 1) return { view: e.full, blobs: e.blobs };
-    if (layer < 0) throw Object.assign(new Error(`no layer ${layer} in ${id}`), { code: 'NOT_FOUND' });
+    if (layer < 0) throw new LayerscopeError('NOT_FOUND', `no layer ${layer} in ${id}`);
     return { view: applyLayers(e.layers.slice(0, layer + 1)), blobs: e.blobs };
   }
 
@@ -92,7 +94,7 @@ export class Explorer {
     const store = await this.store();
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
     const view = buildViews(images, tags).find((v) => v.image.id === id);
-    if (!view) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
+    if (!view) throw new LayerscopeError('NOT_FOUND', `No such image: ${id}`);
     const config = JSON.parse(new TextDecoder().decode(await store.readBlobBytes(id, LIMITS.configBytes))) as Record<
       string,
       unknown
@@ -238,14 +240,15 @@ export class Explorer {
   ): Promise<{ e: Explored; entry: ViewEntry; resolved: string; linkTarget?: string }> {
     const e = await this.#explored(id);
     const own = e.full.entries.get(path);
-    if (!own) throw Object.assign(new Error(`no such file in the image: /${path}`), { code: 'NOT_FOUND' });
+    if (!own) throw new LayerscopeError('NOT_FOUND', `no such file in the image: /${path}`);
     if (own.type !== 'symlink')
       return { e, entry: own, resolved: path, ...(own.hardlinkTo ? { linkTarget: own.hardlinkTo } : {}) };
     const r = resolvePath(e.full, path);
     if (!r.entry)
-      throw Object.assign(new Error(`/${path} is a symlink to ${own.linkname}, which does not exist in the image`), {
-        code: 'DANGLING_LINK',
-      });
+      throw new LayerscopeError(
+        'DANGLING_LINK',
+        `/${path} is a symlink to ${own.linkname}, which does not exist in the image`,
+      );
     return { e, entry: r.entry, resolved: r.path, linkTarget: own.linkname ?? '' };
   }
 
@@ -278,8 +281,7 @@ export class Explorer {
     path: string,
   ): Promise<{ name: string; size: number; stream: ReadableStream<Uint8Array> }> {
     const { e, entry, resolved } = await this.#locate(id, path);
-    if (entry.type !== 'file')
-      throw Object.assign(new Error(`/${resolved} is not a regular file`), { code: 'NOT_A_FILE' });
+    if (entry.type !== 'file') throw new LayerscopeError('NOT_A_FILE', `/${resolved} is not a regular file`);
     const store = await this.store();
     return {
       name: resolved.split('/').pop() || 'file',
@@ -350,9 +352,9 @@ export class Explorer {
           else yield header(v);
         }
         if (byOffset.size > 0)
-          throw Object.assign(
-            new Error(`layer ${e.blobs[li]} no longer holds ${byOffset.size} of its indexed entries`),
-            { code: 'LAYER_CHANGED' },
+          throw new LayerscopeError(
+            'LAYER_CHANGED',
+            `layer ${e.blobs[li]} no longer holds ${byOffset.size} of its indexed entries`,
           );
       }
       for (const v of links) yield { ...header(v), type: 'hardlink', linkname: v.hardlinkTo!, size: 0 };

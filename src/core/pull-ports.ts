@@ -133,12 +133,4 @@ export interface PullResult {
   upToDate: boolean;
 }
 
-export class PullError extends Error {
-  override name = 'PullError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { PullError } from './pull-error.ts';

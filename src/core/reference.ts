@@ -12,6 +12,7 @@
  * A Reference is plain data (it crosses `postMessage`); the string forms are functions.
  */
 import { isDigest, type Digest } from './digest.ts';
+import { codedError, registerErrorClass } from './errors.ts';
 
 export interface Reference {
   /** Normalized registry host, with port when given: `docker.io`, `ghcr.io`, `localhost:5000`. */
@@ -35,9 +36,10 @@ const NAME_MAX = 255;
 const INPUT_MAX = 1024;
 
 /** Docker's parse failures, message for message (distribution/reference errors). */
-export class InvalidReferenceError extends Error {
+export class InvalidReferenceError extends codedError('INVALID_REFERENCE', 'InvalidReferenceError') {
   override name = 'InvalidReferenceError';
 }
+registerErrorClass('InvalidReferenceError', InvalidReferenceError);
 
 // Grammar of distribution/reference regexp.go.
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';

@@ -1,37 +1,17 @@
 /**
- * Typed store errors. Stable `code`s and plain fields only, so an error survives `postMessage`
- * (comlink forwards name/message; `toJSON()` / `storeErrorFrom()` carry the rest).
+ * Typed store errors, in the one error model of src/core/errors.ts: stable `code`s and plain
+ * fields only, so an error survives `postMessage` (`toJSON()` / `reviveError()`, alias
+ * `storeErrorFrom()`).
  */
+import {
+  LayerscopeError,
+  registerErrorClass,
+  reviveError,
+  type StoreErrorCode,
+  type StoreErrorDetails,
+} from '../core/errors.ts';
 
-export type StoreErrorCode =
-  /** No such blob, manifest, image or tag. */
-  | 'NOT_FOUND'
-  /** commitImage: a blob the image needs is absent or not complete. */
-  | 'BLOB_INCOMPLETE'
-  /** commitImage: the image's manifest (or index) is not stored. */
-  | 'MANIFEST_MISSING'
-  /** An ID prefix matches more than one image. */
-  | 'AMBIGUOUS_ID'
-  /** deleteImage without `force` while tags still point to the image. */
-  | 'IMAGE_REFERENCED'
-  /** The browser refused a write: its storage quota is full. */
-  | 'QUOTA_EXCEEDED'
-  /** putBlob: the bytes do not hash to the digest. */
-  | 'DIGEST_MISMATCH'
-  /** More bytes than declared, or than the caller allowed to read. */
-  | 'TOO_LARGE'
-  /** A malformed digest, size, tag name or record. */
-  | 'INVALID_ARGUMENT'
-  /** A blob changed under a reader or writer (removed by another tab, chunk missing). */
-  | 'BLOB_CONFLICT'
-  /** The database was upgraded by a newer version of the app (reload to get it). */
-  | 'VERSION_TOO_NEW'
-  /** The store was closed (or another tab upgraded the schema). */
-  | 'CLOSED'
-  /** Any other IndexedDB failure. */
-  | 'IDB_ERROR';
-
-export type StoreErrorDetails = Record<string, string | number | boolean | string[]>;
+export type { StoreErrorCode, StoreErrorDetails };
 
 export interface PlainStoreError {
   name: 'StoreError';
@@ -40,31 +20,28 @@ export interface PlainStoreError {
   details?: StoreErrorDetails;
 }
 
-export class StoreError extends Error {
+export class StoreError extends LayerscopeError {
   override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
+  declare readonly code: StoreErrorCode;
   readonly details: StoreErrorDetails | undefined;
 
   constructor(code: StoreErrorCode, message: string, details?: StoreErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.details = details;
   }
 
-  toJSON(): PlainStoreError {
-    const plain: PlainStoreError = { name: 'StoreError', code: this.code, message: this.message };
-    if (this.details) plain.details = this.details;
-    return plain;
+  override toJSON(): PlainStoreError {
+    return super.toJSON() as PlainStoreError;
   }
 }
+registerErrorClass('StoreError', StoreError);
 
 /** Rebuilds a StoreError from its plain form (after postMessage); undefined for anything else. */
 export function storeErrorFrom(value: unknown): StoreError | undefined {
   if (value instanceof StoreError) return value;
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Partial<PlainStoreError>;
-  if (v.name !== 'StoreError' || typeof v.code !== 'string' || typeof v.message !== 'string') return undefined;
-  return new StoreError(v.code, v.message, v.details);
+  if ((value as { name?: unknown } | null)?.name !== 'StoreError') return undefined;
+  const e = reviveError(value);
+  return e instanceof StoreError ? e : undefined;
 }
 
 export function isStoreError(value: unknown, code?: StoreErrorCode): value is StoreError {

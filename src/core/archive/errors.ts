@@ -1,17 +1,11 @@
 /**
- * Archive errors (docker save / load, OCI layouts). `code` is stable; `member` names the tar
- * member the error is about and `digest` the blob, when known. `toJSON()` survives postMessage.
+ * Archive errors (docker save / load, OCI layouts), in the one error model of
+ * src/core/errors.ts. `member` names the tar member the error is about and `digest` the blob,
+ * when known.
  */
-export type ArchiveErrorCode =
-  | 'ARCHIVE_MALFORMED' // a member is not what its role needs (bad JSON, wrong shape)
-  | 'ARCHIVE_MISSING' // a referenced member or blob is not in the archive
-  | 'ARCHIVE_DIGEST_MISMATCH' // bytes do not hash to the digest they are named or referenced by
-  | 'ARCHIVE_DIFFID_MISMATCH' // a layer's uncompressed digest differs from the config's diff_id
-  | 'ARCHIVE_LIMIT' // a bound on sizes or counts was hit
-  | 'ARCHIVE_UNSAFE' // a member path, link or type that could escape or confuse
-  | 'ARCHIVE_EMPTY' // neither manifest.json nor index.json
-  | 'ARCHIVE_CORRUPT' // the tar or its compression is damaged (truncated, bad checksum)
-  | 'ARCHIVE_STORE'; // the store refused (quota, missing image on export)
+import { LayerscopeError, registerErrorClass, reviveError, type ArchiveErrorCode } from '../errors.ts';
+
+export type { ArchiveErrorCode };
 
 export interface ArchiveErrorData {
   name: 'ArchiveError';
@@ -21,28 +15,31 @@ export interface ArchiveErrorData {
   digest?: string;
 }
 
-export class ArchiveError extends Error {
+export class ArchiveError extends LayerscopeError {
   override readonly name = 'ArchiveError' as const;
+  declare readonly code: ArchiveErrorCode;
   constructor(
-    readonly code: ArchiveErrorCode,
+    code: ArchiveErrorCode,
     message: string,
     readonly member?: string,
     readonly digest?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(code, message, options);
   }
 
-  toJSON(): ArchiveErrorData {
-    const d: ArchiveErrorData = { name: this.name, code: this.code, message: this.message };
-    if (this.member !== undefined) d.member = this.member;
-    if (this.digest !== undefined) d.digest = this.digest;
-    return d;
+  override toJSON(): ArchiveErrorData {
+    return super.toJSON() as ArchiveErrorData;
   }
 
+  /** Alias of `reviveError()` for archive error data. */
   static from(d: ArchiveErrorData): ArchiveError {
-    return new ArchiveError(d.code, d.message, d.member, d.digest);
+    const e = reviveError(d);
+    if (e instanceof ArchiveError) return e;
+    throw new TypeError('not ArchiveError data');
   }
 }
+registerErrorClass('ArchiveError', ArchiveError);
 
 export function isArchiveError(e: unknown): e is ArchiveError {
   return e instanceof ArchiveError;

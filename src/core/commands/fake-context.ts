@@ -7,6 +7,7 @@ import type { Digest } from '../digest.ts';
 import type { ImageRecord, RemovalStep, TagRecord } from '../model.ts';
 import type { PullEvent } from '../pull-events.ts';
 import type { Reference } from '../reference.ts';
+import { LayerscopeError } from '../errors.ts';
 import type { DockerContext, LoadedImage, LoadRequest, SaveRequest } from './context.ts';
 
 export interface FakeState {
@@ -55,7 +56,8 @@ export class FakeDockerContext implements DockerContext {
     this.pullScript.onDone?.(ref);
   }
   async tag(imageId: Digest, name: string): Promise<void> {
-    if (!this.state.images.some((i) => i.id === imageId)) throw new Error(`No such image: ${imageId}`);
+    if (!this.state.images.some((i) => i.id === imageId))
+      throw new LayerscopeError('NOT_FOUND', `No such image: ${imageId}`);
     this.state.tags = this.state.tags.filter((t) => t.name !== name).concat({ name, imageId });
   }
   async remove(steps: readonly RemovalStep[]): Promise<void> {

@@ -8,6 +8,7 @@
  * CLI does; Docker's map-ordered rows (Go map iteration is random) are sorted by name here.
  */
 import { GoStruct } from '../docker/template.ts';
+import { codedError } from '../errors.ts';
 import {
   createdSince,
   goTimeString,
@@ -38,7 +39,7 @@ export const IMAGE_HEADERS: Readonly<Record<string, string>> = {
   UniqueSize: 'UNIQUE SIZE',
 };
 
-export class DaemonError extends Error {
+export class DaemonError extends codedError('DAEMON_ERROR', 'DaemonError') {
   override name = 'DaemonError';
 }
 

@@ -14,6 +14,7 @@
  * layer's chain ID, which the containerd image store (Docker 29's default) does not.
  */
 import type { Digest } from '../digest.ts';
+import type { ErrorCode } from '../errors.ts';
 import { parseReference } from '../reference.ts';
 import { humanSize, shortId } from '../docker/format.ts';
 import type { RemovalStep } from '../model.ts';
@@ -26,6 +27,8 @@ export interface RmiResult {
   lines: string[];
   /** Docker's error text when this argument failed (no steps then). */
   error?: string;
+  /** Why it failed: no such image, an ambiguous ID prefix, or an image in several repositories (without -f). */
+  errorCode?: Extract<ErrorCode, 'NOT_FOUND' | 'AMBIGUOUS_ID' | 'IMAGE_REFERENCED'>;
 }
 
 /** A mutable copy of the views, so later arguments see earlier removals. */
@@ -72,6 +75,7 @@ export function planRmi(args: readonly string[], views: readonly ImageView[], op
     const found = resolveImage(arg, state);
     if (!found.ok) {
       res.error = `Error response from daemon: ${found.error}`;
+      res.errorCode = found.code;
       continue;
     }
     const v = found.view;
@@ -101,6 +105,7 @@ export function planRmi(args: readonly string[], views: readonly ImageView[], op
       const refs = [...v.tags, ...v.digests].sort(byNormalized);
       if (refs.length > 0 && !isSingleReference(refs) && !opts.force) {
         res.error = `Error response from daemon: conflict: unable to delete ${shortId(v.image.id)} (must be forced) - image is referenced in multiple repositories`;
+        res.errorCode = 'IMAGE_REFERENCED';
         continue;
       }
       for (const r of refs) untag(r);

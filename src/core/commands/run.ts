@@ -6,6 +6,7 @@
  * command, 130 cancelled).
  */
 import type { Digest } from '../digest.ts';
+import { errorCode, type ErrorCode } from '../errors.ts';
 import type { PullEvent } from '../pull-events.ts';
 import {
   familiarString,
@@ -392,24 +393,24 @@ async function tag(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Pr
 async function rmi(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Promise<number> {
   const views = await loadViews(ctx);
   const results = planRmi(p.args, views, { force: flagBool(p, 'force') });
-  const errors: string[] = [];
+  const errors: { text: string; code: ErrorCode }[] = [];
   for (const r of results) {
     if (r.error) {
-      errors.push(r.error);
+      errors.push({ text: r.error, code: r.errorCode ?? 'ERROR' });
       continue;
     }
     try {
       await ctx.remove(r.steps);
     } catch (e) {
-      errors.push(DAEMON + errorText(e));
+      errors.push({ text: DAEMON + errorText(e), code: errorCode(e) });
       continue;
     }
     out.stdout(r.lines.map((l) => l + '\n').join(''));
   }
   if (errors.length > 0) {
-    out.stderr(errors.join('\n') + '\n');
+    out.stderr(errors.map((e) => e.text).join('\n') + '\n');
     // image/remove.go: with -f, "not found" alone is reported but not a failure.
-    const fatal = errors.some((e) => !e.startsWith(`${DAEMON}No such image:`));
+    const fatal = errors.some((e) => e.code !== 'NOT_FOUND');
     return flagBool(p, 'force') && !fatal ? 0 : 1;
   }
   return 0;

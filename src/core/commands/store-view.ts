@@ -7,6 +7,7 @@ import { hexOf, type Digest } from '../digest.ts';
 import type { ImageRecord, TagRecord } from '../model.ts';
 import { familiarName, familiarString, parseReference, type Reference } from '../reference.ts';
 import { unixSeconds } from '../docker/format.ts';
+import type { ErrorCode } from '../errors.ts';
 
 export interface RefView {
   /** Normalized form, as stored (`docker.io/library/x:tag`, `…/x@sha256:…`). */
@@ -68,7 +69,9 @@ export function buildViews(images: readonly ImageRecord[], tags: readonly TagRec
   return views;
 }
 
-export type Resolved = { ok: true; view: ImageView; byId: boolean } | { ok: false; error: string };
+export type Resolved =
+  | { ok: true; view: ImageView; byId: boolean }
+  | { ok: false; error: string; code: Extract<ErrorCode, 'NOT_FOUND' | 'AMBIGUOUS_ID'> };
 
 const FULL_ID = /^(sha256:)?[a-f0-9]{64}$/;
 
@@ -91,7 +94,7 @@ export function resolveImage(arg: string, views: readonly ImageView[]): Resolved
   if (FULL_ID.test(arg)) {
     const id = arg.startsWith('sha256:') ? arg : `sha256:${arg}`;
     const view = views.find((v) => v.image.id === id);
-    return view ? { ok: true, view, byId: true } : { ok: false, error: `No such image: ${arg}` };
+    return view ? { ok: true, view, byId: true } : { ok: false, error: `No such image: ${arg}`, code: 'NOT_FOUND' };
   }
   let ref: Reference | null = null;
   try {
@@ -123,9 +126,10 @@ export function resolveImage(arg: string, views: readonly ImageView[]): Resolved
   if (/^[a-f0-9]+$/.test(prefix)) {
     const found = views.filter((v) => hexOf(v.image.id).startsWith(prefix));
     if (found.length === 1) return { ok: true, view: found[0]!, byId: true };
-    if (found.length > 1) return { ok: false, error: `multiple IDs found with provided prefix: ${prefix}` };
+    if (found.length > 1)
+      return { ok: false, error: `multiple IDs found with provided prefix: ${prefix}`, code: 'AMBIGUOUS_ID' };
   }
-  return { ok: false, error: `No such image: ${noSuchImageName(arg)}` };
+  return { ok: false, error: `No such image: ${noSuchImageName(arg)}`, code: 'NOT_FOUND' };
 }
 
 /** `os/arch[/variant]` as containerd's platforms.Format prints it. */

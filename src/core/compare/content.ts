@@ -6,11 +6,7 @@
 import type { Digest } from '../digest.ts';
 import { createSha256 } from '../sha256.ts';
 import { readTar } from '../tar/reader.ts';
-
-export class ContentChangedError extends Error {
-  override readonly name = 'ContentChangedError';
-  readonly code = 'LAYER_CHANGED' as const;
-}
+import { LayerscopeError } from '../errors.ts';
 
 /** SHA-256 of each body whose data starts at one of `offsets` in the tar `source`. */
 export async function hashBodiesAt(
@@ -33,7 +29,10 @@ export async function hashBodiesAt(
     if (want.size === 0) break;
   }
   if (want.size > 0) {
-    throw new ContentChangedError(`the layer no longer holds ${want.size} of its indexed files (pull it again)`);
+    throw new LayerscopeError(
+      'LAYER_CHANGED',
+      `the layer no longer holds ${want.size} of its indexed files (pull it again)`,
+    );
   }
   return out;
 }

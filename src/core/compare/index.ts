@@ -3,5 +3,5 @@ export * from './files.ts';
 export * from './config.ts';
 export * from './output.ts';
 export { listChanges } from './difflib.ts';
-export { hashBodiesAt, ContentChangedError } from './content.ts';
+export { hashBodiesAt } from './content.ts';
 export { textDiff, decodeText, MAX_TEXT_DIFF_BYTES, type TextDiff, type SideBySideRow } from './text-diff.ts';

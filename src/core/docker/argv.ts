@@ -9,11 +9,12 @@
  * - argument counts: cli/required.go (`docker: 'docker pull' requires 1 argument`, usage, …);
  * - unknown command: `docker: 'foo' is not a docker command.` / `See 'docker --help'`.
  */
+import { codedError } from '../errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Word splitting
 
-export class ShellSyntaxError extends Error {
+export class ShellSyntaxError extends codedError('SHELL_SYNTAX', 'ShellSyntaxError') {
   override name = 'ShellSyntaxError';
 }
 

@@ -11,6 +11,7 @@
  * and surrounding spaces are trimmed (formatter.go preFormat).
  */
 import { tabwrite } from './format.ts';
+import { codedError } from '../errors.ts';
 import { GoStruct, HEADER_FUNCS, parseTemplate, TemplateError } from './template.ts';
 
 export const TABLE_FORMAT_KEY = 'table';
@@ -31,7 +32,7 @@ export function preFormat(format: string): string {
 }
 
 /** A formatting failure, already in Docker's words (`template parsing error: …`). */
-export class FormatError extends Error {
+export class FormatError extends codedError('FORMAT_ERROR', 'FormatError') {
   override name = 'FormatError';
 }
 

@@ -13,6 +13,7 @@
  * hostile `--format` cannot hang or exhaust the tab.
  */
 import { goJson } from './format.ts';
+import { codedError } from '../errors.ts';
 
 const MAX_TEMPLATE = 64 * 1024;
 const MAX_DEPTH = 64;
@@ -41,7 +42,7 @@ export class GoStruct {
   }
 }
 
-export class TemplateError extends Error {
+export class TemplateError extends codedError('TEMPLATE_ERROR', 'TemplateError') {
   override name = 'TemplateError';
 }
 

@@ -1,16 +1,10 @@
-import type { TarErrorCode } from '../tar/errors.ts';
-
 /**
- * Errors about one layer blob. `code` is stable; tar errors keep their TAR_* code with the
- * layer named in the message. `toJSON()` gives a plain object that survives postMessage.
+ * Errors about one layer blob, in the one error model of src/core/errors.ts. Tar errors keep
+ * their TAR_* code with the layer named in the message.
  */
-export type LayerErrorCode =
-  | 'LAYER_DIGEST_MISMATCH'
-  | 'LAYER_DIFFID_MISMATCH'
-  | 'LAYER_SIZE_MISMATCH'
-  | 'LAYER_CORRUPT' // decompression failed (bad gzip/zstd data, truncated stream)
-  | 'LAYER_LIMIT' // a bound was hit (zstd window, file larger than maxBytes)
-  | TarErrorCode;
+import { LayerscopeError, registerErrorClass, reviveError, type LayerErrorCode } from '../errors.ts';
+
+export type { LayerErrorCode };
 
 export interface LayerErrorData {
   name: 'LayerError';
@@ -20,27 +14,30 @@ export interface LayerErrorData {
   path?: string;
 }
 
-export class LayerError extends Error {
+export class LayerError extends LayerscopeError {
   override readonly name = 'LayerError' as const;
+  declare readonly code: LayerErrorCode;
   constructor(
-    readonly code: LayerErrorCode,
+    code: LayerErrorCode,
     message: string,
     /** The layer's digest when known. */
     readonly layer?: string,
     /** The entry path, for tar errors about one entry. */
     readonly path?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(code, message, options);
   }
 
-  toJSON(): LayerErrorData {
-    const d: LayerErrorData = { name: this.name, code: this.code, message: this.message };
-    if (this.layer !== undefined) d.layer = this.layer;
-    if (this.path !== undefined) d.path = this.path;
-    return d;
+  override toJSON(): LayerErrorData {
+    return super.toJSON() as LayerErrorData;
   }
 
+  /** Alias of `reviveError()` for layer error data. */
   static from(d: LayerErrorData): LayerError {
-    return new LayerError(d.code, d.message, d.layer, d.path);
+    const e = reviveError(d);
+    if (e instanceof LayerError) return e;
+    throw new TypeError('not LayerError data');
   }
 }
+registerErrorClass('LayerError', LayerError);

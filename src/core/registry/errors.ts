@@ -1,57 +1,18 @@
 /**
- * Typed registry errors (OCI distribution spec, "Error Codes"). Plain fields only, so the data
- * crosses `postMessage`: `toData()` / `RegistryError.fromData()` round-trip through structured
- * clone (which keeps only name/message of an Error subclass).
+ * Typed registry errors (OCI distribution spec, "Error Codes"), in the one error model of
+ * src/core/errors.ts: plain fields only, `toJSON()` (alias `toData()`) and `reviveError()` (alias
+ * `RegistryError.fromData()`) round-trip them through structured clone.
  */
+import {
+  LayerscopeError,
+  REGISTRY_ERROR_CODES,
+  registerErrorClass,
+  reviveError,
+  type RateLimit,
+  type RegistryErrorCode,
+} from '../errors.ts';
 
-/** Codes of the distribution spec, plus Layerscope's own (below the blank line). */
-export type RegistryErrorCode =
-  | 'BLOB_UNKNOWN'
-  | 'BLOB_UPLOAD_INVALID'
-  | 'BLOB_UPLOAD_UNKNOWN'
-  | 'DIGEST_INVALID'
-  | 'MANIFEST_BLOB_UNKNOWN'
-  | 'MANIFEST_INVALID'
-  | 'MANIFEST_UNKNOWN'
-  | 'NAME_INVALID'
-  | 'NAME_UNKNOWN'
-  | 'SIZE_INVALID'
-  | 'UNAUTHORIZED'
-  | 'DENIED'
-  | 'UNSUPPORTED'
-  | 'TOOMANYREQUESTS'
-
-  /** The CORS proxy refused the host (it answers 403 with this code). */
-  | 'HOST_NOT_ALLOWED'
-  /** fetch failed before any response while going through the proxy. */
-  | 'PROXY_UNREACHABLE'
-  /** fetch failed before any response, direct mode. */
-  | 'NETWORK_ERROR'
-  /** Bytes did not hash to the digest they were asked by or announced with. */
-  | 'DIGEST_MISMATCH'
-  /** A body larger than we accept. */
-  | 'TOO_LARGE'
-  /** No manifest in an index matches the platform. */
-  | 'NO_MATCHING_MANIFEST'
-  /** A manifest type we do not read. */
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  /** The token endpoint answered something unusable. */
-  | 'TOKEN_INVALID'
-  /** Range answer inconsistent with the request. */
-  | 'RANGE_INVALID'
-  /** Any other HTTP failure without a registry error body. */
-  | 'HTTP_ERROR'
-  /** Any other error code a registry sent. */
-  | (string & {});
-
-export interface RateLimit {
-  /** `ratelimit-limit` figure (pulls per window). */
-  limit?: number;
-  /** `ratelimit-remaining` figure. */
-  remaining?: number;
-  /** Window in seconds (`;w=21600`). */
-  windowSeconds?: number;
-}
+export type { RateLimit, RegistryErrorCode };
 
 export interface RegistryErrorData {
   name: 'RegistryError';
@@ -61,52 +22,66 @@ export interface RegistryErrorData {
   retryable: boolean;
   detail?: string;
   rateLimit?: RateLimit;
+  registryCode?: string;
 }
 
-export class RegistryError extends Error {
-  override name = 'RegistryError' as const;
-  readonly code: RegistryErrorCode;
+const KNOWN_CODES: ReadonlySet<string> = new Set(REGISTRY_ERROR_CODES);
+
+export class RegistryError extends LayerscopeError {
+  override readonly name = 'RegistryError' as const;
+  declare readonly code: RegistryErrorCode;
   /** HTTP status, 0 when no response was received. */
   readonly status: number;
   readonly retryable: boolean;
   readonly detail?: string;
   readonly rateLimit?: RateLimit;
+  /**
+   * The code text the registry's error body carried. `code` is the same when Layerscope knows
+   * it, and `REGISTRY_ERROR` for a code a registry invented.
+   */
+  readonly registryCode?: string;
 
   constructor(
     code: RegistryErrorCode,
     message: string,
-    opts: { status?: number; retryable?: boolean; detail?: string; rateLimit?: RateLimit } = {},
+    opts: {
+      status?: number;
+      retryable?: boolean;
+      detail?: string;
+      rateLimit?: RateLimit;
+      registryCode?: string;
+      cause?: unknown;
+    } = {},
   ) {
-    super(message);
-    this.code = code;
+    super(code, message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.status = opts.status ?? 0;
     this.retryable = opts.retryable ?? isRetryableStatus(this.status);
     if (opts.detail !== undefined) this.detail = opts.detail;
     if (opts.rateLimit !== undefined) this.rateLimit = opts.rateLimit;
+    if (opts.registryCode !== undefined) this.registryCode = opts.registryCode;
   }
 
+  override toJSON(): RegistryErrorData {
+    return super.toJSON() as RegistryErrorData;
+  }
+
+  /** Alias of `toJSON()`. */
   toData(): RegistryErrorData {
-    const d: RegistryErrorData = {
-      name: 'RegistryError',
-      code: this.code,
-      message: this.message,
-      status: this.status,
-      retryable: this.retryable,
-    };
-    if (this.detail !== undefined) d.detail = this.detail;
-    if (this.rateLimit !== undefined) d.rateLimit = { ...this.rateLimit };
-    return d;
+    return this.toJSON();
   }
 
+  /** Alias of `reviveError()` for registry error data. */
   static fromData(d: RegistryErrorData): RegistryError {
-    const opts: { status: number; retryable: boolean; detail?: string; rateLimit?: RateLimit } = {
-      status: d.status,
-      retryable: d.retryable,
-    };
-    if (d.detail !== undefined) opts.detail = d.detail;
-    if (d.rateLimit !== undefined) opts.rateLimit = d.rateLimit;
-    return new RegistryError(d.code, d.message, opts);
+    const e = reviveError(d);
+    if (e instanceof RegistryError) return e;
+    throw new TypeError('not RegistryError data');
   }
+}
+registerErrorClass('RegistryError', RegistryError);
+
+/** The code for a registry's code text: itself when known, `REGISTRY_ERROR` otherwise. */
+export function registryErrorCode(text: string): RegistryErrorCode {
+  return KNOWN_CODES.has(text) ? (text as RegistryErrorCode) : 'REGISTRY_ERROR';
 }
 
 export function isRegistryErrorData(x: unknown): x is RegistryErrorData {
@@ -253,7 +228,7 @@ export async function errorFromResponse(
   } catch {
     // not JSON: fall back to the status
   }
-  const finalCode = code ?? fallbackCode(res.status);
+  const finalCode = code !== undefined ? registryErrorCode(code) : fallbackCode(res.status);
   let text: string;
   if (code !== undefined) {
     text = `${codeText(code)}: ${message ?? codeText(code)}`;
@@ -273,7 +248,10 @@ export async function errorFromResponse(
     if (rateLimit.windowSeconds !== undefined) parts.push(`window ${rateLimit.windowSeconds}s`);
     text += ` (rate limit: ${parts.join(', ')})`;
   }
-  const opts: { status: number; detail?: string; rateLimit?: RateLimit } = { status: res.status };
+  const opts: { status: number; detail?: string; rateLimit?: RateLimit; registryCode?: string } = {
+    status: res.status,
+  };
+  if (code !== undefined) opts.registryCode = code;
   if (detail !== undefined) opts.detail = redact(detail, secrets).slice(0, MAX_MESSAGE);
   if (rateLimit !== undefined) opts.rateLimit = rateLimit;
   return new RegistryError(finalCode, redact(text, secrets).slice(0, MAX_MESSAGE), opts);

@@ -1,16 +1,11 @@
 /**
- * Typed tar errors. `code` is stable; `toJSON()` gives a plain `{ name, code, message, path? }`
- * that survives `postMessage`/structured clone (an Error's own extra fields do not, in Chromium),
- * and `TarError.from()` revives it on the other side.
+ * Typed tar errors, in the one error model of src/core/errors.ts. `toJSON()` gives a plain
+ * `{ name, code, message, path? }` that survives `postMessage`; `TarError.from()` (an alias of
+ * `reviveError()`) revives it on the other side.
  */
-export type TarErrorCode =
-  | 'TAR_PATH_ESCAPE' // `..` component or absolute path (entry or hard-link target)
-  | 'TAR_TRUNCATED' // EOF inside a header or a body
-  | 'TAR_BAD_CHECKSUM'
-  | 'TAR_BAD_HEADER' // unparsable numeric field, negative number, NUL in a name, bad PAX record
-  | 'TAR_LIMIT' // a size bound set by the caller (PAX size, long name, entry count, size > 2^53)
-  | 'TAR_UNSUPPORTED' // sparse files, multi-volume, unknown entry types
-  | 'TAR_WRITE'; // writer misuse: body length differs from the declared size, bad field
+import { LayerscopeError, registerErrorClass, reviveError, type TarErrorCode } from '../errors.ts';
+
+export type { TarErrorCode };
 
 export interface TarErrorData {
   name: 'TarError';
@@ -19,28 +14,29 @@ export interface TarErrorData {
   path?: string;
 }
 
-export class TarError extends Error {
+export class TarError extends LayerscopeError {
   override readonly name = 'TarError' as const;
-  readonly code: TarErrorCode;
+  declare readonly code: TarErrorCode;
   /** The entry path the error is about, when known. */
   readonly path: string | undefined;
 
-  constructor(code: TarErrorCode, message: string, path?: string) {
-    super(message);
-    this.code = code;
+  constructor(code: TarErrorCode, message: string, path?: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.path = path;
   }
 
-  toJSON(): TarErrorData {
-    const d: TarErrorData = { name: this.name, code: this.code, message: this.message };
-    if (this.path !== undefined) d.path = this.path;
-    return d;
+  override toJSON(): TarErrorData {
+    return super.toJSON() as TarErrorData;
   }
 
+  /** Alias of `reviveError()` for tar error data. */
   static from(d: TarErrorData): TarError {
-    return new TarError(d.code, d.message, d.path);
+    const e = reviveError(d);
+    if (e instanceof TarError) return e;
+    throw new TypeError('not TarError data');
   }
 }
+registerErrorClass('TarError', TarError);
 
 export function isTarError(e: unknown): e is TarError {
   return e instanceof TarError;

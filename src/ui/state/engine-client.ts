@@ -4,6 +4,10 @@
  */
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../../app/api.ts';
+import { installErrorTransfer } from '../../app/error-transfer.ts';
+
+// Errors thrown in the worker arrive as their own class, with code and fields.
+installErrorTransfer();
 
 export class EngineClient {
   #worker: Worker | undefined;
