@@ -163,11 +163,20 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 function strList(x: unknown, what: string, member: string, allowNull: boolean): string[] {
   if ((x === null || x === undefined) && allowNull) return [];
-  if (!Array.isArray(x) || x.length > MAX_ITEMS)
-    throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what} is not a list`, member);
+  if (!Array.isArray(x)) throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what} is not a list`, member);
+  if (x.length > MAX_ITEMS) {
+    throw new ArchiveError('ARCHIVE_LIMIT', `${member}: ${what} lists more than ${MAX_ITEMS} entries`, member);
+  }
   return x.map((s, i) => {
-    if (typeof s !== 'string' || s.length > MAX_STRING)
+    if (typeof s !== 'string')
       throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what}[${i}] is not a string`, member);
+    if (s.length > MAX_STRING) {
+      throw new ArchiveError(
+        'ARCHIVE_LIMIT',
+        `${member}: ${what}[${i}] is longer than ${MAX_STRING} characters`,
+        member,
+      );
+    }
     return s;
   });
 }
@@ -202,11 +211,10 @@ export function parseImageConfig(bytes: Uint8Array, member: string): ConfigSumma
   if (!isObject(c)) throw new ArchiveError('ARCHIVE_MALFORMED', `config ${member} is not a JSON object`, member);
   const rootfs = c.rootfs;
   const ids = isObject(rootfs) ? rootfs.diff_ids : undefined;
-  if (
-    !Array.isArray(ids) ||
-    ids.length > MAX_ITEMS ||
-    !ids.every((d): d is Digest => typeof d === 'string' && isDigest(d))
-  ) {
+  if (Array.isArray(ids) && ids.length > MAX_ITEMS) {
+    throw new ArchiveError('ARCHIVE_LIMIT', `config ${member} lists more than ${MAX_ITEMS} layers`, member);
+  }
+  if (!Array.isArray(ids) || !ids.every((d): d is Digest => typeof d === 'string' && isDigest(d))) {
     throw new ArchiveError('ARCHIVE_MALFORMED', `config ${member} has no valid rootfs.diff_ids`, member);
   }
   const str = (v: unknown) => (typeof v === 'string' && v.length <= MAX_STRING ? v : '');
