@@ -14,6 +14,7 @@ import type { ImageRecord, LayerRecord, Platform } from './model.ts';
 import type { LayerStatus, PullEvent } from './pull-events.ts';
 import { canonicalString, familiarString, referenceString, type Reference } from './reference.ts';
 import { sha256Digest } from './sha256.ts';
+import { humanSize } from './docker/format.ts';
 
 export interface BlobDescriptor {
   digest: Digest;
@@ -130,6 +131,11 @@ export interface PullOptions {
   onEvent?: (e: PullEvent) => void;
   /** Layers fetched at once (Docker's default `max-concurrent-downloads` is 3). */
   concurrency?: number;
+  /**
+   * Bytes the store can still take (quota minus usage), undefined when unknown. Checked against
+   * the manifest's sizes of the layers still to fetch before any is fetched.
+   */
+  freeSpace?: () => Promise<number | undefined>;
   now?: () => number;
 }
 
@@ -239,6 +245,7 @@ async function pullResolved(
   const layerRecords: LayerRecord[] = new Array(resolved.layers.length);
   const queue = resolved.layers.map((desc, i) => ({ desc, i, diffId: configJson?.diffIds[i] }));
   const seen = new Set<string>();
+  let toFetch = 0;
   for (const { desc } of queue) {
     if (seen.has(desc.digest)) continue;
     seen.add(desc.digest);
@@ -247,7 +254,17 @@ async function pullResolved(
       desc.digest,
       configJson ? configJson.diffIds[queue.findIndex((q) => q.desc.digest === desc.digest)] : undefined,
     );
+    if (!known) toFetch += desc.size ?? 0;
     emit({ type: 'layer', id: shortId(desc.digest), status: known ? 'Already exists' : 'Pulling fs layer' });
+  }
+  // The quota check comes before the work: a pull that cannot fit fails now, not after
+  // downloading (and discarding) gigabytes.
+  const free = await opts.freeSpace?.();
+  if (free !== undefined && toFetch > free) {
+    throw new PullError(
+      'QUOTA_EXCEEDED',
+      `the layers to download take ${humanSize(toFetch)}, more than the ${humanSize(Math.max(0, free))} the browser's storage for this site has left`,
+    );
   }
   const concurrency = Math.max(1, opts.concurrency ?? 3);
   let next = 0;
