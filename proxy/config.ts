@@ -10,10 +10,13 @@
  *                           `http://localhost:*`, or `*`); default: the proxy's own origin
  *                           plus http://localhost:*, http://127.0.0.1:*, http://[::1]:*
  *   PROXY_TIMEOUT_MS        connect + response headers timeout (default 30000)
- *   PROXY_IDLE_TIMEOUT_MS   longest silence while streaming a body (default 60000)
+ *   PROXY_IDLE_TIMEOUT_MS   longest silence while streaming a body, from upstream or from a
+ *                           client that stops reading (default 60000)
  *   PROXY_MAX_DURATION_MS   bound on one whole exchange (default 3600000)
  *   PROXY_MAX_BODY_BYTES    refuse larger upstream bodies (default: no limit)
  *   PROXY_MAX_REDIRECTS     redirect hops followed (default 5)
+ *   PROXY_MAX_CONNECTIONS   upstream requests in flight, all clients (default 256; then 503)
+ *   PROXY_MAX_CONNECTIONS_PER_CLIENT  the same per client address (default 64; then 429)
  */
 import type { ProxyConfig } from './handler.ts';
 import { parseHostPattern } from './hosts.ts';
@@ -56,6 +59,8 @@ export function proxyConfigFromEnv(env: Env, base: ProxyConfig = {}): ProxyConfi
   num('PROXY_MAX_DURATION_MS', 'maxDurationMs', 1);
   num('PROXY_MAX_BODY_BYTES', 'maxBodyBytes', 0);
   num('PROXY_MAX_REDIRECTS', 'maxRedirects', 0);
+  num('PROXY_MAX_CONNECTIONS', 'maxConnections', 1);
+  num('PROXY_MAX_CONNECTIONS_PER_CLIENT', 'maxConnectionsPerClient', 1);
   return config;
 }
 

@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { createProxyHandler, EXPOSE_HEADERS, type ProxyConfig } from './handler.ts';
 import { startProxyServer, type ProxyServer } from './server.ts';
 import { proxyConfigFromEnv } from './config.ts';
+import { nodeUpstreamFetch } from './node-fetch.ts';
 
 const TOKEN = 'secret-token-123';
 const BLOB = new Uint8Array(1000).map((_, i) => i % 251);
@@ -336,12 +337,21 @@ describe('forwarding', () => {
     expect(m.headers.get('content-security-policy')).toContain('sandbox');
   });
 
-  it('asks for identity coding and keeps headers true when upstream encodes anyway', async () => {
+  it('asks for identity coding; an encoded answer is refused on a decoding fetch, passed byte for byte on a raw one', async () => {
+    // The global fetch decodes gzip: the bytes left are not the ones a digest covers.
     const res = await get(handler(), `/proxy/${reg()}/gzipped`);
     expect(hits).toContain('gzipped accept-encoding identity');
-    expect(res.headers.get('content-encoding')).toBeNull();
-    expect(res.headers.get('content-length')).toBeNull();
-    expect(await res.text()).toBe(MANIFEST);
+    expect(res.status).toBe(502);
+    expect((await errorOf(res)).code).toBe('UPSTREAM_ENCODED');
+    // Node's raw upstream fetch (what `npm start` / `npm run proxy` use): exact bytes, no coding label.
+    const raw = await get(
+      handler({ fetch: nodeUpstreamFetch as typeof fetch, rawUpstreamBodies: true }),
+      `/proxy/${reg()}/gzipped`,
+    );
+    expect(raw.headers.get('content-encoding')).toBeNull();
+    const gz = gzipSync(MANIFEST);
+    expect(raw.headers.get('content-length')).toBe(String(gz.length));
+    expect(Buffer.from(await raw.arrayBuffer()).equals(gz)).toBe(true);
   });
 
   it('passes the token endpoint query through', async () => {

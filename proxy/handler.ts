@@ -16,13 +16,16 @@
  *   GET {basePath} → JSON about the proxy (version, path scheme, allowlist).
  *
  * Rules: only GET/HEAD (OPTIONS preflight answered here, never forwarded);
- * the upstream host must be on the allowlist (`proxy/hosts.ts`, plus
+ * paths that could name another origin (`//…`, `\\…`, percent-encoded) are
+ * refused; the upstream host must be on the allowlist (`proxy/hosts.ts`, plus
  * PROXY_ALLOW_HOSTS); loopback/private addresses, literal or resolved, are
  * refused unless listed exactly; redirects are followed here (at most 5 hops,
  * each target checked, `Authorization` dropped once a hop leaves the original
- * origin); bodies stream through, never buffered. Headers are passed through
- * unchanged apart from hop-by-hop and origin-scoped ones: the app itself maps
- * challenge realms (e.g. https://auth.docker.io/token) onto this path scheme.
+ * origin); bodies stream through, never buffered, with idle bounds on both
+ * sides; upstream requests in flight are capped per client and in total.
+ * Only allowlisted response headers pass (`proxy/responses.ts`): the app
+ * itself maps challenge realms (e.g. https://auth.docker.io/token) onto this
+ * path scheme.
  *
  * Errors use the registry error shape so the app's registry client surfaces them:
  *   {"errors":[{"code":"HOST_NOT_ALLOWED","message":"layerscope proxy: …"}]}
@@ -31,46 +34,39 @@ import {
   DEFAULT_ALLOW_HOSTS,
   canonicalHostPort,
   isIpLiteral,
+  article,
   isLoopbackHost,
   matchesAny,
   parseHostPattern,
   privateAddressReason,
   type HostPattern,
 } from './hosts.ts';
+import { guardBody } from './body.ts';
+import type { ProxyConfig, ProxyHandler } from './options.ts';
+import {
+  ConnectionLimiter,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  RETRY_AFTER_SECONDS,
+  clientAddressOf,
+} from './limits.ts';
+import {
+  ProxyAbort,
+  corsHeaders as corsFor,
+  errorCode,
+  errorResponse as errorFor,
+  passedResponseHeaders,
+  truncate,
+  upstreamFailure,
+  type AbortKind,
+  type Refusal,
+} from './responses.ts';
+
+export { EXPOSE_HEADERS } from './responses.ts';
 
 export const PROXY_VERSION = '0.1.0';
 
-export interface ProxyConfig {
-  /** Mount path, starting and ending with `/`. Default `/proxy/`. */
-  basePath?: string;
-  /** Extra `host[:port]` entries (PROXY_ALLOW_HOSTS). Exact entries may open private addresses. */
-  allowHosts?: readonly string[];
-  /** Replaces the built-in public registry list (tests, locked-down deployments). */
-  defaultAllowHosts?: readonly string[];
-  /**
-   * Allowed browser origins: exact origins, `scheme://host:*` (any port) or `*`.
-   * Undefined: the proxy's own origin plus http://localhost:*, http://127.0.0.1:*, http://[::1]:*.
-   */
-  allowOrigins?: readonly string[];
-  /** Time to connect and receive response headers, per request including redirects. Default 30 s. */
-  headersTimeoutMs?: number;
-  /** Longest wait for the next body chunk from upstream. Default 60 s. */
-  idleTimeoutMs?: number;
-  /** Bound on a whole exchange, body included. Default 1 h. */
-  maxDurationMs?: number;
-  /** Refuse upstream bodies larger than this (Content-Length, then counted). Default: no limit. */
-  maxBodyBytes?: number;
-  /** Redirect hops followed. Default 5. */
-  maxRedirects?: number;
-  /** DNS lookup (all addresses) to refuse names resolving to private addresses; injected on Node. */
-  resolveHost?: (hostname: string) => Promise<readonly string[]>;
-  /** The fetch used upstream. Default: global fetch. */
-  fetch?: typeof fetch;
-  /** User-Agent sent upstream. */
-  userAgent?: string;
-}
-
-export type ProxyHandler = (request: Request) => Promise<Response>;
+export type { ProxyConfig, ProxyHandler } from './options.ts';
 
 const ALLOW_METHODS = 'GET, HEAD, OPTIONS';
 const BASE_ALLOW_HEADERS = ['Authorization', 'Accept', 'Range', 'Content-Type'];
@@ -81,56 +77,25 @@ const PREFLIGHT_HEADERS = new Map(
     h,
   ]),
 );
-export const EXPOSE_HEADERS = [
-  'WWW-Authenticate',
-  'Docker-Content-Digest',
-  'Content-Range',
-  'Content-Length',
-  'Content-Type',
-  'Link',
-  'Docker-Distribution-Api-Version',
-  'ratelimit-limit',
-  'ratelimit-remaining',
-  'docker-ratelimit-source',
-  'Retry-After',
-].join(', ');
 /** Request headers forwarded upstream; everything else (cookies included) stays here. */
 const FORWARD_HEADERS = ['authorization', 'accept', 'range', 'if-none-match', 'if-range'];
-/** Response headers never passed back: hop-by-hop (RFC 9110 §7.6.1) and ones scoped to the upstream origin. */
-const DROP_RESPONSE_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'set-cookie',
-  'set-cookie2',
-  'alt-svc',
-  'strict-transport-security',
-  'content-security-policy',
-  'content-security-policy-report-only',
-  'clear-site-data',
-  'report-to',
-  'nel',
-]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const DEFAULT_LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'];
 
-interface Refusal {
-  status: number;
-  code: string;
-  message: string;
-}
-
-class ProxyAbort extends Error {
-  constructor(readonly kind: 'client' | 'headers-timeout' | 'idle-timeout' | 'total-timeout' | 'too-large') {
-    super(kind);
+/**
+ * Does a path begin with a second slash or backslash, literally or
+ * percent-encoded? Such a path, resolved against a base URL (as a Node
+ * request target is), names another origin: `//evil.example/…`.
+ */
+export function smugglesOrigin(path: string): boolean {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // keep the raw form; the literal check below still applies
   }
+  return /^[/\\][/\\]/.test(path) || /^[/\\][/\\]/.test(decoded);
 }
 
 export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
@@ -147,6 +112,12 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
   const maxDurationMs = config.maxDurationMs ?? 3_600_000;
   const maxRedirects = config.maxRedirects ?? 5;
   const maxBodyBytes = config.maxBodyBytes;
+  const limiter = new ConnectionLimiter(
+    config.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    config.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  );
+  const clientKey = config.clientKey ?? clientAddressOf;
+  const rawBodies = config.rawUpstreamBodies ?? false;
   const doFetch = config.fetch ?? ((input, init) => fetch(input, init));
   const userAgent = config.userAgent ?? `layerscope-proxy/${PROXY_VERSION}`;
   const pathScheme = `${basePath}{host[:port]}/{path}?{query}`;
@@ -170,10 +141,10 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
     const host = target.hostname;
     const shown = target.host;
     const what = via ? `redirect target host "${shown}" (from "${via.host}")` : `host "${shown}"`;
-    const refuse = (why: string): Refusal => ({
+    const refuse = (why: string, hint = '; add it to PROXY_ALLOW_HOSTS'): Refusal => ({
       status: 403,
       code: 'HOST_NOT_ALLOWED',
-      message: `layerscope proxy: ${what} ${why}; add it to PROXY_ALLOW_HOSTS`,
+      message: `layerscope proxy: ${what} ${why}${hint}`,
     });
     if (scheme !== 'https:' && scheme !== 'http:') {
       return {
@@ -183,19 +154,17 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       };
     }
     if (scheme === 'http:' && !isLoopbackHost(host)) {
-      return {
-        status: 403,
-        code: 'HOST_NOT_ALLOWED',
-        message: `layerscope proxy: ${what} uses plain http, which the proxy only speaks to loopback hosts`,
-      };
+      return refuse('uses plain http, which the proxy only speaks to loopback hosts', '');
     }
-    if (target.username || target.password) return refuse('carries credentials in the URL and');
+    if (target.username || target.password) {
+      return refuse('carries credentials in the URL, which the proxy never forwards', '');
+    }
     const port = target.port ? Number(target.port) : scheme === 'http:' ? 80 : 443;
     // Listed exactly (no wildcard) in PROXY_ALLOW_HOSTS: the operator chose this host, private or not.
     if (matchesAny(extra, host, port, scheme, true)) return undefined;
     const literal =
       host === 'localhost' ? 'loopback address' : isIpLiteral(host) ? privateAddressReason(host) : undefined;
-    if (literal) return refuse(`is a ${literal}, not allowed unless listed exactly`);
+    if (literal) return refuse(`is ${article(literal)} ${literal}, not allowed unless listed exactly`);
     if (!matchesAny(all, host, port, scheme)) return refuse('is not allowed');
     if (config.resolveHost && !isIpLiteral(host)) {
       let addresses: readonly string[];
@@ -211,47 +180,40 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       for (const a of addresses) {
         // Guards DNS rebinding: an allowed name pointing at the local network.
         const r = privateAddressReason(a);
-        if (r) return refuse(`resolves to a ${r} (${a}), not allowed unless listed exactly`);
+        if (r) return refuse(`resolves to ${article(r)} ${r} (${a}), not allowed unless listed exactly`);
       }
     }
     return undefined;
   }
 
-  function corsHeaders(request: Request): Headers {
-    const h = new Headers({ Vary: 'Origin', 'Access-Control-Expose-Headers': EXPOSE_HEADERS });
-    const origin = request.headers.get('origin');
-    if (origin !== null) h.set('Access-Control-Allow-Origin', origin);
-    else if (allowOrigins?.includes('*')) h.set('Access-Control-Allow-Origin', '*');
-    return h;
-  }
-
-  function errorResponse(request: Request, r: Refusal, extraHeaders?: Record<string, string>): Response {
-    const h = corsHeaders(request);
-    h.set('Content-Type', 'application/json; charset=utf-8');
-    h.set('Cache-Control', 'no-store');
-    h.set('X-Content-Type-Options', 'nosniff');
-    for (const [k, v] of Object.entries(extraHeaders ?? {})) h.set(k, v);
-    const body = JSON.stringify({ errors: [{ code: r.code, message: r.message }] });
-    return new Response(request.method === 'HEAD' ? null : body, { status: r.status, headers: h });
-  }
+  const corsHeaders = (request: Request): Headers => corsFor(request, allowOrigins);
+  const errorResponse = (request: Request, r: Refusal): Response => errorFor(request, r, corsHeaders(request));
 
   return async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    // A runtime that resolves the request target against a base URL would take
+    // `//other.example/…` as an origin; refuse such paths outright, without CORS headers.
+    if (smugglesOrigin(url.pathname) || smugglesOrigin(url.pathname.slice(basePath.length - 1))) {
+      return errorFor(
+        request,
+        {
+          status: 400,
+          code: 'BAD_PATH',
+          message: `layerscope proxy: the path starts with "//" or "\\" (literally or percent-encoded), which could name another origin; use ${pathScheme}`,
+        },
+        undefined,
+      );
+    }
     const origin = request.headers.get('origin');
     if (origin !== null && !originAllowed(origin, url.origin)) {
-      return new Response(
-        JSON.stringify({
-          errors: [
-            {
-              code: 'ORIGIN_NOT_ALLOWED',
-              message: `layerscope proxy: origin "${origin}" is not allowed; add it to PROXY_ALLOW_ORIGINS`,
-            },
-          ],
-        }),
+      return errorFor(
+        request,
         {
           status: 403,
-          headers: { 'Content-Type': 'application/json; charset=utf-8', Vary: 'Origin', 'Cache-Control': 'no-store' },
+          code: 'ORIGIN_NOT_ALLOWED',
+          message: `layerscope proxy: origin "${origin}" is not allowed; add it to PROXY_ALLOW_ORIGINS`,
         },
+        undefined,
       );
     }
     const inBase = url.pathname.startsWith(basePath) || url.pathname === basePath.slice(0, -1);
@@ -281,15 +243,12 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       return new Response(null, { status: 204, headers: h });
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return errorResponse(
-        request,
-        {
-          status: 405,
-          code: 'METHOD_NOT_ALLOWED',
-          message: `layerscope proxy: method ${request.method} is not allowed; the proxy is read-only (GET, HEAD)`,
-        },
-        { Allow: ALLOW_METHODS },
-      );
+      return errorResponse(request, {
+        status: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: `layerscope proxy: method ${request.method} is not allowed; the proxy is read-only (GET, HEAD)`,
+        headers: { Allow: ALLOW_METHODS },
+      });
     }
     const rest = url.pathname.slice(basePath.length);
     if (rest === '') return infoResponse(request);
@@ -311,7 +270,19 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
     );
     const refusal = await checkTarget(target);
     if (refusal) return errorResponse(request, refusal);
-    return forward(request, target);
+    const admission = limiter.admit(clientKey(request));
+    if (!admission.ok) {
+      const perClient = admission.limit === 'client';
+      return errorResponse(request, {
+        status: perClient ? 429 : 503,
+        code: perClient ? 'TOO_MANY_REQUESTS' : 'PROXY_BUSY',
+        message: perClient
+          ? `layerscope proxy: this client already has ${admission.max} upstream requests in flight (PROXY_MAX_CONNECTIONS_PER_CLIENT); retry after ${RETRY_AFTER_SECONDS} s`
+          : `layerscope proxy: ${admission.max} upstream requests already in flight (PROXY_MAX_CONNECTIONS); retry after ${RETRY_AFTER_SECONDS} s`,
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      });
+    }
+    return forward(request, target, admission.release);
   };
 
   function infoResponse(request: Request): Response {
@@ -326,15 +297,23 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       plainHttp: 'loopback hosts only (localhost, 127.0.0.0/8, [::1])',
       allowHosts: all.map((p) => p.source),
       allowOrigins: allowOrigins ?? ['(same origin)', ...DEFAULT_LOCAL_ORIGINS],
-      limits: { headersTimeoutMs, idleTimeoutMs, maxDurationMs, maxRedirects, maxBodyBytes: maxBodyBytes ?? null },
+      limits: {
+        headersTimeoutMs,
+        idleTimeoutMs,
+        maxDurationMs,
+        maxRedirects,
+        maxBodyBytes: maxBodyBytes ?? null,
+        maxConnections: limiter.maxTotal,
+        maxConnectionsPerClient: limiter.maxPerClient,
+      },
     });
     return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: h });
   }
 
-  async function forward(request: Request, target: URL): Promise<Response> {
+  async function forward(request: Request, target: URL, release: () => void): Promise<Response> {
     const controller = new AbortController();
     let cause: ProxyAbort | undefined;
-    const abort = (kind: ProxyAbort['kind']): void => {
+    const abort = (kind: AbortKind): void => {
       if (cause) return;
       cause = new ProxyAbort(kind);
       controller.abort(cause);
@@ -348,6 +327,7 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
       clearTimeout(headersTimer);
       clearTimeout(totalTimer);
       request.signal.removeEventListener('abort', onClientAbort);
+      release();
     };
     const fail = (r: Refusal): Response => {
       done();
@@ -405,19 +385,21 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
     }
     clearTimeout(headersTimer);
 
+    const coding = (upstream.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (coding !== 'identity' && coding !== '' && !rawBodies) {
+      // This fetch has already decoded the body: what is left is not the byte
+      // sequence the registry's digest covers, so passing it on would be wrong.
+      await upstream.body?.cancel().catch(() => {});
+      return fail({
+        status: 502,
+        code: 'UPSTREAM_ENCODED',
+        message: `layerscope proxy: "${current.host}" answered with Content-Encoding: ${truncate(coding, 40)} although asked for identity, and this runtime's fetch decodes it; run the Node proxy (npm run proxy), which passes the bytes unchanged`,
+      });
+    }
     const h = corsHeaders(request);
-    const connectionListed = (upstream.headers.get('connection') ?? '')
-      .toLowerCase()
-      .split(',')
-      .map((s) => s.trim());
-    const decoded = upstream.headers.has('content-encoding');
-    upstream.headers.forEach((value, name) => {
-      if (DROP_RESPONSE_HEADERS.has(name) || name.startsWith('access-control-') || connectionListed.includes(name))
-        return;
-      // fetch decodes content codings itself; the upstream length and coding no longer describe the body.
-      if (decoded && (name === 'content-encoding' || name === 'content-length')) return;
-      h.append(name, value); // `vary` merges with our `Vary: Origin`
-    });
+    // With a raw fetch the body is the upstream bytes as sent: Content-Encoding is
+    // dropped (the browser must not decode them) and Content-Length still holds.
+    passedResponseHeaders(upstream.headers, current.pathname, h);
     // A proxied response must never run as a page on the app's origin.
     h.set('Content-Security-Policy', "default-src 'none'; sandbox");
     h.set('X-Content-Type-Options', 'nosniff');
@@ -446,119 +428,4 @@ export function createProxyHandler(config: ProxyConfig = {}): ProxyHandler {
     });
     return new Response(body, { status, statusText: upstream.statusText, headers: h });
   }
-}
-
-/**
- * Pass-through stream with backpressure (pulls from upstream only when the
- * client reads), an idle bound armed only while waiting on upstream, and an
- * optional byte bound. Cancelling it (client gone) aborts the upstream fetch.
- */
-function guardBody(
-  source: ReadableStream<Uint8Array>,
-  opts: {
-    idleTimeoutMs: number;
-    maxBodyBytes: number | undefined;
-    abort: (kind: ProxyAbort['kind']) => void;
-    reason: () => ProxyAbort | undefined;
-    done: () => void;
-  },
-): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  let seen = 0;
-  let finished = false;
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    opts.done();
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const idle = setTimeout(() => opts.abort('idle-timeout'), opts.idleTimeoutMs);
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch {
-          clearTimeout(idle);
-          finish();
-          const kind = opts.reason()?.kind;
-          controller.error(new Error(`layerscope proxy: upstream body ${kind ? kind.replace('-', ' ') : 'failed'}`));
-          return;
-        }
-        clearTimeout(idle);
-        if (result.done) {
-          finish();
-          controller.close();
-          return;
-        }
-        seen += result.value.byteLength;
-        if (opts.maxBodyBytes !== undefined && seen > opts.maxBodyBytes) {
-          opts.abort('too-large');
-          finish();
-          await reader.cancel().catch(() => {});
-          controller.error(new Error(`layerscope proxy: upstream body over the ${opts.maxBodyBytes}-byte limit`));
-          return;
-        }
-        controller.enqueue(result.value);
-      },
-      async cancel(reason) {
-        opts.abort('client');
-        finish();
-        await reader.cancel(reason).catch(() => {});
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-function upstreamFailure(target: URL, e: unknown, cause: ProxyAbort | undefined): Refusal {
-  const host = target.host;
-  if (cause?.kind === 'headers-timeout' || cause?.kind === 'total-timeout') {
-    return {
-      status: 504,
-      code: 'UPSTREAM_TIMEOUT',
-      message: `layerscope proxy: "${host}" did not answer in time (${cause.kind.replace('-', ' ')})`,
-    };
-  }
-  if (cause?.kind === 'client') {
-    return { status: 499, code: 'CLIENT_CLOSED', message: 'layerscope proxy: the client went away' };
-  }
-  return {
-    status: 502,
-    code: 'UPSTREAM_UNREACHABLE',
-    message: `layerscope proxy: could not reach "${host}": ${errorCode(e)}`,
-  };
-}
-
-const ERROR_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host name not found',
-  EAI_AGAIN: 'DNS lookup failed (temporary)',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
-  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate chain is self-signed',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate could not be verified',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
-};
-
-/** A short, token-free description of a network error (never the URL or the message text). */
-function errorCode(e: unknown): string {
-  let cur: unknown = e;
-  for (let i = 0; i < 4 && cur && typeof cur === 'object'; i++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code))
-      return ERROR_TEXT[code] ? `${ERROR_TEXT[code]} (${code})` : code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return 'network error';
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
 }

@@ -228,11 +228,11 @@ export function privateAddressReason(ip: string): string | undefined {
   const embedded = (hi: number, lo: number): number => ((hi << 16) | lo) >>> 0;
   if (a === 0x64 && b === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
     const r = privateV4Reason(embedded(g[6]!, g[7]!));
-    if (r) return `NAT64 address wrapping a ${r}`;
+    if (r) return `NAT64 address wrapping ${article(r)} ${r}`;
   }
   if (a === 0x2002) {
     const r = privateV4Reason(embedded(g[1]!, g[2]!));
-    if (r) return `6to4 address wrapping a ${r}`;
+    if (r) return `6to4 address wrapping ${article(r)} ${r}`;
   }
   return undefined;
 }
@@ -253,6 +253,11 @@ function privateV4Reason(v4: number): string | undefined {
   if (inNet('224.0.0.0', 4)) return 'multicast address';
   if (inNet('240.0.0.0', 4)) return 'reserved address (240.0.0.0/4)';
   return undefined;
+}
+
+/** "a" or "an" before an address kind from privateAddressReason ("an IPv4-mapped …", "a loopback …"). */
+export function article(kind: string): string {
+  return /^(?:unspecified|IPv|IETF)/.test(kind) ? 'an' : 'a';
 }
 
 /** Is the host an IP literal (v4 dotted quad or bracketed/bare v6)? */

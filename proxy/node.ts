@@ -7,6 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { lookup } from 'node:dns/promises';
 import { Readable } from 'node:stream';
+import type { ProxyConfig } from './options.ts';
+import { setClientAddress } from './limits.ts';
+import { nodeUpstreamFetch } from './node-fetch.ts';
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -27,6 +30,14 @@ export async function nodeResolveHost(hostname: string): Promise<string[]> {
   return found.map((a) => a.address);
 }
 
+/**
+ * What the Node servers inject into the proxy handler: DNS checks of names,
+ * and an upstream fetch that passes bodies byte for byte (content coding included).
+ */
+export function nodeProxyDefaults(): Pick<ProxyConfig, 'resolveHost' | 'fetch' | 'rawUpstreamBodies'> {
+  return { resolveHost: nodeResolveHost, fetch: nodeUpstreamFetch as typeof fetch, rawUpstreamBodies: true };
+}
+
 /** Host names that always mean this machine. */
 export const LOOPBACK_HOSTNAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -34,8 +45,44 @@ export function isLoopbackBind(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * Why a request target cannot be served, or undefined. Only origin-form
+ * (`/path?query`) is: an absolute-form target (`GET http://other.example/…`)
+ * or a path starting with `//` or `\\` (literally or percent-encoded) would,
+ * resolved as a URL, name another origin, which the proxy would then take as
+ * its own when checking `Origin`.
+ */
+export function badRequestTarget(target: string): string | undefined {
+  if (!target.startsWith('/')) {
+    return 'is not a path (absolute-form and authority-form request targets are not served: this is not a forward proxy)';
+  }
+  const path = target.split('?')[0]!;
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // malformed escapes: check the raw form only
+  }
+  if (/^[/\\][/\\]/.test(path) || /^[/\\][/\\]/.test(decoded)) {
+    return 'starts with "//" or "\\" (literally or percent-encoded), which could name another origin';
+  }
+  return undefined;
+}
+
+const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
+
+/**
+ * The fetch Request for a Node request. Its URL is the Host header's origin
+ * plus the path, never the request target resolved on its own (see
+ * badRequestTarget); throws on a target or Host header that cannot be served.
+ */
 export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  const target = req.url ?? '/';
+  const why = badRequestTarget(target);
+  if (why) throw new Error(`request target ${why}`);
+  const host = req.headers.host ?? 'localhost';
+  if (!HOST_HEADER.test(host)) throw new Error('Host header is not host[:port]');
+  const url = new URL(`http://${host}${target}`);
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
@@ -49,7 +96,9 @@ export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
     init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
     init.duplex = 'half';
   }
-  return new Request(url, init);
+  const request = new Request(url, init);
+  if (req.socket.remoteAddress) setClientAddress(request, req.socket.remoteAddress);
+  return request;
 }
 
 /** Writes a fetch Response to a ServerResponse, honouring backpressure; resolves when done or aborted. */
@@ -77,6 +126,8 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
       if (done) break;
       if (res.destroyed) break;
       if (!res.write(value)) {
+        // Also wakes when the body errors meanwhile (e.g. the client idle timeout
+        // released the upstream): the next read() throws and the socket is cut.
         await new Promise<void>((resolve) => {
           const go = (): void => {
             res.off('drain', go);
@@ -85,6 +136,7 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
           };
           res.on('drain', go);
           res.on('close', go);
+          reader.closed.then(go, go);
         });
       }
     }
@@ -126,9 +178,11 @@ export function createNodeListener(
     let request: Request;
     try {
       request = toRequest(req, controller.signal);
-    } catch {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Bad request\n');
+    } catch (e) {
+      // Registry-shaped, so the app's registry client shows the reason; no CORS headers.
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff' });
+      const message = `layerscope: bad request: ${(e as Error).message}`;
+      res.end(JSON.stringify({ errors: [{ code: 'BAD_PATH', message }] }));
       return;
     }
     handler(request)

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { createProxyHandler, type ProxyConfig } from './handler.ts';
 import { proxyConfigFromEnv } from './config.ts';
-import { LOOPBACK_HOSTNAMES, createNodeListener, isLoopbackBind, listen, nodeResolveHost, urlHost } from './node.ts';
+import { LOOPBACK_HOSTNAMES, createNodeListener, isLoopbackBind, listen, nodeProxyDefaults, urlHost } from './node.ts';
 
 export interface ProxyServer {
   url: string;
@@ -28,7 +28,7 @@ export async function startProxyServer(options: {
   log?: (line: string) => void;
 }): Promise<ProxyServer> {
   const host = options.host ?? '127.0.0.1';
-  const handler = createProxyHandler({ resolveHost: nodeResolveHost, ...options.proxyConfig, basePath: '/' });
+  const handler = createProxyHandler({ ...nodeProxyDefaults(), ...options.proxyConfig, basePath: '/' });
   const listenerOptions: Parameters<typeof createNodeListener>[1] = {};
   if (options.log) listenerOptions.log = options.log;
   if (isLoopbackBind(host)) listenerOptions.allowedHostnames = LOOPBACK_HOSTNAMES;

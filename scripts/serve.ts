@@ -25,7 +25,7 @@ import {
   createNodeListener,
   isLoopbackBind,
   listen,
-  nodeResolveHost,
+  nodeProxyDefaults,
   urlHost,
 } from '../proxy/node.ts';
 
@@ -154,7 +154,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   } catch {
     throw new Error(`${distDir}/index.html not found; build the app first (npm run build, or npm start)`);
   }
-  const proxy = createProxyHandler({ resolveHost: nodeResolveHost, ...options.proxyConfig, basePath: PROXY_BASE_PATH });
+  const proxy = createProxyHandler({ ...nodeProxyDefaults(), ...options.proxyConfig, basePath: PROXY_BASE_PATH });
   const statics = createStaticHandler(root);
   const handler = (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;

@@ -203,6 +203,10 @@ export class Engine implements EngineApi {
           signal,
           onEvent,
           now: this.#now,
+          freeSpace: async () => {
+            const e = await store.estimate().catch(() => undefined);
+            return e?.quota !== undefined ? e.quota - (e.usage ?? 0) : undefined;
+          },
         },
       );
     } catch (e) {

@@ -55,6 +55,6 @@ export function parseImageConfig(bytes: Uint8Array, fail: ConfigFailure): Config
   if (!Array.isArray(ids) || !ids.every((d): d is Digest => typeof d === 'string' && isDigest(d))) {
     throw fail('invalid', 'has no valid rootfs.diff_ids');
   }
-  if (ids.length > LIMITS.layers) throw fail('too-large', `lists more than ${LIMITS.layers} diff_ids`);
+  if (ids.length > LIMITS.layers) throw fail('too-large', `lists more than ${LIMITS.layers} layers in rootfs.diff_ids`);
   return { diffIds: ids, created: str(c.created), platform: platformOfConfig(c) };
 }

@@ -124,6 +124,11 @@ export interface PullOptions {
   onEvent?: (e: PullEvent) => void;
   /** Layers fetched at once (Docker's default `max-concurrent-downloads` is 3). */
   concurrency?: number;
+  /**
+   * Bytes the store can still take (quota minus usage), undefined when unknown. Checked against
+   * the manifest's sizes of the layers still to fetch before any is fetched.
+   */
+  freeSpace?: () => Promise<number | undefined>;
   now?: () => number;
 }
 

@@ -22,6 +22,8 @@ import {
 } from './pull-ports.ts';
 import { canonicalString, familiarString, referenceString, type Reference } from './reference.ts';
 import { sha256Digest } from './sha256.ts';
+import { LayerscopeError } from './errors.ts';
+import { humanSize } from './docker/format.ts';
 
 export {
   PullError,
@@ -116,6 +118,7 @@ async function pullResolved(
   const layerRecords: LayerRecord[] = new Array(resolved.layers.length);
   const queue = resolved.layers.map((desc, i) => ({ desc, i, diffId: configJson?.diffIds[i] }));
   const seen = new Set<string>();
+  let toFetch = 0;
   for (const { desc } of queue) {
     if (seen.has(desc.digest)) continue;
     seen.add(desc.digest);
@@ -124,7 +127,17 @@ async function pullResolved(
       desc.digest,
       configJson ? configJson.diffIds[queue.findIndex((q) => q.desc.digest === desc.digest)] : undefined,
     );
+    if (!known) toFetch += desc.size ?? 0;
     emit({ type: 'layer', id: shortId(desc.digest), status: known ? 'Already exists' : 'Pulling fs layer' });
+  }
+  // The quota check comes before the work: a pull that cannot fit fails now, not after
+  // downloading (and discarding) gigabytes.
+  const free = await opts.freeSpace?.();
+  if (free !== undefined && toFetch > free) {
+    throw new LayerscopeError(
+      'QUOTA_EXCEEDED',
+      `the layers to download take ${humanSize(toFetch)}, more than the ${humanSize(Math.max(0, free))} the browser's storage for this site has left`,
+    );
   }
   const concurrency = Math.max(1, opts.concurrency ?? 3);
   let next = 0;

@@ -102,6 +102,25 @@ describe('reading hostile metadata', () => {
       /RepoTags\[0\] is not a string/,
     );
     refuse(
+      () => parseDockerManifest(enc(JSON.stringify([{ Config: 'c', Layers: Array(1001).fill('l.tar') }]))),
+      'ARCHIVE_LIMIT',
+      /Layers lists more than 1000 entries/,
+    );
+    refuse(
+      () => parseDockerManifest(enc(JSON.stringify([{ Config: 'c', Layers: [], RepoTags: ['x'.repeat(4097)] }]))),
+      'ARCHIVE_LIMIT',
+      /RepoTags\[0\] is longer than 4096 characters/,
+    );
+    refuse(
+      () =>
+        parseImageConfig(
+          enc(JSON.stringify({ rootfs: { diff_ids: Array(1001).fill(`sha256:${'a'.repeat(64)}`) } })),
+          'c.json',
+        ),
+      'ARCHIVE_LIMIT',
+      /c\.json lists more than 1000 layers/,
+    );
+    refuse(
       () => parseDockerManifest(enc(JSON.stringify(Array(1001).fill({ Config: 'c', Layers: [] })))),
       'ARCHIVE_LIMIT',
       /more than 1000 images/,

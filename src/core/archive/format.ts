@@ -165,11 +165,20 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 function strList(x: unknown, what: string, member: string, allowNull: boolean): string[] {
   if ((x === null || x === undefined) && allowNull) return [];
-  if (!Array.isArray(x) || x.length > MAX_ITEMS)
-    throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what} is not a list`, member);
+  if (!Array.isArray(x)) throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what} is not a list`, member);
+  if (x.length > MAX_ITEMS) {
+    throw new ArchiveError('ARCHIVE_LIMIT', `${member}: ${what} lists more than ${MAX_ITEMS} entries`, member);
+  }
   return x.map((s, i) => {
-    if (typeof s !== 'string' || s.length > MAX_STRING)
+    if (typeof s !== 'string')
       throw new ArchiveError('ARCHIVE_MALFORMED', `${member}: ${what}[${i}] is not a string`, member);
+    if (s.length > MAX_STRING) {
+      throw new ArchiveError(
+        'ARCHIVE_LIMIT',
+        `${member}: ${what}[${i}] is longer than ${MAX_STRING} characters`,
+        member,
+      );
+    }
     return s;
   });
 }

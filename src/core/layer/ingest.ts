@@ -33,7 +33,10 @@ export interface IngestOptions extends DecompressOptions {
   onChunk?: (compressedChunk: Uint8Array) => void | Promise<void>;
   onProgress?: (compressedBytes: number) => void;
   signal?: AbortSignal;
+  /** Entries one layer may hold (TAR_LIMIT beyond); default DEFAULT_MAX_LAYER_ENTRIES. */
   maxEntries?: number;
+  /** Bytes one layer may decompress to (LAYER_LIMIT beyond); default DEFAULT_MAX_LAYER_BYTES. */
+  maxUncompressedBytes?: number;
   maxPaxSize?: number;
   maxLongNameSize?: number;
   /**
@@ -85,6 +88,27 @@ export interface LayerIngest {
   /** Docker's layer size (see size.ts). */
   size: number;
   entries: LayerEntry[];
+}
+
+/**
+ * Bounds on what one layer may expand to, so a small hostile blob cannot cost minutes of CPU or
+ * gigabytes of memory (a decompression bomb, a tar of millions of empty files). Well above real
+ * images: the largest public layers (CUDA, ML frameworks, full TeX Live) are a few GiB and a few
+ * hundred thousand files.
+ */
+export const DEFAULT_MAX_LAYER_BYTES = 32 * 2 ** 30;
+export const DEFAULT_MAX_LAYER_ENTRIES = 1_000_000;
+
+/** `32 GiB`, `1.5 GiB`, `512 MiB`, or bytes. */
+export function formatLimitBytes(n: number): string {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
+    if (n >= size) return `${Number((n / size).toFixed(2))} ${unit}`;
+  }
+  return `${n} bytes`;
 }
 
 function wrap(e: unknown, layer: string): unknown {
@@ -157,12 +181,21 @@ async function ingestWith(
     }
   }
 
-  const tarOpts: TarReadOptions = {};
-  if (opts.maxEntries !== undefined) tarOpts.maxEntries = opts.maxEntries;
+  const tarOpts: TarReadOptions = { maxEntries: opts.maxEntries ?? DEFAULT_MAX_LAYER_ENTRIES };
   if (opts.maxPaxSize !== undefined) tarOpts.maxPaxSize = opts.maxPaxSize;
   if (opts.maxLongNameSize !== undefined) tarOpts.maxLongNameSize = opts.maxLongNameSize;
   if (opts.signal) tarOpts.signal = opts.signal;
 
+  const maxBytes = opts.maxUncompressedBytes ?? DEFAULT_MAX_LAYER_BYTES;
+  const expansion = (size: number): void => {
+    if (size > maxBytes) {
+      throw new LayerError(
+        'LAYER_LIMIT',
+        `layer ${name}: expands beyond ${formatLimitBytes(maxBytes)} when decompressed (the limit on one layer's decompressed size)`,
+        name,
+      );
+    }
+  };
   const comp = compressed();
   let compression: Compression = 'none';
   let plainIt: AsyncIterator<Uint8Array> | undefined;
@@ -179,7 +212,7 @@ async function ingestWith(
     plainIt = plain;
     // Uncompressed layer: the diff_id is the digest; hashing the same bytes twice would double
     // the dominant cost.
-    index = await indexPlain(plain, compression !== 'none' ? newHash() : undefined, tarOpts);
+    index = await indexPlain(plain, compression !== 'none' ? newHash() : undefined, tarOpts, expansion);
   } catch (e) {
     await plainIt?.return?.(undefined).catch(() => {});
     if (sourceError) {
@@ -199,7 +232,7 @@ async function ingestWith(
       await checkCompressed();
       const again = opts.reread!();
       const { source } = await sniffSource(iteratorOf(again));
-      index = await indexPlain(decompress(source, 'gzip', { ...opts, gzip: 'fflate' }), newHash(), tarOpts);
+      index = await indexPlain(decompress(source, 'gzip', { ...opts, gzip: 'fflate' }), newHash(), tarOpts, expansion);
     } catch (e2) {
       await blobIt.return?.().catch(() => {});
       throw wrap(e2, name);
@@ -246,6 +279,7 @@ async function indexPlain(
   plain: AsyncIterator<Uint8Array>,
   diffHash: Hash | undefined,
   tarOpts: TarReadOptions,
+  checkSize: (uncompressedSize: number) => void,
 ): Promise<PlainIndex> {
   let uncompressedSize = 0;
   // A plain iterator rather than an async generator: one hop less per chunk. It has no
@@ -254,6 +288,7 @@ async function indexPlain(
     async next() {
       const r = await plain.next();
       if (r.done) return r;
+      checkSize(uncompressedSize + r.value.length);
       if (diffHash) {
         const pending = diffHash.update(r.value);
         if (pending) await pending;

@@ -38,6 +38,7 @@ export const MANIFEST_CAP = LIMITS.manifestBytes;
 const MAX_LAYERS = LIMITS.layers;
 const MAX_INDEX_ENTRIES = LIMITS.indexEntries;
 const MAX_STRING = LIMITS.stringLength;
+const MAX_URLS = 16;
 
 export interface Descriptor {
   mediaType: string;
@@ -107,7 +108,8 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 function str(x: unknown, what: string): string {
-  if (typeof x !== 'string' || x.length > MAX_STRING) throw invalid(`${what} is not a string`);
+  if (typeof x !== 'string') throw invalid(`${what} is not a string`);
+  if (x.length > MAX_STRING) throw invalid(`${what} is longer than ${MAX_STRING} characters`);
   return x;
 }
 
@@ -145,7 +147,8 @@ export function parseDescriptor(x: unknown, what: string): Descriptor {
   const annotations = stringMap(x.annotations, `${what}.annotations`);
   if (annotations) d.annotations = annotations;
   if (x.urls !== undefined) {
-    if (!Array.isArray(x.urls) || x.urls.length > 16) throw invalid(`${what}.urls is not a list`);
+    if (!Array.isArray(x.urls)) throw invalid(`${what}.urls is not a list`);
+    if (x.urls.length > MAX_URLS) throw invalid(`${what}.urls lists more than ${MAX_URLS} URLs`);
     d.urls = x.urls.map((u, i) => str(u, `${what}.urls[${i}]`));
   }
   return d;
@@ -211,8 +214,11 @@ export function parseManifest(bytes: Uint8Array, contentType = ''): { manifest: 
       return { blobSum };
     });
     const history = j.history.map((h, i) => {
-      if (!isObject(h) || typeof h.v1Compatibility !== 'string' || h.v1Compatibility.length > MANIFEST_CAP) {
+      if (!isObject(h) || typeof h.v1Compatibility !== 'string') {
         throw invalid(`history[${i}].v1Compatibility is not a string`);
+      }
+      if (h.v1Compatibility.length > MANIFEST_CAP) {
+        throw invalid(`history[${i}].v1Compatibility is longer than ${MANIFEST_CAP} characters`);
       }
       return { v1Compatibility: h.v1Compatibility };
     });
