@@ -143,8 +143,11 @@ export interface ImageDetail {
   downloadSize: number;
   sharedSize: number;
   uniqueSize: number;
+  /** dive's wasted bytes and efficiency score (src/core/analysis/dive-efficiency.ts). */
   wastedBytes: number;
   efficiency: number;
+  /** Layerscope's: file bytes in the layers that the final filesystem does not show. */
+  reclaimableBytes: number;
   wastedPaths: { path: string; count: number; wastedSize: number }[];
   layers: LayerInfo[];
   layerErrors: string[];

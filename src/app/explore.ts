@@ -20,6 +20,7 @@ import type { Digest } from '../core/digest.ts';
 import { LIMITS } from '../core/limits.ts';
 import type { LayerEntry } from '../core/layer/entry.ts';
 import { readFileFromLayer, streamFileFromLayer } from '../core/layer/ingest.ts';
+import { chainLayerSizes } from '../core/layer/size.ts';
 import { applyLayers, resolvePath, type UnionView, type ViewEntry } from '../core/union/index.ts';
 import { tarStream, type TarWriteEntry } from '../core/tar/writer.ts';
 import { readTar } from '../core/tar/reader.ts';
@@ -39,6 +40,8 @@ interface Explored {
   /** Each layer's blob digest, bottom first (an image ID names fixed content: never stale). */
   blobs: Digest[];
   full: UnionView;
+  /** Each layer's size in this image (hard links into lower layers counted, as Docker does). */
+  sizes: number[];
   /** Per selected layer and mode: the view and its tree. */
   trees: Map<string, { view: UnionView; tree: FileTree }>;
   rowsKey?: string;
@@ -70,10 +73,12 @@ export class Explorer {
         );
       layers.push(entries);
     }
+    const { sizes, view } = chainLayerSizes(layers);
     const e: Explored = {
       layers,
       blobs: image.layers.map((l) => l.digest),
-      full: applyLayers(layers),
+      full: view,
+      sizes,
       trees: new Map(),
     };
     this.#cache.set(id, e);
@@ -125,7 +130,7 @@ export class Explorer {
               mediaType: l.mediaType,
               compressedSize: l.compressedSize,
               uncompressedSize: l.uncompressedSize,
-              size: l.size,
+              size: explored.sizes[li] ?? l.size,
               added: changes?.added ?? 0,
               modified: changes?.modified ?? 0,
               removed: changes?.removed ?? 0,
@@ -148,7 +153,7 @@ export class Explorer {
         mediaType: l.mediaType,
         compressedSize: l.compressedSize,
         uncompressedSize: l.uncompressedSize,
-        size: l.size,
+        size: explored.sizes[li] ?? l.size,
         added: explored.full.layers[li]?.added ?? 0,
         modified: explored.full.layers[li]?.modified ?? 0,
         removed: explored.full.layers[li]?.removed ?? 0,
@@ -171,6 +176,7 @@ export class Explorer {
       uniqueSize: sizes?.uniqueSize ?? img.size,
       wastedBytes: w.wastedBytes,
       efficiency: w.efficiency,
+      reclaimableBytes: w.reclaimableBytes,
       wastedPaths: w.paths.slice(0, 100).map((p) => ({ path: p.path, count: p.count, wastedSize: p.wastedSize })),
       layers: layerInfos,
       layerErrors: explored.full.errors.map((e) => e.message),
@@ -295,61 +301,33 @@ export class Explorer {
   }
 
   /**
-   * The merged filesystem as one tar (what `crane export` writes): each layer is read once,
-   * bottom up, writing the entries whose final version it holds; hard links last, after
-   * their targets.
+   * The merged filesystem as one tar (what `crane export` writes, what containerd would
+   * extract): each layer is read once, bottom up. Paths sharing an inode are grouped: one of
+   * them carries the bytes, read from the layer entry that holds them (even when that entry's
+   * own path was deleted or replaced later), and the others follow at the end as hard links to
+   * it. A hard link whose target was replaced later keeps the old content, as on disk.
    */
   async exportFilesystem(id: Digest): Promise<ReadableStream<Uint8Array>> {
     const e = await this.#explored(id);
     const store = await this.store();
-    const byLayer = new Map<number, ViewEntry[]>();
-    const links: ViewEntry[] = [];
-    const implicit: ViewEntry[] = [];
-    for (const entry of e.full.entries.values()) {
-      if (entry.implicit || entry.layer < 0) {
-        implicit.push(entry);
-        continue;
-      }
-      if (entry.hardlinkTo !== undefined && e.full.entries.has(entry.hardlinkTo)) {
-        links.push(entry);
-        continue;
-      }
-      const list = byLayer.get(entry.layer) ?? [];
-      list.push(entry);
-      byLayer.set(entry.layer, list);
-    }
-    const header = (v: ViewEntry): TarWriteEntry => ({
-      path: v.path,
-      type: v.type,
-      mode: v.mode,
-      uid: v.uid,
-      gid: v.gid,
-      mtime: v.mtime,
-      ...(v.linkname !== undefined ? { linkname: v.linkname } : {}),
-      ...(v.uname !== undefined ? { uname: v.uname } : {}),
-      ...(v.gname !== undefined ? { gname: v.gname } : {}),
-      ...(v.devmajor !== undefined ? { devmajor: v.devmajor } : {}),
-      ...(v.devminor !== undefined ? { devminor: v.devminor } : {}),
-      ...(v.xattrs ? { xattrs: v.xattrs } : {}),
-    });
+    const { implicit, byLayer, links } = exportPlan(e.full);
     async function* entries(): AsyncGenerator<TarWriteEntry> {
       // Parents that no layer wrote (created implicitly, as Docker does) come first.
-      for (const v of implicit.sort((a, b) => (a.path < b.path ? -1 : 1))) yield header(v);
+      for (const v of implicit) yield exportHeader(v);
       for (const li of [...byLayer.keys()].sort((x, y) => x - y)) {
-        const owned = byLayer.get(li)!;
-        // One pass over this layer's tar: the entries whose final version it holds, in tar
-        // order, bodies streamed straight from the decompressed layer.
-        const byOffset = new Map(owned.map((v) => [v.offset, v]));
+        // One pass over this layer's tar: the entries whose bytes or final version it holds,
+        // in tar order, bodies streamed straight from the decompressed layer.
+        const byOffset = new Map(byLayer.get(li)!.map((v) => [v.dataOffset, v]));
         const { compression, source } = await sniffSource(iteratorOf(store.readBlob(e.blobs[li]!)));
         for await (const t of readTar(decompress(source, compression))) {
           const v = byOffset.get(t.header.offset);
-          if (!v || v.path !== t.header.path) {
+          if (!v || (v.type === 'file' && (t.header.type !== 'file' || t.header.size !== v.size))) {
             await t.skip();
             continue;
           }
           byOffset.delete(t.header.offset);
-          if (v.type === 'file' && v.size > 0) yield { ...header(v), size: v.size, body: t.body() };
-          else yield header(v);
+          if (v.type === 'file' && v.size > 0) yield { ...exportHeader(v), size: v.size, body: t.body() };
+          else yield exportHeader(v);
         }
         if (byOffset.size > 0)
           throw new LayerscopeError(
@@ -357,7 +335,7 @@ export class Explorer {
             `layer ${e.blobs[li]} no longer holds ${byOffset.size} of its indexed entries`,
           );
       }
-      for (const v of links) yield { ...header(v), type: 'hardlink', linkname: v.hardlinkTo!, size: 0 };
+      for (const [v, to] of links) yield { ...exportHeader(v), type: 'hardlink', linkname: to, size: 0 };
     }
     return tarStream(entries());
   }
@@ -391,4 +369,58 @@ export class Explorer {
     if (id) this.#cache.delete(id);
     else this.#cache.clear();
   }
+}
+
+/** The tar header of a view entry. */
+function exportHeader(v: ViewEntry): TarWriteEntry {
+  return {
+    path: v.path,
+    type: v.type,
+    mode: v.mode,
+    uid: v.uid,
+    gid: v.gid,
+    mtime: v.mtime,
+    ...(v.linkname !== undefined ? { linkname: v.linkname } : {}),
+    ...(v.uname !== undefined ? { uname: v.uname } : {}),
+    ...(v.gname !== undefined ? { gname: v.gname } : {}),
+    ...(v.devmajor !== undefined ? { devmajor: v.devmajor } : {}),
+    ...(v.devminor !== undefined ? { devminor: v.devminor } : {}),
+    ...(v.xattrs ? { xattrs: v.xattrs } : {}),
+  };
+}
+
+/**
+ * What a filesystem export writes, grouped by inode: per layer, the entries whose bytes it
+ * holds (keyed by the data's layer, so a link whose target path is gone still finds them); the
+ * other paths of each inode as hard links to the one written; implicit parents, sorted.
+ */
+export function exportPlan(view: UnionView): {
+  implicit: ViewEntry[];
+  byLayer: Map<number, ViewEntry[]>;
+  links: [ViewEntry, string][];
+} {
+  const implicit: ViewEntry[] = [];
+  const groups = new Map<number, ViewEntry[]>();
+  for (const v of view.entries.values()) {
+    if (v.implicit || v.layer < 0) implicit.push(v);
+    else {
+      const g = groups.get(v.inode);
+      if (g) g.push(v);
+      else groups.set(v.inode, [v]);
+    }
+  }
+  const byLayer = new Map<number, ViewEntry[]>();
+  const links: [ViewEntry, string][] = [];
+  for (const g of groups.values()) {
+    // The entry that is the data's own tar entry if it is still in view, else the first path.
+    const own = g.find((v) => v.layer === v.dataLayer && v.offset === v.dataOffset);
+    const first = own ?? g.reduce((a, b) => (b.path < a.path ? b : a));
+    const list = byLayer.get(first.dataLayer);
+    if (list) list.push(first);
+    else byLayer.set(first.dataLayer, [first]);
+    for (const v of g) if (v !== first) links.push([v, first.path]);
+  }
+  implicit.sort((a, b) => (a.path < b.path ? -1 : 1));
+  links.sort((a, b) => (a[0].path < b[0].path ? -1 : 1));
+  return { implicit, byLayer, links };
 }

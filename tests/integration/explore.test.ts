@@ -53,7 +53,10 @@ describe('explorer', () => {
     const real = d.layers.filter((l) => !l.empty);
     expect(real.map((l) => l.digest)).toEqual(img.layers.map((l) => l.digest));
     expect(real[1]).toMatchObject({ modified: 1, added: 1, removed: 0 });
-    expect(d.wastedBytes).toBe(v1.length); // dive: all versions (v1 + v2) minus the smallest (v2)
+    // dive (dive/image/analysis.go): the cumulative size of every path seen twice, v1 + v2.
+    expect(d.wastedBytes).toBe(v1.length + v2.length);
+    // Layerscope's reclaimable bytes: the overwritten v1 only.
+    expect(d.reclaimableBytes).toBe(v1.length);
     expect(d.wastedPaths[0]).toMatchObject({ path: 'etc/app.conf', count: 2 });
     expect(d.efficiency).toBeGreaterThan(0);
     expect(d.efficiency).toBeLessThan(1);

@@ -34,22 +34,74 @@ interface Info {
 }
 
 const BLANK: Info = { size: 0, isDir: false };
+const ASCII = /^[\x00-\x7f]*$/;
+const NO_NODES: Node[] = [];
 
 class Node {
-  children = new Map<string, Node>();
+  /** Made on the first child: most nodes are leaves. */
+  private kids: Map<string, Node> | undefined;
+  /** The children in byte order, cached until a child is added or removed. */
+  private order: Node[] | undefined;
+  private asciiName: boolean | undefined;
   constructor(
     readonly name: string,
     readonly parent: Node | null,
     public info: Info,
   ) {}
 
-  /** dive's `FileNode.Path()`: the whiteout prefix is dropped from the node's own name only. */
-  path(): string {
-    const parts: string[] = [];
-    for (let n: Node | null = this; n !== null && n.parent !== null; n = n.parent) {
-      parts.push(n === this && n.name.startsWith(WHITEOUT) ? n.name.slice(WHITEOUT.length) : n.name);
+  get ascii(): boolean {
+    return (this.asciiName ??= ASCII.test(this.name));
+  }
+
+  get childCount(): number {
+    return this.kids?.size ?? 0;
+  }
+
+  children(): Iterable<Node> {
+    return this.kids?.values() ?? [];
+  }
+
+  child(name: string): Node | undefined {
+    return this.kids?.get(name);
+  }
+
+  /** The child named `name`, made with an empty payload if missing (dive's AddChild). */
+  ensure(name: string): Node {
+    let c = this.kids?.get(name);
+    if (c === undefined) {
+      c = new Node(name, this, BLANK);
+      (this.kids ??= new Map()).set(name, c);
+      this.order = undefined;
     }
-    return parts.reverse().join('/');
+    return c;
+  }
+
+  remove(name: string): void {
+    if (this.kids?.delete(name)) this.order = undefined;
+  }
+
+  sorted(): Node[] {
+    if (this.kids === undefined) return NO_NODES;
+    return (this.order ??= [...this.kids.values()].sort(byteOrder));
+  }
+
+  /** dive's `FileNode.Path()` without the leading slash: the whiteout prefix is dropped from
+   * the node's own name only. */
+  path(): string {
+    const own = this.isWhiteout() ? this.name.slice(WHITEOUT.length) : this.name;
+    const dir = this.parent === null ? '' : this.parent.dirPath();
+    return dir === '' ? own : `${dir}/${own}`;
+  }
+
+  /** This node's path as a parent of others (its literal name), cached. */
+  private dirPathCache: string | undefined;
+  dirPath(): string {
+    if (this.parent === null) return '';
+    if (this.dirPathCache === undefined) {
+      const up = this.parent.dirPath();
+      this.dirPathCache = up === '' ? this.name : `${up}/${this.name}`;
+    }
+    return this.dirPathCache;
   }
 
   isWhiteout(): boolean {
@@ -58,17 +110,17 @@ class Node {
 }
 
 /** Go's `sort.Strings`: byte order (UTF-16 order differs for non-BMP and escaped bytes). */
-function byteOrder(a: string, b: string): number {
-  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  const x = encodeName(a);
-  const y = encodeName(b);
+function byteOrder(a: Node, b: Node): number {
+  if (a.ascii && b.ascii) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  const x = encodeName(a.name);
+  const y = encodeName(b.name);
   const n = Math.min(x.length, y.length);
   for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return x.length - y.length;
 }
 
-function sortedChildren(n: Node): Node[] {
-  return [...n.children.values()].sort((a, b) => byteOrder(a.name, b.name));
+function byteOrderOf(a: string, b: string): number {
+  return byteOrder(new Node(a, null, BLANK), new Node(b, null, BLANK));
 }
 
 class Tree {
@@ -76,15 +128,15 @@ class Tree {
 
   /** dive's `FileTree.AddPath`. */
   addPath(path: string, info: Info): void {
-    const names = path.split('/').filter((s) => s !== '');
+    const names = path.split('/');
     let node = this.root;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      let next = node.children.get(name);
+      if (name === '') continue;
+      let next = node.child(name);
       if (next === undefined) {
         if (name.startsWith(DOUBLE_WHITEOUT)) return;
-        next = new Node(name, node, BLANK);
-        node.children.set(name, next);
+        next = node.ensure(name);
       }
       node = next;
       if (i === names.length - 1) node.info = info;
@@ -95,23 +147,18 @@ class Tree {
     let node: Node | undefined = this.root;
     for (const name of path.split('/')) {
       if (name === '') continue;
-      node = node.children.get(name);
+      node = node.child(name);
       if (node === undefined) return undefined;
     }
     return node;
   }
 
-  removePath(path: string): void {
-    const n = this.getNode(path);
-    if (n !== undefined && n.parent !== null) n.parent.children.delete(n.name);
-  }
-
   copy(): Tree {
     const t = new Tree();
     const clone = (from: Node, to: Node) => {
-      for (const c of from.children.values()) {
-        const n = new Node(c.name, to, c.info);
-        to.children.set(c.name, n);
+      for (const c of from.children()) {
+        const n = to.ensure(c.name);
+        n.info = c.info;
         clone(c, n);
       }
     };
@@ -119,20 +166,26 @@ class Tree {
     return t;
   }
 
-  /** dive's `FileTree.Stack`: the upper tree's nodes, children first, grafted onto this one. */
+  /** dive's `FileTree.Stack`: the upper tree's nodes, children first in byte order, grafted
+   * onto this one (a whiteout removes its target; any other node is added or gets the upper
+   * payload, keeping its children). Walked in step with this tree rather than by path. */
   stack(upper: Tree): void {
-    visitChildFirst(upper.root, (n) => {
-      if (n.isWhiteout()) this.removePath(n.path());
-      else this.addPath(n.path(), n.info);
-      return true;
-    });
+    const graft = (up: Node, low: Node) => {
+      for (const c of up.sorted()) {
+        // AddPath of a descendant makes this node (empty) first; `.wh..wh.` names never are.
+        if (c.childCount > 0 && !c.name.startsWith(DOUBLE_WHITEOUT)) graft(c, low.ensure(c.name));
+        if (c.isWhiteout()) low.remove(c.name.slice(WHITEOUT.length));
+        else if (!c.name.startsWith(DOUBLE_WHITEOUT)) low.ensure(c.name).info = c.info;
+      }
+    };
+    graft(upper.root, this.root);
   }
 }
 
 /** Depth first, children before their parent, siblings in byte order; never the root. Stops
  * when `visit` returns false; returns false then. */
 function visitChildFirst(n: Node, visit: (n: Node) => boolean, only?: (n: Node) => boolean): boolean {
-  for (const c of sortedChildren(n)) if (!visitChildFirst(c, visit, only)) return false;
+  for (const c of n.sorted()) if (!visitChildFirst(c, visit, only)) return false;
   if (n.parent === null) return true;
   if (only && !only(n)) return true;
   return visit(n);
@@ -208,7 +261,7 @@ export function diveEfficiency(layers: readonly (readonly LayerEntry[])[]): Dive
         if (d.count === 2) matches.push(d);
         return true;
       },
-      (n) => n.children.size === 0,
+      (n) => n.childCount === 0,
     );
     if (idx === 0) {
       stacked = trees[0]!.copy();
@@ -223,7 +276,7 @@ export function diveEfficiency(layers: readonly (readonly LayerEntry[])[]): Dive
   }
   let wastedBytes = 0;
   for (const d of matches) wastedBytes += d.cumulativeSize;
-  matches.sort((a, b) => b.cumulativeSize - a.cumulativeSize || byteOrder(a.path, b.path));
+  matches.sort((a, b) => b.cumulativeSize - a.cumulativeSize || byteOrderOf(a.path, b.path));
   return {
     efficiency: totalBytes === 0 ? 1 : minimalBytes / totalBytes,
     wastedBytes,

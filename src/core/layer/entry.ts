@@ -5,7 +5,8 @@
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
 export interface LayerEntry {
-  /** Normalized: no leading `./` or `/`, no trailing `/`, no `.`/`..` components; '' is the root. */
+  /** Normalized: no leading `./` or `/`, no trailing `/`, no `.`/`..` components; '' is the root.
+   * Bytes that are not UTF-8 are kept as U+DC80+byte (src/core/tar/names.ts), in every name. */
   path: string;
   type: EntryType;
   /** Permission bits only (& 0o7777). */
@@ -22,7 +23,7 @@ export interface LayerEntry {
   gname?: string;
   devmajor?: number;
   devminor?: number;
-  /** From PAX `SCHILY.xattr.*`, values decoded as UTF-8. */
+  /** From PAX `SCHILY.xattr.*`, decoded losslessly like names: a binary value keeps its bytes. */
   xattrs?: Record<string, string>;
   /** Byte offset of the entry's data in the uncompressed tar stream. */
   offset: number;

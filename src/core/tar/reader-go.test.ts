@@ -10,7 +10,7 @@ import { decodeName, displayName, encodeName } from './names.ts';
 import { readTar, scanTar, type TarHeader } from './reader.ts';
 import { tarBuilder } from './builder.ts';
 import { tarStream } from './writer.ts';
-import type { LayerEntry } from '../layer/entry.ts';
+import { decodeLayerIndex, encodeLayerIndex, type LayerEntry } from '../layer/entry.ts';
 
 const dir = join(import.meta.dirname, '../../../tests/fixtures/go-archive-tar');
 const fixture = (n: string) => new Uint8Array(readFileSync(join(dir, n)));
@@ -191,6 +191,26 @@ describe('non-UTF-8 names', () => {
     expect(back[1]!.header.linkname).toBe(name);
     // The raw bytes are in the archive.
     expect(Buffer.from(out).includes(Buffer.from(latin1('hi\x80\x81\x82\x83bye')))).toBe(true);
+  });
+
+  it('binary xattr values and non-UTF-8 names survive the writer, the reader and the stored index', async () => {
+    const name = decodeName(latin1('dir/n\xff\xfe'));
+    const value = decodeName(new Uint8Array([0x01, 0x00, 0x00, 0x02, 0xc3, 0x28, 0x80, 0xff]));
+    const out = new Uint8Array(
+      await new Response(
+        tarStream([{ path: name, body: new Uint8Array(0), xattrs: { 'security.capability': value } }]),
+      ).arrayBuffer(),
+    );
+    const [e] = await headers(out);
+    expect(e!.header.path).toBe(name);
+    expect(encodeName(e!.header.xattrs!['security.capability']!)).toEqual(
+      new Uint8Array([0x01, 0x00, 0x00, 0x02, 0xc3, 0x28, 0x80, 0xff]),
+    );
+    const back = decodeLayerIndex(structuredClone(encodeLayerIndex([e!.header])))[0]!;
+    expect(back.path).toBe(name);
+    expect(back.xattrs).toEqual(e!.header.xattrs);
+    // Two names differing only in an invalid byte stay two paths.
+    expect(decodeName(latin1('n\xff'))).not.toBe(decodeName(latin1('n\xfe')));
   });
 
   it('display escapes controls, backslashes, bidi and zero-width characters', () => {

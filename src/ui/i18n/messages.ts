@@ -81,8 +81,9 @@ export const en = {
   'image.download': 'Download size (compressed layers)',
   'image.shared': 'Shared with other stored images',
   'image.unique': 'Unique to this image',
-  'image.wasted': 'Wasted (files later layers overwrite or delete)',
-  'image.efficiency': 'Efficiency',
+  'image.wasted': 'Wasted (dive)',
+  'image.efficiency': 'Efficiency (dive)',
+  'image.reclaimable': 'Reclaimable',
   'image.files': 'Files and directories',
   'image.schema1': 'This image uses the deprecated Docker schema 1 manifest format.',
   'image.wastedTop': 'Largest wasted paths',
@@ -92,7 +93,9 @@ export const en = {
   'explain.shared':
     'Shared: layers that other stored images use too. They are stored once and count for every image that uses them.',
   'explain.wasted':
-    'Wasted: bytes of files that a later layer overwrites or deletes. They still download and take space.',
+    'Wasted and efficiency are dive’s: wasted sums every copy of each path that more than one layer writes or deletes (the copy you see included); efficiency is the smallest copies over all copies.',
+  'explain.reclaimable':
+    'Reclaimable: bytes of files that a later layer overwrites or deletes, so nothing shows them. They still download and take space; squashing the image would drop them.',
   'explain.digest':
     'The image ID is the digest of its config; the repository digest is the digest of the manifest a registry serves.',
   'explain.latest':
@@ -270,8 +273,9 @@ export const ja: Catalog = {
   'image.download': 'ダウンロードサイズ（圧縮レイヤー）',
   'image.shared': '他の保存済みイメージと共有',
   'image.unique': 'このイメージだけのもの',
-  'image.wasted': '無駄（後のレイヤーで上書き・削除されたファイル）',
-  'image.efficiency': '効率',
+  'image.wasted': '無駄（dive）',
+  'image.efficiency': '効率（dive）',
+  'image.reclaimable': '回収可能',
   'image.files': 'ファイルとディレクトリ',
   'image.schema1': 'このイメージは非推奨の Docker schema 1 マニフェスト形式です。',
   'image.wastedTop': '無駄の大きいパス',
@@ -280,7 +284,10 @@ export const ja: Catalog = {
     'ホワイトアウト（.wh.名前）は下のレイヤーからその名前を消します。下のバイトは配布されたままです。',
   'explain.shared':
     '共有: 他の保存済みイメージも使うレイヤー。保存は一度だけで、使う各イメージのサイズに数えられます。',
-  'explain.wasted': '無駄: 後のレイヤーが上書き・削除したファイルのバイト。ダウンロードも保存もされます。',
+  'explain.wasted':
+    '無駄と効率は dive の定義です。無駄は複数のレイヤーが書き込み・削除したパスの全コピーの合計（見えているコピーも含む）、効率は最小のコピーの合計を全コピーの合計で割った値です。',
+  'explain.reclaimable':
+    '回収可能: 後のレイヤーが上書き・削除し、どこにも見えないファイルのバイト。ダウンロードも保存もされ、イメージをスカッシュすれば消えます。',
   'explain.digest':
     'イメージ ID は config のダイジェスト、リポジトリダイジェストはレジストリが配るマニフェストのダイジェストです。',
   'explain.latest': '「latest」はただのタグ名です。最後にその名前で push されたものであり、最新版とは限りません。',
