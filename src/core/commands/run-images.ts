@@ -1,0 +1,137 @@
+/** `docker images`, `docker inspect` / `image inspect`, `docker history`. */
+import { flagBool, flagList, flagString, type ParsedCommand } from '../docker/argv.ts';
+import { parseTemplate, TemplateError, type Template } from '../docker/template.ts';
+import { goJson } from '../docker/format.ts';
+import type { CommandOutput, DockerContext } from './context.ts';
+import { DaemonError, filterImages, parseFilters, renderImages, renderTree, treeImages } from './images.ts';
+import {
+  historyItems,
+  inspectObject,
+  inspectTyped,
+  labelsOf,
+  renderHistory,
+  renderInspectCompact,
+  renderInspectJson,
+} from './inspect.ts';
+import { resolveImage } from './store-view.ts';
+import { DAEMON, loadViews } from './run-shared.ts';
+
+// ---------------------------------------------------------------------------------------------
+// images
+
+export async function images(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Promise<number> {
+  const filters = parseFilters(flagList(p, 'filter'));
+  if (p.args[0] !== undefined) filters.set('reference', [...(filters.get('reference') ?? []), p.args[0]]);
+  const views = await loadViews(ctx);
+  const nowMs = ctx.now();
+  const filtered = await filterImages(views, filters, {
+    all: flagBool(p, 'all'),
+    nowMs,
+    labelsOf: async (v) => labelsOf(await ctx.getConfig(v.image.id)),
+  });
+  const format = flagString(p, 'format') ?? '';
+  if (flagBool(p, 'tree')) {
+    if (format || flagBool(p, 'quiet') || flagBool(p, 'digests')) {
+      out.stderr('--tree is not supported with --format, --quiet or --digests\n');
+      return 1;
+    }
+    out.stdout(renderTree(treeImages(filtered)));
+    return 0;
+  }
+  out.stdout(
+    renderImages(filtered, {
+      quiet: flagBool(p, 'quiet'),
+      digests: flagBool(p, 'digests'),
+      noTrunc: flagBool(p, 'no-trunc'),
+      format,
+      nowMs,
+    }),
+  );
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// inspect, history
+
+export async function inspect(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Promise<number> {
+  const generic = p.spec.id === 'inspect';
+  const type = flagString(p, 'type');
+  if (
+    generic &&
+    type !== undefined &&
+    !['', 'image', 'container', 'network', 'volume', 'node', 'service', 'task', 'plugin', 'secret', 'config'].includes(
+      type,
+    )
+  ) {
+    out.stderr(`"${type}" is not a valid value for --type\n`);
+    return 1;
+  }
+  const format = flagString(p, 'format') ?? '';
+  let tmpl: Template | null = null;
+  if (format !== '' && format !== 'json') {
+    try {
+      tmpl = parseTemplate(format);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      // inspect.Inspect: a template that does not parse is status 64.
+      out.stderr(`template parsing error: ${e.message}\n`);
+      return 64;
+    }
+  }
+  const views = await loadViews(ctx);
+  const objects: Record<string, unknown>[] = [];
+  const errors: string[] = [];
+  let text = '';
+  for (const arg of p.args) {
+    if (generic && type && type !== 'image') {
+      errors.push(`Error: No such ${type}: ${arg}`);
+      continue;
+    }
+    const r = resolveImage(arg, views);
+    if (!r.ok) {
+      errors.push(generic ? `Error: No such object: ${arg}` : `${DAEMON}${r.error}`);
+      continue;
+    }
+    const o = inspectObject(r.view, await ctx.getConfig(r.view.image.id));
+    if (!tmpl) {
+      objects.push(o);
+      continue;
+    }
+    // The typed struct first; on failure the raw JSON map with missingkey=error.
+    try {
+      text += tmpl.execute(inspectTyped(o)) + '\n';
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      try {
+        text += tmpl.execute(JSON.parse(goJson(o)), undefined, { missingKeyError: true }) + '\n';
+      } catch (e2) {
+        if (!(e2 instanceof TemplateError)) throw e2;
+        errors.push(`template parsing error: ${e2.message}`);
+      }
+    }
+  }
+  if (tmpl) out.stdout(text === '' ? '\n' : text);
+  else out.stdout(format === 'json' ? renderInspectCompact(objects) : renderInspectJson(objects));
+  if (errors.length > 0) {
+    out.stderr(errors.join('\n') + '\n');
+    return 1;
+  }
+  return 0;
+}
+
+export async function history(p: ParsedCommand, ctx: DockerContext, out: CommandOutput): Promise<number> {
+  const views = await loadViews(ctx);
+  const r = resolveImage(p.args[0]!, views);
+  if (!r.ok) throw new DaemonError(r.error);
+  const items = historyItems(r.view, await ctx.getConfig(r.view.image.id));
+  out.stdout(
+    renderHistory(items, {
+      human: flagBool(p, 'human'),
+      noTrunc: flagBool(p, 'no-trunc'),
+      quiet: flagBool(p, 'quiet'),
+      format: flagString(p, 'format') ?? '',
+      nowMs: ctx.now(),
+    }),
+  );
+  return 0;
+}
