@@ -126,6 +126,7 @@ function fmtF(d: Dec, prec: number): string {
 
 /** strconv.FormatFloat(|x|, verb, prec, 64) for finite x. prec < 0 is the shortest form. */
 function formatAbs(x: number, verb: string, prec: number): string {
+  if (verb === 'b' || verb === 'x' || verb === 'X') return formatBinary(x, verb, prec);
   const exact = x === 0 ? { digits: '', dp: 1 } : exactDecimal(x);
   const isShortest = prec < 0;
   const sh = (): Dec => (x === 0 ? { digits: '', dp: 1 } : shortest(x));
@@ -174,10 +175,7 @@ export function fmtFloat(x: number, verb: string, f: FmtFlags, defaultPrec: numb
     if (num[1] === 'N' && !f.space && !f.plus) num = num.slice(1);
     return pad(num, f, false);
   }
-  if (f.sharp && !num.includes('.')) {
-    const e = num.search(/[eE]/);
-    num = e < 0 ? num + '.' : num.slice(0, e) + '.' + num.slice(e);
-  }
+  if (f.sharp && verb !== 'b') num = sharpFloat(num, verb, prec);
   if (f.plus || num[0] !== '+') {
     if (f.zero && f.wid !== undefined && f.wid > num.length) {
       return num[0] + '0'.repeat(f.wid - num.length) + num.slice(1);
@@ -241,4 +239,87 @@ export function goQuoteRune(r: number, asciiOnly = false): string {
 export function runeString(r: number): string {
   const valid = r >= 0 && r <= 0x10ffff && !(r >= 0xd800 && r <= 0xdfff);
   return String.fromCodePoint(valid ? r : 0xfffd);
+}
+
+/** fmt.fmtFloat's `#` flag: always a decimal point; %g keeps its trailing zeros. */
+function sharpFloat(num: string, verb: string, prec: number): string {
+  let digits =
+    verb === 'g' || verb === 'G' || verb === 'v' || verb === 'x' || verb === 'X' ? (prec === -1 ? 6 : prec) : 0;
+  let tail = '';
+  let hasPoint = false;
+  let sawNonzero = false;
+  let body = num;
+  for (let i = 1; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '.') hasPoint = true;
+    else if (c === 'p' || c === 'P' || ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X')) {
+      tail = body.slice(i);
+      body = body.slice(0, i);
+      break;
+    } else {
+      if (c !== '0') sawNonzero = true;
+      if (sawNonzero) digits--;
+    }
+  }
+  if (!hasPoint) {
+    if (body.length === 2 && body[1] === '0') digits--;
+    body += '.';
+  }
+  while (digits-- > 0) body += '0';
+  return body + tail;
+}
+
+const M64 = (1n << 64n) - 1n;
+
+/** strconv's %b (`mantissa p exponent`) and %x / %X (hexadecimal mantissa, binary exponent). */
+function formatBinary(x: number, verb: string, prec: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (exp === 0) exp++;
+  else mant |= 1n << 52n;
+  exp -= 1023;
+  if (verb === 'b') {
+    const e = exp - 52;
+    return `${mant}p${e >= 0 ? '+' : '-'}${Math.abs(e)}`;
+  }
+  if (mant === 0n) exp = 0;
+  mant = (mant << 8n) & M64;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant = (mant << 1n) & M64;
+    exp--;
+  }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const hex = (d: bigint): string => (verb === 'X' ? d.toString(16).toUpperCase() : d.toString(16));
+  let out = '0' + verb + String((mant >> 60n) & 1n);
+  mant = (mant << 4n) & M64;
+  if (prec < 0 && mant !== 0n) {
+    out += '.';
+    while (mant !== 0n) {
+      out += hex((mant >> 60n) & 15n);
+      mant = (mant << 4n) & M64;
+    }
+  } else if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) {
+      out += hex((mant >> 60n) & 15n);
+      mant = (mant << 4n) & M64;
+    }
+  }
+  out += verb === 'X' ? 'P' : 'p';
+  out += exp < 0 ? '-' : '+';
+  const ae = Math.abs(exp);
+  return out + (ae < 10 ? '0' : '') + String(ae);
 }

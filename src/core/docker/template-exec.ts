@@ -3,7 +3,17 @@ import { noFlags } from './go-strconv.ts';
 import { printArg } from './template-fmt.ts';
 import type { Param, TemplateFunc } from './template-funcs.ts';
 import { lineOf, TemplateError, type Arg, type Cmd, type Node, type Pipe } from './template-lex.ts';
-import { GoStruct, goTypeName, isInt, mapEntries, sliceItems, sortedKeys, truthy, GoMap } from './template-values.ts';
+import {
+  GoStruct,
+  goTypeName,
+  isInt,
+  mapEntries,
+  sliceItems,
+  sortedKeys,
+  truthy,
+  GoMap,
+  GoNil,
+} from './template-values.ts';
 
 const MAX_STEPS = 1_000_000;
 const MAX_OUTPUT = 4 * 1024 * 1024;
@@ -132,6 +142,8 @@ export class Exec {
     let has = false;
     for (const c of p.cmds) {
       value = this.command(c, dot, has ? [value] : []);
+      // evalPipeline: a nil interface{} result is no value at all (prints `<no value>`).
+      if (value === null) value = undefined;
       has = true;
     }
     if (p.decl.length > 0) {
@@ -199,6 +211,8 @@ export class Exec {
         const r = cur.lookup(name);
         if (!r.found) this.fail(pos, src, `can't evaluate field ${name} in type ${cur.typeName}`);
         cur = r.value;
+      } else if (cur instanceof GoNil) {
+        this.fail(pos, src, `nil pointer evaluating ${cur.typeName}.${name}`);
       } else if (cur === undefined || cur === null) {
         this.fail(pos, src, `nil pointer evaluating ${cur === null ? 'interface {}' : 'interface {}'}.${name}`);
       } else if (mapEntries(cur) !== undefined) {

@@ -17,6 +17,7 @@ import {
 } from './go-strconv.ts';
 import {
   GoMap,
+  GoNil,
   GoNum,
   GoSlice,
   GoStruct,
@@ -33,9 +34,10 @@ import {
 
 const utf8 = new TextEncoder();
 
-function badVerb(verb: string, v: unknown): string {
+function badVerb(verb: string, v: unknown, f: FmtFlags = noFlags()): string {
   if (v === undefined || v === null) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${goTypeName(v)}=${printArg(v, 'v', noFlags(), 0)})`;
+  // fmt prints the operand with the verb's own width and flags.
+  return `%!${verb}(${goTypeName(v)}=${printArg(v, 'v', f, 0)})`;
 }
 
 function fmtString(s: string, verb: string, f: FmtFlags): string {
@@ -54,7 +56,7 @@ function fmtString(s: string, verb: string, f: FmtFlags): string {
       return pad(goQuote(t, f.plus), f);
     }
     default:
-      return badVerb(verb, s);
+      return badVerb(verb, s, f);
   }
 }
 
@@ -116,7 +118,7 @@ function fmtIntArg(v: number | GoNum, verb: string, f: FmtFlags): string {
       return pad(s, { ...f, zero: false });
     }
     default:
-      return badVerb(verb, v);
+      return badVerb(verb, v, f);
   }
 }
 
@@ -133,8 +135,12 @@ function fmtFloatArg(v: number | GoNum, verb: string, f: FmtFlags): string {
     case 'f':
     case 'F':
       return fmtFloat(x, verb, f, 6);
+    case 'b':
+    case 'x':
+    case 'X':
+      return fmtFloat(x, verb, f, -1);
     default:
-      return badVerb(verb, v);
+      return badVerb(verb, v, f);
   }
 }
 
@@ -142,23 +148,24 @@ function fmtFloatArg(v: number | GoNum, verb: string, f: FmtFlags): string {
 export function printArg(v: unknown, verb: string, f: FmtFlags, depth: number): string {
   if (v === undefined || v === null) {
     if (verb === 'T' || verb === 'v') return pad('<nil>', f);
-    return badVerb(verb, v);
+    return badVerb(verb, v, f);
   }
   if (verb === 'T') return fmtS(goTypeName(v), f);
-  if (typeof v === 'boolean') return verb === 't' || verb === 'v' ? pad(v ? 'true' : 'false', f) : badVerb(verb, v);
+  if (v instanceof GoNil) return verb === 'v' ? pad('<nil>', f) : badVerb(verb, v, f);
+  if (typeof v === 'boolean') return verb === 't' || verb === 'v' ? pad(v ? 'true' : 'false', f) : badVerb(verb, v, f);
   if (typeof v === 'string') return fmtString(v, verb, f);
   if (isInt(v)) return fmtIntArg(v, verb, f);
   if (isFloat(v)) return fmtFloatArg(v, verb, f);
   if (v instanceof GoTime) {
     // time.Time is a Stringer: v s q x X go through String().
     if (['v', 's', 'q', 'x', 'X'].includes(verb) && !f.sharpV) return fmtString(v.toString(), verb, f);
-    return badVerb(verb, v);
+    return badVerb(verb, v, f);
   }
   if (v instanceof GoStruct) {
     if (v.isPointer && depth > 0) {
       // A nested pointer prints as its address; Layerscope's values have none, so this is a
       // placeholder of the shape Go prints.
-      return verb === 'v' || verb === 'p' ? pad('0xc000010000', f) : badVerb(verb, v);
+      return verb === 'v' || verb === 'p' ? pad('0xc000010000', f) : badVerb(verb, v, f);
     }
     const names = Object.keys(v.fields);
     const sep = f.sharpV ? ', ' : ' ';
@@ -198,7 +205,7 @@ export function printArg(v: unknown, verb: string, f: FmtFlags, depth: number): 
       ']'
     );
   }
-  return badVerb(verb, String(v));
+  return badVerb(verb, String(v), f);
 }
 
 /** fmt.Sprint: a space between operands when neither side is a string. */
@@ -216,36 +223,63 @@ export function sprintln(args: readonly unknown[]): string {
   return args.map((a) => printArg(a, 'v', noFlags(), 0)).join(' ') + '\n';
 }
 
-/** fmt.Sprintf. */
+/** fmt.Sprintf, following print.go's doPrintf step by step. */
 export function sprintf(format: string, args: readonly unknown[]): string {
   let out = '';
   let argNum = 0;
   let reordered = false;
   let goodArgNum = true;
-  const n = format.length;
+  let afterIndex = false;
+  const end = format.length;
   let i = 0;
-  // `%[n]`: an explicit argument index (1-based).
-  const argIndex = (): void => {
-    if (format[i] !== '[') return;
+  /** parsenum: digits up to 1e6; beyond that the number (and the rest) is dropped. */
+  const parsenum = (start: number): { num: number; ok: boolean; next: number } => {
+    let num = 0;
+    let j = start;
+    let ok = false;
+    for (; j < end && format[j]! >= '0' && format[j]! <= '9'; j++) {
+      if (num > 1e6) return { num: 0, ok: false, next: end };
+      num = num * 10 + (format.charCodeAt(j) - 48);
+      ok = true;
+    }
+    return { num, ok, next: j };
+  };
+  /** argNumber: `[n]` picks the next operand (1-based). */
+  const argNumber = (): void => {
+    afterIndex = false;
+    if (i >= end || format[i] !== '[') return;
     reordered = true;
-    const close = format.indexOf(']', i);
-    const idx = close < 0 ? NaN : Number(format.slice(i + 1, close));
-    if (close < 0 || !/^\d+$/.test(format.slice(i + 1, close)) || idx < 1 || idx > args.length) {
+    const close = format.indexOf(']', i + 1);
+    if (end - i < 3 || close < 0) {
       goodArgNum = false;
-      i = close < 0 ? n : close + 1;
+      i += 1;
       return;
     }
-    argNum = idx - 1;
-    i = close + 1;
+    const r = parsenum(i + 1);
+    const wid = close - i + 1;
+    if (!r.ok || r.next !== close) {
+      goodArgNum = false;
+      i += wid;
+      return;
+    }
+    if (r.num - 1 >= 0 && r.num - 1 < args.length) {
+      argNum = r.num - 1;
+      i += wid;
+      afterIndex = true;
+      return;
+    }
+    goodArgNum = false;
+    i += wid;
+    afterIndex = true;
   };
-  const intArg = (): number | undefined => {
+  const intFromArg = (): number | undefined => {
     if (argNum >= args.length) return undefined;
     const a = args[argNum++];
     if (!isInt(a)) return undefined;
     const v = numValue(a);
-    return Math.abs(v) > 1e6 ? undefined : v;
+    return v > 1e6 || v < -1e6 ? undefined : v;
   };
-  while (i < n) {
+  while (i < end) {
     const pct = format.indexOf('%', i);
     if (pct < 0) {
       out += format.slice(i);
@@ -255,7 +289,7 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     i = pct + 1;
     const f = noFlags();
     goodArgNum = true;
-    flags: for (; i < n; i++) {
+    flags: for (; i < end; i++) {
       switch (format[i]) {
         case '#':
           f.sharp = true;
@@ -277,41 +311,41 @@ export function sprintf(format: string, args: readonly unknown[]): string {
           break flags;
       }
     }
-    argIndex();
-    if (format[i] === '*') {
+    argNumber();
+    if (i < end && format[i] === '*') {
       i++;
-      const w = intArg();
+      const w = intFromArg();
       if (w === undefined) out += '%!(BADWIDTH)';
       else if (w < 0) {
         f.wid = -w;
         f.minus = true;
         f.zero = false;
       } else f.wid = w;
-      reordered = false;
+      afterIndex = false;
     } else {
-      const m = /^\d+/.exec(format.slice(i));
-      if (m) {
-        f.wid = Math.min(Number(m[0]), 1e6);
-        i += m[0].length;
-      }
+      const r = parsenum(i);
+      if (r.ok) f.wid = r.num;
+      i = r.next;
+      if (afterIndex && r.ok) goodArgNum = false;
     }
-    if (format[i] === '.') {
+    if (i + 1 < end && format[i] === '.') {
       i++;
-      argIndex();
-      if (format[i] === '*') {
+      if (afterIndex) goodArgNum = false;
+      argNumber();
+      if (i < end && format[i] === '*') {
         i++;
-        const p = intArg();
+        const p = intFromArg();
         if (p === undefined || p < 0) out += '%!(BADPREC)';
         else f.prec = p;
-        reordered = false;
+        afterIndex = false;
       } else {
-        const m = /^\d+/.exec(format.slice(i));
-        f.prec = m ? Math.min(Number(m[0]), 1e6) : 0;
-        if (m) i += m[0].length;
+        const r = parsenum(i);
+        f.prec = r.ok ? r.num : 0;
+        i = r.next;
       }
     }
-    if (!reordered || true) argIndex();
-    if (i >= n) {
+    if (!afterIndex) argNumber();
+    if (i >= end) {
       out += '%!(NOVERB)';
       break;
     }
@@ -330,17 +364,13 @@ export function sprintf(format: string, args: readonly unknown[]): string {
       continue;
     }
     if (verb === 'v') {
-      if (f.sharp) {
-        f.sharp = false;
-        f.sharpV = true;
-      }
-      if (f.plus) {
-        f.plus = false;
-        f.plusV = true;
-      }
+      f.sharpV = f.sharp;
+      f.sharp = false;
+      f.plusV = f.plus;
+      f.plus = false;
     }
     const a = args[argNum++];
-    out += verb === 'w' ? badVerb(verb, a) : printArg(a, verb, f, 0);
+    out += verb === 'w' ? badVerb(verb, a, f) : printArg(a, verb, f, 0);
   }
   if (!reordered && argNum < args.length) {
     out +=

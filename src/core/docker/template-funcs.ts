@@ -21,6 +21,7 @@ import {
   truthy,
   zeroValue,
   GoMap,
+  GoNil,
   type Kind,
 } from './template-values.ts';
 
@@ -57,6 +58,7 @@ function isNil(v: unknown): boolean {
   return (
     v === undefined ||
     v === null ||
+    v instanceof GoNil ||
     (v instanceof GoSlice && v.items === null) ||
     (v instanceof GoMap && v.entries === null)
   );
@@ -176,7 +178,17 @@ function len(v: unknown): number {
 // html, js, urlquery (funcs.go): one string argument is used as is, else fmt.Sprint.
 
 function evalArgs(args: unknown[]): string {
-  return args.length === 1 && typeof args[0] === 'string' ? args[0] : sprint(args);
+  if (args.length === 1 && typeof args[0] === 'string') return args[0];
+  // printableValue: a nil interface is no value; a pointer prints as what it points to.
+  return sprint(
+    args.map((a) =>
+      a === undefined || a === null
+        ? '<no value>'
+        : a instanceof GoStruct && a.isPointer
+          ? new GoStruct(a.typeName.slice(1), a.fields, a.json, a.jsonValue, a.embedded)
+          : a,
+    ),
+  );
 }
 
 function htmlEscape(s: string): string {

@@ -159,6 +159,14 @@ export class GoTime {
   }
 }
 
+/** A typed nil pointer (`*container.HealthConfig(nil)`): prints `<nil>`, reads as false. */
+export class GoNil {
+  constructor(readonly typeName: string) {}
+  toJSON(): unknown {
+    return null;
+  }
+}
+
 export function isInt(v: unknown): v is number | GoNum {
   if (typeof v === 'number') return Number.isInteger(v);
   return v instanceof GoNum && !v.type.startsWith('float');
@@ -177,7 +185,7 @@ export function numValue(v: unknown): number {
 /** Go's dynamic type name (`%T`, error messages). `undefined` is a missing value. */
 export function goTypeName(v: unknown): string {
   if (v === undefined || v === null) return '<nil>';
-  if (v instanceof GoStruct) return v.typeName;
+  if (v instanceof GoStruct || v instanceof GoNil) return v.typeName;
   if (v instanceof GoSlice) return '[]' + typeString(v.elem);
   if (v instanceof GoMap) return `map[${typeString(v.key)}]${typeString(v.elem)}`;
   if (v instanceof GoNum) return v.type;
@@ -201,6 +209,7 @@ export function kindOf(v: unknown): Kind {
   if (Array.isArray(v) || v instanceof GoSlice) return 'slice';
   if (v instanceof GoStruct) return v.isPointer ? 'ptr' : 'struct';
   if (v instanceof GoTime) return 'struct';
+  if (v instanceof GoNil) return 'ptr';
   return 'map';
 }
 
@@ -234,7 +243,7 @@ export function zeroValue(t: GoType): unknown {
     case 'struct':
       return t.zero ? t.zero() : new GoStruct(t.name, {}, 'struct');
     case 'ptr':
-      return null;
+      return new GoNil(typeString(t));
     default:
       return new GoNum(t.kind, 0);
   }
@@ -247,7 +256,7 @@ export function mapZero(v: unknown): unknown {
 
 /** Go's `truth` for if/with/and/or/not: the zero value is false. */
 export function truthy(v: unknown): boolean {
-  if (v === undefined || v === null) return false;
+  if (v === undefined || v === null || v instanceof GoNil) return false;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v !== 0;
   if (v instanceof GoNum) return v.value !== 0;
