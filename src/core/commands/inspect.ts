@@ -131,67 +131,7 @@ export function inspectObject(v: ImageView, config: unknown): Obj {
   return o;
 }
 
-/**
- * The typed value a `--format` template sees first (docker/cli inspect runs the template on
- * the Go struct, then on the raw JSON map when that fails): every struct field is present,
- * zero-valued when empty; `json` of it encodes the `omitempty` form.
- */
-export function inspectTyped(o: Obj): GoStruct {
-  const cfg = asObject(o['Config']) ?? {};
-  const config = new GoStruct(
-    '*v1.DockerOCIImageConfig',
-    {
-      User: cfg['User'] ?? '',
-      ExposedPorts: cfg['ExposedPorts'] ?? {},
-      Env: cfg['Env'] ?? [],
-      Entrypoint: cfg['Entrypoint'] ?? [],
-      Cmd: cfg['Cmd'] ?? [],
-      Volumes: cfg['Volumes'] ?? {},
-      WorkingDir: cfg['WorkingDir'] ?? '',
-      Labels: cfg['Labels'] ?? {},
-      StopSignal: cfg['StopSignal'] ?? '',
-      ArgsEscaped: cfg['ArgsEscaped'] ?? false,
-      Healthcheck: cfg['Healthcheck'] ?? null,
-      OnBuild: cfg['OnBuild'] ?? [],
-      Shell: cfg['Shell'] ?? [],
-    },
-    'struct',
-    cfg,
-  );
-  const rootfs = asObject(o['RootFS']) ?? {};
-  const metadata = asObject(o['Metadata']) ?? {};
-  return new GoStruct(
-    'image.InspectResponse',
-    {
-      Id: o['Id'],
-      RepoTags: o['RepoTags'],
-      RepoDigests: o['RepoDigests'],
-      Parent: '',
-      Comment: o['Comment'] ?? '',
-      Created: o['Created'] ?? '',
-      DockerVersion: o['DockerVersion'] ?? '',
-      Author: o['Author'] ?? '',
-      Config: config,
-      Architecture: o['Architecture'],
-      Variant: o['Variant'] ?? '',
-      Os: o['Os'],
-      OsVersion: o['OsVersion'] ?? '',
-      Size: o['Size'],
-      GraphDriver: null,
-      RootFS: new GoStruct(
-        'image.RootFS',
-        { Type: rootfs['Type'] ?? '', Layers: rootfs['Layers'] ?? [] },
-        'struct',
-        rootfs,
-      ),
-      Metadata: new GoStruct('image.Metadata', { LastTagTime: metadata['LastTagTime'] }, 'struct', metadata),
-      Descriptor: null,
-      Manifests: [],
-    },
-    'struct',
-    o,
-  );
-}
+export { inspectTyped } from './inspect-typed.ts';
 
 /** `--format json`: the JSON inspector, compact. */
 export function renderInspectCompact(objects: readonly Obj[]): string {

@@ -166,7 +166,7 @@ export class Exec {
     if (first.k === 'ident') {
       const fn = this.funcs[first.name];
       if (!fn) this.fail(first.pos, first.name, `function "${first.name}" not defined`);
-      return this.call(first.name, first.pos, fn, c.args.slice(1), dot, piped);
+      return this.call(first.name, first.pos, fn, c.args.slice(1), dot, piped, c);
     }
     if (c.args.length > 1 || piped.length > 0) {
       this.fail(first.pos, argSrc(first), `can't give argument to non-function ${argSrc(first)}`);
@@ -235,7 +235,15 @@ export class Exec {
    * exec.go evalCall: check the argument count and types, evaluate the arguments (lazily for
    * `and` / `or`, which stop at the first argument that decides the result), call.
    */
-  private call(name: string, pos: number, fn: TemplateFunc, argNodes: Arg[], dot: unknown, piped: unknown[]): unknown {
+  private call(
+    name: string,
+    pos: number,
+    fn: TemplateFunc,
+    argNodes: Arg[],
+    dot: unknown,
+    piped: unknown[],
+    cmd?: Cmd,
+  ): unknown {
     const n = argNodes.length + piped.length;
     const want = fn.params.length;
     if (fn.variadic ? n < want : n !== want) {
@@ -257,7 +265,9 @@ export class Exec {
     } catch (e) {
       if (e instanceof ExecError) throw e;
       if (!(e instanceof TemplateError)) throw e;
-      this.fail(pos, name, `error calling ${name}: ${e.message}`);
+      // Go reports a failed call at the whole command, as its parse tree prints it.
+      const at = cmd ? cmd.args.map(argSrc).join(' ') : name;
+      this.fail(cmd ? cmd.pos : pos, at, `error calling ${name}: ${e.message}`);
     }
   }
 

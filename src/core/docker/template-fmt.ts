@@ -22,6 +22,7 @@ import {
   GoSlice,
   GoStruct,
   GoTime,
+  durationString,
   goTypeName,
   isFloat,
   isInt,
@@ -154,6 +155,9 @@ export function printArg(v: unknown, verb: string, f: FmtFlags, depth: number): 
   if (v instanceof GoNil) return verb === 'v' ? pad('<nil>', f) : badVerb(verb, v, f);
   if (typeof v === 'boolean') return verb === 't' || verb === 'v' ? pad(v ? 'true' : 'false', f) : badVerb(verb, v, f);
   if (typeof v === 'string') return fmtString(v, verb, f);
+  if (v instanceof GoNum && v.type === 'time.Duration' && ['v', 's', 'q', 'x', 'X'].includes(verb) && !f.sharpV) {
+    return fmtString(durationString(v.value), verb, f);
+  }
   if (isInt(v)) return fmtIntArg(v, verb, f);
   if (isFloat(v)) return fmtFloatArg(v, verb, f);
   if (v instanceof GoTime) {

@@ -171,12 +171,16 @@ export class Parser {
     switch (t.t) {
       case 'dot':
         return [{ k: 'dot', pos: t.pos }, idx + 1];
-      case 'field':
-        return [{ k: 'field', path: pathOf(t.v), pos: t.pos, src: t.v }, idx + 1];
+      case 'field': {
+        // Go's parser makes `.A.B` a chain whose position is that of `.B`.
+        const second = t.v.indexOf('.', 1);
+        return [{ k: 'field', path: pathOf(t.v), pos: second < 0 ? t.pos : t.pos + second, src: t.v }, idx + 1];
+      }
       case 'var': {
         const dot = t.v.indexOf('.');
         const name = dot < 0 ? t.v : t.v.slice(0, dot);
-        return [{ k: 'var', name, path: dot < 0 ? [] : pathOf(t.v.slice(dot)), pos: t.pos, src: t.v }, idx + 1];
+        const path = dot < 0 ? [] : pathOf(t.v.slice(dot));
+        return [{ k: 'var', name, path, pos: dot < 0 ? t.pos : t.pos + dot, src: t.v }, idx + 1];
       }
       case 'str':
         return [{ k: 'str', v: t.v, pos: t.pos, src: JSON.stringify(t.v) }, idx + 1];
@@ -207,7 +211,7 @@ export class Parser {
         let next = j + 1;
         const after = toks[next];
         if (after?.t === 'field' && after.pos === toks[j]!.pos + 1) {
-          arg = { k: 'chain', node: arg, path: pathOf(after.v), pos: t.pos, src: `(${inner.src})${after.v}` };
+          arg = { k: 'chain', node: arg, path: pathOf(after.v), pos: after.pos, src: `(${inner.src})${after.v}` };
           next++;
         }
         return [arg, next];

@@ -117,7 +117,11 @@ export class GoMap {
     readonly key: GoType = T.string,
   ) {}
   toJSON(): unknown {
-    return this.entries;
+    // encoding/json writes map keys sorted.
+    if (!this.entries) return null;
+    const o: Record<string, unknown> = {};
+    for (const k of sortedKeys(this.entries)) o[k] = this.entries[k];
+    return o;
   }
 }
 
@@ -125,6 +129,7 @@ export class GoMap {
 export class GoNum {
   constructor(
     readonly type:
+      | 'time.Duration'
       | 'int'
       | 'int8'
       | 'int16'
@@ -270,4 +275,30 @@ export function truthy(v: unknown): boolean {
 /** Map keys in fmtsort order (strings by bytes, numbers by value). */
 export function sortedKeys(o: Readonly<Record<string, unknown>>): string[] {
   return Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** time.Duration's String method: `1h2m3.5s`, `1.5ms`, `0s`. */
+export function durationString(ns: number): string {
+  if (ns === 0) return '0s';
+  const neg = ns < 0;
+  let u = BigInt(Math.abs(Math.trunc(ns)));
+  const frac = (v: bigint, digits: number): string => {
+    const s = v.toString().padStart(digits + 1, '0');
+    const int = s.slice(0, s.length - digits);
+    const f = s.slice(s.length - digits).replace(/0+$/, '');
+    return f ? `${int}.${f}` : int;
+  };
+  let out: string;
+  if (u < 1_000_000_000n) {
+    if (u < 1000n) out = `${u}ns`;
+    else if (u < 1_000_000n) out = frac(u, 3) + '\u00b5s';
+    else out = frac(u, 6) + 'ms';
+  } else {
+    const h = u / 3_600_000_000_000n;
+    u %= 3_600_000_000_000n;
+    const m = u / 60_000_000_000n;
+    u %= 60_000_000_000n;
+    out = (h > 0n ? `${h}h` : '') + (h > 0n || m > 0n ? `${m}m` : '') + frac(u, 9) + 's';
+  }
+  return neg ? '-' + out : out;
 }

@@ -19,7 +19,7 @@ import { MAX_TEMPLATE, TemplateError } from './template-lex.ts';
 import { Parser } from './template-parse.ts';
 
 export { TemplateError } from './template-lex.ts';
-export { GoMap, GoNum, GoSlice, GoStruct, GoTime, T, truthy, type GoType } from './template-values.ts';
+export { GoMap, GoNil, GoNum, GoSlice, GoStruct, GoTime, T, truthy, type GoType } from './template-values.ts';
 export { BASIC_FUNCS, HEADER_FUNCS, type TemplateFunc } from './template-funcs.ts';
 export { printValue } from './template-exec.ts';
 export { sprintf } from './template-fmt.ts';
