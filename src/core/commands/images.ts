@@ -7,6 +7,7 @@
  * Layerscope hides untagged images unless `-a` or a `dangling` filter asks, as the current
  * CLI does; Docker's map-ordered rows (Go map iteration is random) are sorted by name here.
  */
+import { BadPatternError, pathMatch as goPathMatch } from './path-match.ts';
 import { GoStruct } from '../docker/template.ts';
 import {
   createdSince,
@@ -62,44 +63,14 @@ export function parseFilters(values: readonly string[]): Filters {
   return m;
 }
 
-/** Go's path.Match, as distribution/reference FamiliarMatch uses it. Throws on a bad pattern. */
+/** Go's path.Match; a malformed pattern is the daemon's `syntax error in pattern`. */
 export function pathMatch(pattern: string, name: string): boolean {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\') {
-      if (i + 1 >= pattern.length) throw new DaemonError('syntax error in pattern');
-      re += escapeRe(pattern[++i]!);
-    } else if (c === '[') {
-      let j = i + 1;
-      let cls = '';
-      if (pattern[j] === '^') {
-        cls += '^';
-        j++;
-      }
-      let first = true;
-      for (; j < pattern.length && (pattern[j] !== ']' || first); j++) {
-        first = false;
-        let ch = pattern[j]!;
-        if (ch === '\\') {
-          if (j + 1 >= pattern.length) throw new DaemonError('syntax error in pattern');
-          ch = pattern[++j]!;
-        }
-        if (ch === '/') continue;
-        cls += ch === '-' && pattern[j + 1] !== ']' && cls !== '' && cls !== '^' ? '-' : escapeRe(ch);
-      }
-      if (j >= pattern.length || cls === '' || cls === '^') throw new DaemonError('syntax error in pattern');
-      re += `(?![/])[${cls}]`;
-      i = j;
-    } else re += escapeRe(c);
+  try {
+    return goPathMatch(pattern, name);
+  } catch (e) {
+    if (e instanceof BadPatternError) throw new DaemonError(e.message);
+    throw e;
   }
-  return new RegExp(re + '$').test(name);
-}
-
-function escapeRe(c: string): string {
-  return /[.*+?^${}()|[\]\\/-]/.test(c) ? '\\' + c : c;
 }
 
 /** reference.FamiliarMatch: the pattern against `name:tag`, else against the name alone. */
