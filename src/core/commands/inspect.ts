@@ -21,7 +21,8 @@ import { GoStruct } from '../docker/template.ts';
 import { renderRows } from '../docker/formatter.ts';
 import type { ImageView } from './store-view.ts';
 
-const MAX_HISTORY = 10_000;
+/** Rows `docker history` prints at most; the rest is announced on stderr, never dropped silently. */
+export const MAX_HISTORY_ROWS = 10_000;
 
 type Obj = Record<string, unknown>;
 
@@ -161,7 +162,7 @@ const EPOCH_2000 = 946684800;
 /** daemon ImageHistory: config history newest first, sizes from the non-empty layers. */
 export function historyItems(v: ImageView, config: unknown): HistoryItem[] {
   const hist = asObject(config)?.['history'];
-  const entries = Array.isArray(hist) ? hist.slice(0, MAX_HISTORY) : [];
+  const entries = Array.isArray(hist) ? hist : [];
   const items: HistoryItem[] = [];
   let layer = 0;
   for (const raw of entries) {

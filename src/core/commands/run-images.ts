@@ -6,6 +6,7 @@ import type { CommandOutput, DockerContext } from './context.ts';
 import { DaemonError, filterImages, parseFilters, renderImages, renderTree, treeImages } from './images.ts';
 import {
   historyItems,
+  MAX_HISTORY_ROWS,
   inspectObject,
   inspectTyped,
   labelsOf,
@@ -38,6 +39,13 @@ export async function images(p: ParsedCommand, ctx: DockerContext, out: CommandO
     out.stdout(renderTree(treeImages(filtered)));
     return 0;
   }
+  const hint = (): void => {
+    // docker/cli printAmbiguousHint: `docker images ls` meant `docker image ls`.
+    const m = p.args[0];
+    if (filtered.length === 0 && m !== undefined && p.calledAs === 'images' && IMAGE_SUBCOMMAND_NAMES.has(m)) {
+      out.stderr(`\nNo images found matching ${JSON.stringify(m)}: did you mean "docker image ${m}"?\n`);
+    }
+  };
   out.stdout(
     renderImages(filtered, {
       quiet: flagBool(p, 'quiet'),
@@ -47,8 +55,26 @@ export async function images(p: ParsedCommand, ctx: DockerContext, out: CommandO
       nowMs,
     }),
   );
+  hint();
   return 0;
 }
+
+/** `docker image` subcommands and aliases (docker/cli image/list.go printAmbiguousHint). */
+const IMAGE_SUBCOMMAND_NAMES = new Set([
+  'build',
+  'history',
+  'import',
+  'inspect',
+  'list',
+  'load',
+  'ls',
+  'prune',
+  'pull',
+  'push',
+  'rm',
+  'save',
+  'tag',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // inspect, history
@@ -123,7 +149,9 @@ export async function history(p: ParsedCommand, ctx: DockerContext, out: Command
   const views = await loadViews(ctx);
   const r = resolveImage(p.args[0]!, views);
   if (!r.ok) throw new DaemonError(r.error);
-  const items = historyItems(r.view, await ctx.getConfig(r.view.image.id));
+  const all = historyItems(r.view, await ctx.getConfig(r.view.image.id));
+  // Newest first: a history too long to print keeps its newest entries and says so.
+  const items = all.length > MAX_HISTORY_ROWS ? all.slice(0, MAX_HISTORY_ROWS) : all;
   out.stdout(
     renderHistory(items, {
       human: flagBool(p, 'human'),
@@ -133,5 +161,10 @@ export async function history(p: ParsedCommand, ctx: DockerContext, out: Command
       nowMs: ctx.now(),
     }),
   );
+  if (items.length < all.length) {
+    out.stderr(
+      `layerscope: this image's history has ${all.length} entries; the newest ${MAX_HISTORY_ROWS} are shown (older entries omitted)\n`,
+    );
+  }
   return 0;
 }

@@ -29,6 +29,8 @@ export function parseCommandLine(line: string): ParseResult {
     return { kind: 'error', stderr: `layerscope: ${(e as Error).message}`, status: 2 };
   }
   if (words.length === 0) return { kind: 'empty' };
+  // The command bar's own `help` (the input's placeholder advertises it) is `docker help`.
+  if (words[0] === 'help') words = ['docker', ...words];
   if (words[0] !== 'docker') {
     return {
       kind: 'error',
@@ -98,7 +100,8 @@ export function parseCommandLine(line: string): ParseResult {
   if (parsed.help) return { kind: 'help', text: helpText(spec) };
   const argError = checkArgs(spec, parsed.args);
   if (argError) return { kind: 'error', stderr: argError, status: 1 };
-  return { kind: 'command', spec, flags: parsed.flags, args: parsed.args };
+  const calledAs = name === 'image' || name === 'system' ? rest[1] : name;
+  return { kind: 'command', spec, flags: parsed.flags, args: parsed.args, ...(calledAs ? { calledAs } : {}) };
 }
 
 function notHere(what: string): ParseResult {

@@ -15,6 +15,8 @@ export interface ParsedFlags {
 export interface ParsedCommand {
   kind: 'command';
   spec: CommandSpec;
+  /** The name typed for the command (cobra's CalledAs): `images`, `ls`, `list`… */
+  calledAs?: string;
   flags: ParsedFlags;
   args: string[];
 }
