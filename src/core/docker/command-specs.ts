@@ -16,6 +16,8 @@ export interface FlagSpec {
   defaultValue?: boolean | string;
   /** Shown in help as the value's name (`string`, `filter`). */
   valueName?: string;
+  /** Left out of `--help` (pflag hides deprecated flags). */
+  hidden?: boolean;
 }
 
 export type ArgsRule =
@@ -49,7 +51,10 @@ export type CommandId =
   | 'help';
 
 const FORMAT_HELP =
-  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.";
+  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+/** docker/cli flags.InspectFormatHelp (inspect and version). */
+const INSPECT_FORMAT_HELP =
+  "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
 
 const F = {
   platform: {
@@ -59,11 +64,11 @@ const F = {
     valueName: 'string',
   },
   quiet: (usage: string): FlagSpec => ({ name: 'quiet', shorthand: 'q', type: 'bool', usage }),
-  format: (shorthand?: string): FlagSpec => ({
+  format: (shorthand?: string, usage = FORMAT_HELP): FlagSpec => ({
     name: 'format',
     ...(shorthand ? { shorthand } : {}),
     type: 'string',
-    usage: FORMAT_HELP,
+    usage,
     valueName: 'string',
   }),
   noTrunc: { name: 'no-trunc', type: 'bool', usage: "Don't truncate output" },
@@ -71,7 +76,13 @@ const F = {
 
 const PULL_FLAGS: FlagSpec[] = [
   { name: 'all-tags', shorthand: 'a', type: 'bool', usage: 'Download all tagged images in the repository' },
-  { name: 'disable-content-trust', type: 'bool', usage: 'Skip image verification', defaultValue: true },
+  {
+    name: 'disable-content-trust',
+    type: 'bool',
+    usage: 'Skip image verification (deprecated)',
+    defaultValue: true,
+    hidden: true,
+  },
   F.platform,
   F.quiet('Suppress verbose output'),
 ];
@@ -80,7 +91,7 @@ const IMAGES_FLAGS: FlagSpec[] = [
     name: 'all',
     shorthand: 'a',
     type: 'bool',
-    usage: 'Show all images (default hides intermediate and dangling images)',
+    usage: 'Show all images (default hides intermediate images)',
   },
   { name: 'digests', type: 'bool', usage: 'Show digests' },
   {
@@ -96,11 +107,11 @@ const IMAGES_FLAGS: FlagSpec[] = [
   { name: 'tree', type: 'bool', usage: 'List multi-platform images as a tree (EXPERIMENTAL)' },
 ];
 const INSPECT_FLAGS: FlagSpec[] = [
-  F.format('f'),
+  F.format('f', INSPECT_FORMAT_HELP),
   { name: 'size', shorthand: 's', type: 'bool', usage: 'Display total file sizes if the type is container' },
   { name: 'type', type: 'string', usage: 'Only inspect objects of the given type', valueName: 'string' },
 ];
-const IMAGE_INSPECT_FLAGS: FlagSpec[] = [F.format('f'), F.platform];
+const IMAGE_INSPECT_FLAGS: FlagSpec[] = [F.format('f', INSPECT_FORMAT_HELP), F.platform];
 const HISTORY_FLAGS: FlagSpec[] = [
   F.format(),
   {
@@ -143,7 +154,7 @@ const LOAD_FLAGS: FlagSpec[] = [
   { name: 'platform', type: 'list', usage: 'Load only the given platform(s)', valueName: 'strings' },
   F.quiet('Suppress the load output'),
 ];
-const VERSION_FLAGS: FlagSpec[] = [F.format('f')];
+const VERSION_FLAGS: FlagSpec[] = [F.format('f', INSPECT_FORMAT_HELP)];
 
 const spec = (
   id: CommandId,

@@ -2,25 +2,30 @@
  * `--help` texts: the root usage, management commands' usage, and each command's usage.
  */
 import { IMAGE_SUB, SYSTEM_SUB, type CommandSpec } from './command-specs.ts';
+import { flagUsagesWrapped } from './flag-usage.ts';
 import { usageLine } from './flags.ts';
 
-/** A short `--help` text: usage, description, options (Docker's layout, fewer words). */
+/** cobra's `aliases` annotations in docker/cli v29 (cli/command/image/*.go). */
+const ALIASES: Partial<Record<CommandSpec['id'], string>> = {
+  pull: 'docker image pull, docker pull',
+  images: 'docker image ls, docker image list, docker images',
+  history: 'docker image history, docker history',
+  tag: 'docker image tag, docker tag',
+  rmi: 'docker image rm, docker image remove, docker rmi',
+  save: 'docker image save, docker save',
+  load: 'docker image load, docker load',
+};
+
+/**
+ * `docker <command> --help`: docker/cli v29's usage template (cli/cobra.go usageTemplate) for a
+ * command without subcommands: the use line, the short description, the aliases, the options.
+ */
 export function helpText(spec: CommandSpec): string {
-  const lines = [`\nUsage:  ${usageLine(spec)}`, '', spec.short];
-  if (spec.flags.length > 0) {
-    lines.push('', 'Options:');
-    const left = spec.flags.map((f) => {
-      const head = f.shorthand ? `  -${f.shorthand}, --${f.name}` : `      --${f.name}`;
-      return f.type === 'bool' ? head : `${head} ${f.valueName ?? 'string'}`;
-    });
-    const w = Math.max(...left.map((l) => l.length)) + 3;
-    spec.flags.forEach((f, i) => {
-      const first = f.usage.split('\n')[0]!;
-      const def = f.type === 'bool' && f.defaultValue === true ? ' (default true)' : '';
-      lines.push(left[i]!.padEnd(w) + first + def);
-    });
-  }
-  return lines.join('\n') + '\n';
+  let out = `Usage:  ${usageLine(spec)}\n\n${spec.short}`;
+  const aliases = ALIASES[spec.id];
+  if (aliases) out += `\n\nAliases:\n  ${aliases}`;
+  if (spec.flags.length > 0) out += '\n\nOptions:\n' + flagUsagesWrapped(spec.flags).trimEnd();
+  return out + '\n';
 }
 
 export const ROOT_HELP = `
