@@ -31,13 +31,10 @@ export async function images(p: ParsedCommand, ctx: DockerContext, out: CommandO
     labelsOf: async (v) => labelsOf(await ctx.getConfig(v.image.id)),
   });
   const format = flagString(p, 'format') ?? '';
-  if (flagBool(p, 'tree')) {
-    if (format || flagBool(p, 'quiet') || flagBool(p, 'digests')) {
-      out.stderr('--tree is not supported with --format, --quiet or --digests\n');
-      return 1;
-    }
-    out.stdout(renderTree(treeImages(filtered)));
-    return 0;
+  const tree = shouldUseTree(p, format);
+  if (typeof tree === 'string') {
+    out.stderr(tree + '\n');
+    return 1;
   }
   const hint = (): void => {
     // docker/cli printAmbiguousHint: `docker images ls` meant `docker image ls`.
@@ -46,6 +43,13 @@ export async function images(p: ParsedCommand, ctx: DockerContext, out: CommandO
       out.stderr(`\nNo images found matching ${JSON.stringify(m)}: did you mean "docker image ${m}"?\n`);
     }
   };
+  if (tree) {
+    const rows = treeImages(filtered, flagBool(p, 'tree'));
+    // Not a terminal: no legend, no width limit (tree.go printImageTree).
+    out.stdout(renderTree(rows, 0));
+    if (rows.length === 0) hint();
+    return 0;
+  }
   out.stdout(
     renderImages(filtered, {
       quiet: flagBool(p, 'quiet'),
@@ -57,6 +61,24 @@ export async function images(p: ParsedCommand, ctx: DockerContext, out: CommandO
   );
   hint();
   return 0;
+}
+
+/**
+ * docker/cli v29 list.go shouldUseTree: the tree view is the default; `-q`, `--no-trunc`,
+ * `--digests` and `--format` ask for the classic table, and combined with `--tree` are an error.
+ */
+function shouldUseTree(p: ParsedCommand, format: string): boolean | string {
+  const tree = flagBool(p, 'tree');
+  const classic: [boolean, string][] = [
+    [flagBool(p, 'quiet'), '--quiet'],
+    [flagBool(p, 'no-trunc'), '--no-trunc'],
+    [flagBool(p, 'digests'), '--show-digest'],
+    [format !== '', '--format'],
+  ];
+  for (const [set, name] of classic) {
+    if (set) return tree ? `${name} is not yet supported with --tree` : false;
+  }
+  return true;
 }
 
 /** `docker image` subcommands and aliases (docker/cli image/list.go printAmbiguousHint). */
