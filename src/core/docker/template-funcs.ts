@@ -5,7 +5,8 @@
  * check arguments with Go's messages; `and` and `or` are evaluated lazily by the executor.
  */
 import { goJson } from './format.ts';
-import { sprint, sprintf, sprintln } from './template-fmt.ts';
+import { noFlags } from './go-strconv.ts';
+import { printArg, sprint, sprintf, sprintln } from './template-fmt.ts';
 import { TemplateError } from './template-lex.ts';
 import {
   GoNum,
@@ -78,8 +79,9 @@ function eq(a: unknown, ...bs: unknown[]): boolean {
       }
     } else if (k1 === 'invalid') {
       if (isNil(a) || isNil(b)) truth = isNil(a) === isNil(b);
-      else if (kindOf(a) === 'slice' || kindOf(a) === 'map') fail(`non-comparable type ${goTypeName(a)}`);
-      else truth = a === b;
+      else if (kindOf(b) === 'slice' || kindOf(b) === 'map') {
+        fail(`non-comparable type ${printArg(b, 's', noFlags(), 0)}: ${goTypeName(b)}`);
+      } else truth = a === b;
     } else if (k1 === 'string' || k1 === 'bool') {
       truth = a === b;
     } else {
