@@ -64,6 +64,16 @@ describe('help', () => {
     // pull's deprecated --disable-content-trust is hidden, as pflag hides deprecated flags.
     expect((await run('docker pull --help')).out).not.toContain('content-trust');
   });
+  it('docker image --help: the template for a command with subcommands, sorted by name', async () => {
+    const r = await run('docker image --help');
+    expect(r.out.startsWith('Usage:  docker image COMMAND\n\nManage images\n\nCommands:\n  history     ')).toBe(true);
+    expect(r.out.endsWith("\n\nRun 'docker image COMMAND --help' for more information on a command.\n")).toBe(true);
+    const names = r.out
+      .split('\n')
+      .filter((l) => /^ {2}[a-z]/.test(l))
+      .map((l) => l.trim().split(' ')[0]!);
+    expect(names).toEqual([...names].sort());
+  });
   it("pflag's wrapping matches docker/cli's stack-deploy-help.golden", () => {
     const golden =
       '  -c, --compose-file strings   Path to a Compose file, or "-" to read\n' +

@@ -57,16 +57,18 @@ Other:
 Run 'docker COMMAND --help' for more information on a command.
 `;
 
+/** `docker image --help`: the usage template for a command with subcommands (sorted, as cobra lists them). */
 export function managementHelp(name: 'image' | 'system'): string {
   const subs = name === 'image' ? IMAGE_SUB : SYSTEM_SUB;
   const lines = [
-    `\nUsage:  docker ${name} COMMAND`,
+    `Usage:  docker ${name} COMMAND`,
     '',
     name === 'image' ? 'Manage images' : 'Manage Docker',
     '',
     'Commands:',
   ];
-  for (const [k, s] of Object.entries(subs)) lines.push(`  ${k.padEnd(10)}  ${s.short}`);
+  // cobra: rpad(name, NamePadding = 11) and a space.
+  for (const k of Object.keys(subs).sort()) lines.push(`  ${k.padEnd(11)} ${subs[k]!.short}`);
   lines.push('', `Run 'docker ${name} COMMAND --help' for more information on a command.`);
   return lines.join('\n') + '\n';
 }
