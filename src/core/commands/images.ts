@@ -9,16 +9,9 @@
  */
 import { BadPatternError, pathMatch as goPathMatch } from './path-match.ts';
 import { GoStruct } from '../docker/template.ts';
-import {
-  createdSince,
-  goTimeString,
-  humanSize,
-  humanSizeWithPrecision,
-  shortId,
-  truncateId,
-} from '../docker/format.ts';
+import { createdSince, goTimeString, humanSize, humanSizeWithPrecision, truncateId } from '../docker/format.ts';
 import { renderRows, isTableFormat } from '../docker/formatter.ts';
-import { platformString, resolveImage, type ImageView, type RefView } from './store-view.ts';
+import { resolveImage, type ImageView, type RefView } from './store-view.ts';
 
 export const DEFAULT_IMAGE_TABLE =
   'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';

@@ -1,5 +1,4 @@
 /** `docker pull`: progress lines and registry errors as Docker prints them. */
-import type { Digest } from '../digest.ts';
 import type { PullEvent } from '../pull-events.ts';
 import {
   familiarString,
