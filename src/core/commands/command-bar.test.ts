@@ -155,3 +155,25 @@ describe('docker history', () => {
     );
   });
 });
+
+describe('image inspect --format on the typed value (expected forms from Go: see template-docker.test.ts)', () => {
+  it('printf, missing map keys, structs, nil slices, maps and pointers', async () => {
+    const typed = await run(
+      `docker image inspect -f '{{printf "%-10s|" .Os}}{{index .Config.Labels "missing"}}|{{.RootFS}}|{{.Config.Env}}|{{.Config.Labels}}|{{.Config.Healthcheck}}|{{.ID}}' alpine:3.20`,
+    );
+    expect([typed.code, typed.err]).toEqual([0, '']);
+    expect(typed.out).toBe(`linux     ||{layers []}|[]|map[]|<nil>|${img.id}\n`);
+  });
+  it('a template the typed value cannot run goes to the raw JSON map with missingkey=error (inspector.go)', async () => {
+    // .Id is no field of the typed value (its field is ID): the raw map has it. The error text
+    // and position are Go 1.19's for the same template on a map without Labels (run here).
+    expect((await run("docker image inspect -f '{{.Id}} {{.RootFS}}' alpine:3.20")).out).toBe(
+      `${img.id} map[Layers:[] Type:layers]\n`,
+    );
+    const r = await run(`docker image inspect -f '{{.Id}} {{index .Config.Labels "x"}}' alpine:3.20`);
+    expect([r.code, r.err]).toEqual([
+      1,
+      'template parsing error: template: :1:23: executing "" at <.Config.Labels>: map has no entry for key "Labels"\n',
+    ]);
+  });
+});
