@@ -108,8 +108,10 @@ const A = 'aaaaaaaaaaaa',
   E = 'eeeeeeeeeeee';
 
 describe('docker images', () => {
+  // docker/cli v29 prints the tree view unless -q, --no-trunc, --digests or --format asks for the
+  // classic table (list.go shouldUseTree); `--format table` is the classic table.
   it('prints the classic table: one row per tag, newest first, untagged hidden', async () => {
-    const r = await run('docker images');
+    const r = await run('docker images --format table');
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toBe(
@@ -119,11 +121,11 @@ describe('docker images', () => {
         `ubuntu          24.04     ${A}   2 months ago   77.9MB\n` +
         `ubuntu          latest    ${A}   2 months ago   77.9MB\n`,
     );
-    expect((await run('docker image ls')).out).toBe(r.out);
-    expect((await run('docker image list')).out).toBe(r.out);
+    expect((await run('docker image ls --format table')).out).toBe(r.out);
+    expect((await run('docker image list --format table')).out).toBe(r.out);
   });
   it('-a shows digest-only and dangling images', async () => {
-    const r = await run('docker images -a');
+    const r = await run('docker images -a --format table');
     expect(r.out.split('\n').slice(5)).toEqual([
       `ubuntu          <none>    ${C}   3 months ago   1kB`,
       // No `created` in its config: Go's zero time, which docker images shows as N/A.
@@ -132,7 +134,9 @@ describe('docker images', () => {
     ]);
   });
   it('prints the header when nothing matches', async () => {
-    expect((await run('docker images nothing')).out).toBe('REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n');
+    expect((await run('docker images --format table nothing')).out).toBe(
+      'REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n',
+    );
   });
   it('-q, --no-trunc, --digests', async () => {
     expect((await run('docker images -q')).out).toBe(`${B}\n${B}\n${A}\n${A}\n`);
@@ -190,6 +194,31 @@ describe('docker images', () => {
     expect(bad.err).toBe(
       'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.imageContext\n',
     );
+  });
+  it('without flags, docker/cli v29 prints the collapsed tree: one row per tag, sorted by name', async () => {
+    // list.go shouldUseTree + tree.go runTree (not expanded) and printImageTree for output that
+    // is not a terminal: no legend, the first column as wide as the widest name (17 here).
+    const r = await run('docker images');
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toBe(
+      'IMAGE               ID             DISK USAGE   CONTENT SIZE   EXTRA\n' +
+        `ghcr.io/o/app:dev   ${B}       82.9MB         27.6MB        \n` +
+        `ubuntu:24.04        ${A}       77.9MB           26MB        \n` +
+        `ubuntu:latest       ${A}       77.9MB           26MB        \n` +
+        `user/app:1.0        ${B}       82.9MB         27.6MB        \n`,
+    );
+    expect((await run('docker image ls')).out).toBe(r.out);
+    // -q, --no-trunc, --digests and --format choose the classic table; with --tree, an error.
+    expect((await run('docker images -q')).out).toBe(`${B}\n${B}\n${A}\n${A}\n`);
+    for (const [flag, name] of [
+      ['-q', '--quiet'],
+      ['--no-trunc', '--no-trunc'],
+      ['--digests', '--show-digest'],
+      ["--format '{{.ID}}'", '--format'],
+    ]) {
+      const e = await run(`docker images --tree ${flag}`);
+      expect([e.code, e.out, e.err]).toEqual([1, '', `${name} is not yet supported with --tree\n`]);
+    }
   });
   it('--tree lists each image with its platform', async () => {
     const r = await run('docker images --tree');

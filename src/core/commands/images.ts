@@ -7,18 +7,12 @@
  * Layerscope hides untagged images unless `-a` or a `dangling` filter asks, as the current
  * CLI does; Docker's map-ordered rows (Go map iteration is random) are sorted by name here.
  */
+import { BadPatternError, pathMatch as goPathMatch } from './path-match.ts';
 import { GoStruct } from '../docker/template.ts';
 import { codedError } from '../errors.ts';
-import {
-  createdSince,
-  goTimeString,
-  humanSize,
-  humanSizeWithPrecision,
-  shortId,
-  truncateId,
-} from '../docker/format.ts';
+import { createdSince, goTimeString, humanSize, humanSizeWithPrecision, truncateId } from '../docker/format.ts';
 import { renderRows, isTableFormat } from '../docker/formatter.ts';
-import { platformString, resolveImage, type ImageView, type RefView } from './store-view.ts';
+import { resolveImage, type ImageView, type RefView } from './store-view.ts';
 
 export const DEFAULT_IMAGE_TABLE =
   'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
@@ -63,44 +57,14 @@ export function parseFilters(values: readonly string[]): Filters {
   return m;
 }
 
-/** Go's path.Match, as distribution/reference FamiliarMatch uses it. Throws on a bad pattern. */
+/** Go's path.Match; a malformed pattern is the daemon's `syntax error in pattern`. */
 export function pathMatch(pattern: string, name: string): boolean {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\') {
-      if (i + 1 >= pattern.length) throw new DaemonError('syntax error in pattern');
-      re += escapeRe(pattern[++i]!);
-    } else if (c === '[') {
-      let j = i + 1;
-      let cls = '';
-      if (pattern[j] === '^') {
-        cls += '^';
-        j++;
-      }
-      let first = true;
-      for (; j < pattern.length && (pattern[j] !== ']' || first); j++) {
-        first = false;
-        let ch = pattern[j]!;
-        if (ch === '\\') {
-          if (j + 1 >= pattern.length) throw new DaemonError('syntax error in pattern');
-          ch = pattern[++j]!;
-        }
-        if (ch === '/') continue;
-        cls += ch === '-' && pattern[j + 1] !== ']' && cls !== '' && cls !== '^' ? '-' : escapeRe(ch);
-      }
-      if (j >= pattern.length || cls === '' || cls === '^') throw new DaemonError('syntax error in pattern');
-      re += `(?![/])[${cls}]`;
-      i = j;
-    } else re += escapeRe(c);
+  try {
+    return goPathMatch(pattern, name);
+  } catch (e) {
+    if (e instanceof BadPatternError) throw new DaemonError(e.message);
+    throw e;
   }
-  return new RegExp(re + '$').test(name);
-}
-
-function escapeRe(c: string): string {
-  return /[.*+?^${}()|[\]\\/-]/.test(c) ? '\\' + c : c;
 }
 
 /** reference.FamiliarMatch: the pattern against `name:tag`, else against the name alone. */
@@ -292,110 +256,6 @@ export function renderImages(images: readonly FilteredImage[], o: ImagesOptions)
   return renderRows(format, rows, IMAGE_HEADERS);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Tree view
-
-interface TreeDetails {
-  id: string;
-  diskUsage: string;
-  contentSize: string;
-  inUse: boolean;
-}
-export interface TreeImage {
-  names: string[];
-  details: TreeDetails;
-  children: { platform: string; details: TreeDetails }[];
-}
-
-const COLUMN_SPACING = 3;
-
-/** The tree view's data for filtered images: one child per stored platform manifest. */
-export function treeImages(images: readonly FilteredImage[]): TreeImage[] {
-  return images.map((v) => ({
-    names: v.tags.map((t) => t.familiar),
-    details: {
-      id: v.image.id,
-      diskUsage: humanSizeWithPrecision(v.image.size, 3),
-      contentSize: humanSizeWithPrecision(v.image.downloadSize, 3),
-      inUse: false,
-    },
-    children: [
-      {
-        platform: platformString(v.image.platform),
-        details: {
-          id: v.image.manifestDigest,
-          diskUsage: humanSizeWithPrecision(v.image.size, 3),
-          contentSize: humanSizeWithPrecision(v.image.downloadSize, 3),
-          inUse: false,
-        },
-      },
-    ],
-  }));
-}
-
-function runeLength(s: string): number {
-  return Array.from(s).length;
-}
-function utf8Length(s: string): number {
-  return new TextEncoder().encode(s).length;
-}
-function fit(s: string, width: number, align: 'left' | 'right'): string {
-  const n = runeLength(s);
-  if (n > width)
-    return (
-      Array.from(s)
-        .slice(0, width - 3)
-        .join('') + '...'
-    );
-  return align === 'left' ? s + ' '.repeat(width - n) : ' '.repeat(width - n) + s;
-}
-
-/** printImageTree for a non-terminal of 80 columns (no colours, no warning line). */
-export function renderTree(images: readonly TreeImage[], terminalWidth = 80): string {
-  const cols = [
-    { title: 'ID', width: 12, align: 'left' as const, value: (d: TreeDetails) => shortId(d.id) },
-    { title: 'DISK USAGE', width: 10, align: 'right' as const, value: (d: TreeDetails) => d.diskUsage },
-    { title: 'CONTENT SIZE', width: 12, align: 'right' as const, value: (d: TreeDetails) => d.contentSize },
-    { title: 'EXTRA', width: 5, align: 'left' as const, value: (d: TreeDetails) => (d.inUse ? 'U' : ' ') },
-  ];
-  let nameWidth = Math.max(terminalWidth, 20);
-  let shown = cols.length;
-  for (let i = 0; i < cols.length; i++) {
-    const d = cols[i]!.width + COLUMN_SPACING;
-    if (nameWidth - d < 12) {
-      shown = i;
-      break;
-    }
-    nameWidth -= d;
-  }
-  const columns = cols.slice(0, shown);
-  // Go measures the first column in bytes here (len), and pads in runes.
-  let widest = 'IMAGE'.length;
-  for (const img of images) {
-    for (const n of img.names) widest = Math.max(widest, utf8Length(n));
-    if (img.names.length === 0) widest = Math.max(widest, '<untagged>'.length);
-    for (const c of img.children) widest = Math.max(widest, utf8Length(c.platform) + utf8Length('└─ '));
-  }
-  nameWidth = Math.min(nameWidth, widest);
-  const spacing = images.some((i) => i.children.length > 0);
-  const details = (d: TreeDetails): string =>
-    columns.map((c) => ' '.repeat(COLUMN_SPACING) + fit(c.value(d), c.width, c.align)).join('');
-  let out =
-    fit('IMAGE', nameWidth, 'left') +
-    columns.map((c) => ' '.repeat(COLUMN_SPACING) + fit(c.title, c.width, c.align)).join('') +
-    '\n';
-  for (const img of images) {
-    const names = img.names.length > 0 ? img.names : ['<untagged>'];
-    out += names.map((n) => fit(n, nameWidth, 'left')).join('\n');
-    out += details(img.details);
-    if (img.children.length > 0 || spacing) out += '\n';
-    img.children.forEach((c, i) => {
-      const branch = i === img.children.length - 1 ? '└─ ' : '├─ ';
-      out += fit(branch + c.platform, nameWidth, 'left') + details(c.details) + '\n';
-    });
-    out += '\n';
-  }
-  return out;
-}
+export { renderTree, treeImages, type TreeImage } from './images-tree.ts';
 
 export { resolveImage };

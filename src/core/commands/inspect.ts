@@ -22,7 +22,8 @@ import { GoStruct } from '../docker/template.ts';
 import { renderRows } from '../docker/formatter.ts';
 import type { ImageView } from './store-view.ts';
 
-const MAX_HISTORY = LIMITS.historyEntries;
+/** Rows `docker history` prints at most; the rest is announced on stderr, never dropped silently. */
+export const MAX_HISTORY_ROWS = LIMITS.historyEntries;
 
 type Obj = Record<string, unknown>;
 
@@ -132,67 +133,7 @@ export function inspectObject(v: ImageView, config: unknown): Obj {
   return o;
 }
 
-/**
- * The typed value a `--format` template sees first (docker/cli inspect runs the template on
- * the Go struct, then on the raw JSON map when that fails): every struct field is present,
- * zero-valued when empty; `json` of it encodes the `omitempty` form.
- */
-export function inspectTyped(o: Obj): GoStruct {
-  const cfg = asObject(o['Config']) ?? {};
-  const config = new GoStruct(
-    '*v1.DockerOCIImageConfig',
-    {
-      User: cfg['User'] ?? '',
-      ExposedPorts: cfg['ExposedPorts'] ?? {},
-      Env: cfg['Env'] ?? [],
-      Entrypoint: cfg['Entrypoint'] ?? [],
-      Cmd: cfg['Cmd'] ?? [],
-      Volumes: cfg['Volumes'] ?? {},
-      WorkingDir: cfg['WorkingDir'] ?? '',
-      Labels: cfg['Labels'] ?? {},
-      StopSignal: cfg['StopSignal'] ?? '',
-      ArgsEscaped: cfg['ArgsEscaped'] ?? false,
-      Healthcheck: cfg['Healthcheck'] ?? null,
-      OnBuild: cfg['OnBuild'] ?? [],
-      Shell: cfg['Shell'] ?? [],
-    },
-    'struct',
-    cfg,
-  );
-  const rootfs = asObject(o['RootFS']) ?? {};
-  const metadata = asObject(o['Metadata']) ?? {};
-  return new GoStruct(
-    'image.InspectResponse',
-    {
-      Id: o['Id'],
-      RepoTags: o['RepoTags'],
-      RepoDigests: o['RepoDigests'],
-      Parent: '',
-      Comment: o['Comment'] ?? '',
-      Created: o['Created'] ?? '',
-      DockerVersion: o['DockerVersion'] ?? '',
-      Author: o['Author'] ?? '',
-      Config: config,
-      Architecture: o['Architecture'],
-      Variant: o['Variant'] ?? '',
-      Os: o['Os'],
-      OsVersion: o['OsVersion'] ?? '',
-      Size: o['Size'],
-      GraphDriver: null,
-      RootFS: new GoStruct(
-        'image.RootFS',
-        { Type: rootfs['Type'] ?? '', Layers: rootfs['Layers'] ?? [] },
-        'struct',
-        rootfs,
-      ),
-      Metadata: new GoStruct('image.Metadata', { LastTagTime: metadata['LastTagTime'] }, 'struct', metadata),
-      Descriptor: null,
-      Manifests: [],
-    },
-    'struct',
-    o,
-  );
-}
+export { inspectTyped } from './inspect-typed.ts';
 
 /** `--format json`: the JSON inspector, compact. */
 export function renderInspectCompact(objects: readonly Obj[]): string {
@@ -222,7 +163,7 @@ const EPOCH_2000 = 946684800;
 /** daemon ImageHistory: config history newest first, sizes from the non-empty layers. */
 export function historyItems(v: ImageView, config: unknown): HistoryItem[] {
   const hist = asObject(config)?.['history'];
-  const entries = Array.isArray(hist) ? hist.slice(0, MAX_HISTORY) : [];
+  const entries = Array.isArray(hist) ? hist : [];
   const items: HistoryItem[] = [];
   let layer = 0;
   for (const raw of entries) {

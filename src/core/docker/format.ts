@@ -12,7 +12,7 @@
 // Go's %.<prec>g
 
 /** Exact decimal expansion of a positive finite double: value = 0.digits × 10^dp. */
-function exactDecimal(x: number): { digits: string; dp: number } {
+export function exactDecimal(x: number): { digits: string; dp: number } {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x);
   const hi = view.getUint32(0);
@@ -41,7 +41,7 @@ function exactDecimal(x: number): { digits: string; dp: number } {
 }
 
 /** Round a digit string to `n` significant digits, ties to even (strconv decimal.go). */
-function roundDigits(d: { digits: string; dp: number }, n: number): { digits: string; dp: number } {
+export function roundDigits(d: { digits: string; dp: number }, n: number): { digits: string; dp: number } {
   const { digits, dp } = d;
   if (digits.length <= n) return d;
   const next = digits.charCodeAt(n) - 48;

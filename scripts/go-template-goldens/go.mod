@@ -1,0 +1,3 @@
+module goldens
+
+go 1.19
