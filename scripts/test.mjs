@@ -1,8 +1,9 @@
 // `npm test`: the whole suite. It first makes sure the system tools the tests drive are there
-// (a real registry, skopeo, umoci, Chromium, Firefox ESR, WebKitGTK…): as root it installs missing Debian packages,
-// otherwise it stops with the exact command to run. It never skips a suite silently.
-// Then: type checks, a production build (the e2e tests drive it), unit + integration tests,
-// end-to-end tests in Chromium, the main paths in Chromium, Firefox ESR and WebKitGTK, and one closing line `tests: N passed, N failed`.
+// (a real registry, skopeo, umoci, Chromium, Firefox ESR, WebKitGTK, Xvfb…): as root it installs
+// missing Debian packages, otherwise it stops with the exact command to run. It never skips a
+// suite silently. Then: type checks, a production build (the e2e tests drive it), unit +
+// integration tests, end-to-end tests in Chromium, the main paths in Chromium, Firefox ESR and
+// WebKitGTK (the `engines` project), and one closing line `tests: N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
