@@ -108,9 +108,17 @@ export async function runCommand(page: EnginePage, line: string, timeout = 60_00
  */
 export async function watchPage(page: EnginePage): Promise<void> {
   await page.evaluate(() => {
-    const w = window as { __e2e?: { downloads: { name: string; href: string }[]; csp: string[] } };
+    type Download = { name: string; href: string };
+    const w = window as { __e2e?: { downloads: Download[]; csp: string[]; blobs: Map<string, Blob> } };
     if (w.__e2e) return;
-    const state = (w.__e2e = { downloads: [] as { name: string; href: string }[], csp: [] as string[] });
+    const state = (w.__e2e = { downloads: [] as Download[], csp: [] as string[], blobs: new Map<string, Blob>() });
+    // The bytes behind blob: URLs, kept here: the page's CSP (connect-src) rightly stops a fetch of them.
+    const create = URL.createObjectURL.bind(URL);
+    URL.createObjectURL = (obj: Blob | MediaSource) => {
+      const url = create(obj);
+      if (obj instanceof Blob) state.blobs.set(url, obj);
+      return url;
+    };
     document.addEventListener(
       'click',
       (e) => {
@@ -137,9 +145,13 @@ export async function takeDownload(page: EnginePage, timeout = 30_000): Promise<
     page,
     'a download link',
     async () => {
-      const d = (window as { __e2e?: { downloads: { name: string; href: string }[] } }).__e2e?.downloads.shift();
+      const state = (window as { __e2e?: { downloads: { name: string; href: string }[]; blobs: Map<string, Blob> } })
+        .__e2e;
+      const d = state?.downloads.shift();
       if (!d) return null;
-      const buf = new Uint8Array(await (await fetch(d.href)).arrayBuffer());
+      const blob = state!.blobs.get(d.href);
+      if (!blob) throw new Error(`download ${d.name}: ${d.href} is not a blob this page made`);
+      const buf = new Uint8Array(await blob.arrayBuffer());
       let bin = '';
       for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
       return { name: d.name, b64: btoa(bin) };
