@@ -77,7 +77,7 @@ const MIN_COMPRESS_BYTES = 1024;
  * framing. connect-src allows any http(s) origin because the CORS proxy can be set to another
  * origin in Settings.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
@@ -98,7 +98,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
 };
 
-export type ContentEncoding = 'br' | 'gzip';
+type ContentEncoding = 'br' | 'gzip';
 
 /** The encoding to send for an Accept-Encoding header: brotli, else gzip, honouring `q=0` and `*`. */
 export function pickEncoding(acceptEncoding: string | null): ContentEncoding | null {
@@ -157,7 +157,7 @@ function textResponse(status: number, text: string, extra: Record<string, string
   });
 }
 
-export interface StaticOptions {
+interface StaticOptions {
   sourceMaps?: boolean;
 }
 

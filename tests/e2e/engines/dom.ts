@@ -5,7 +5,7 @@
  */
 import type { EnginePage } from './drivers.ts';
 
-export type Role = 'button' | 'tab' | 'textbox' | 'file';
+type Role = 'button' | 'tab' | 'textbox' | 'file';
 
 /** Polls `fn` in the page until it gives a truthy value; the error says what was awaited. */
 export async function waitFor<A extends unknown[], T>(
@@ -68,11 +68,6 @@ export async function mark(page: EnginePage, role: Role, name: string, within?: 
 
 export async function clickNamed(page: EnginePage, role: Role, name: string, within?: string): Promise<void> {
   await page.click(await mark(page, role, name, within));
-}
-
-/** Rows of the images table. */
-export function rowCount(page: EnginePage): Promise<number> {
-  return page.evaluate(() => document.querySelectorAll('table[aria-label="Images"] tbody tr').length);
 }
 
 export async function waitRows(page: EnginePage, n: number, timeout = 30_000): Promise<void> {

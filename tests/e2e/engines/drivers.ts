@@ -87,7 +87,7 @@ class PuppeteerPage implements EnginePage {
   }
 }
 
-export async function launchChromium(): Promise<EnginePage> {
+async function launchChromium(): Promise<EnginePage> {
   const browser = await puppeteer.launch({
     browser: 'chrome',
     executablePath: need('chromium', 'chromium'),
@@ -99,7 +99,7 @@ export async function launchChromium(): Promise<EnginePage> {
   return new PuppeteerPage('chromium', browser, page);
 }
 
-export async function launchFirefox(): Promise<EnginePage> {
+async function launchFirefox(): Promise<EnginePage> {
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: need('firefox-esr', 'firefox-esr'),
@@ -199,7 +199,7 @@ class SeleniumPage implements EnginePage {
   }
 }
 
-export async function launchWebKit(): Promise<EnginePage> {
+async function launchWebKit(): Promise<EnginePage> {
   const driverBin = need('WebKitWebDriver', 'webkit2gtk-driver');
   const binary = miniBrowserPath();
   const procs: ChildProcess[] = [];
