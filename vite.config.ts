@@ -23,5 +23,6 @@ export default defineConfig({
     }),
   ],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  // Source maps only when asked for (`npm start -- --sourcemaps` sets this): not shipped by default.
+  build: { target: 'es2022', sourcemap: process.env.LAYERSCOPE_SOURCEMAP === '1' },
 });

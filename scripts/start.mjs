@@ -5,6 +5,8 @@
  *
  *   npm start                  build, then serve on http://127.0.0.1:${PORT || 8080}/
  *   npm start -- --no-build    serve the existing dist/ without rebuilding
+ *   npm start -- --log         print a line per request (also LOG=1); quiet otherwise
+ *   npm start -- --sourcemaps  build with source maps and serve them (not shipped by default)
  *
  * The environment (PORT, HOST, LAYERSCOPE_DIST_DIR, PROXY_*) is passed through; SIGINT/SIGTERM go to
  * the child, and its exit code becomes ours.
@@ -19,9 +21,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 /** Runs `node ...args` in the project root; resolves to its exit code (signals become 128+n). */
-function run(args) {
+function run(args, env = process.env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: process.env, stdio: 'inherit' });
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -37,7 +39,14 @@ function run(args) {
   });
 }
 
-const skipBuild = process.argv.includes('--no-build');
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => !['--no-build', '--log', '--sourcemaps'].includes(a));
+if (unknown.length) {
+  console.error(`layerscope: unknown option ${unknown.join(' ')} (known: --no-build, --log, --sourcemaps)`);
+  process.exit(2);
+}
+const skipBuild = args.includes('--no-build');
+const sourceMaps = args.includes('--sourcemaps');
 if (!skipBuild) {
   let viteBin;
   try {
@@ -47,7 +56,7 @@ if (!skipBuild) {
     process.exit(1);
   }
   console.log('layerscope: building the app (vite build)…');
-  const code = await run([viteBin, 'build']);
+  const code = await run([viteBin, 'build'], sourceMaps ? { ...process.env, LAYERSCOPE_SOURCEMAP: '1' } : process.env);
   if (code !== 0) {
     console.error(`layerscope: vite build failed (exit ${code})`);
     process.exit(code);
@@ -57,4 +66,5 @@ if (!skipBuild) {
   process.exit(1);
 }
 
-process.exit(await run(['--import', 'tsx', join('scripts', 'serve.ts')]));
+const serveArgs = args.filter((a) => a === '--log' || a === '--sourcemaps');
+process.exit(await run(['--import', 'tsx', join('scripts', 'serve.ts'), ...serveArgs]));

@@ -1,8 +1,9 @@
 // `npm test`: the whole suite. It first makes sure the system tools the tests drive are there
-// (a real registry, skopeo, umoci, Chromium…): as root it installs missing Debian packages,
-// otherwise it stops with the exact command to run. It never skips a suite silently.
-// Then: type checks, a production build (the e2e tests drive it), unit + integration tests,
-// end-to-end tests, and one closing line `tests: N passed, N failed`.
+// (a real registry, skopeo, umoci, Chromium, Firefox ESR, WebKitGTK, Xvfb…): as root it installs
+// missing Debian packages, otherwise it stops with the exact command to run. It never skips a
+// suite silently. Then: type checks, a production build (the e2e tests drive it), unit +
+// integration tests, end-to-end tests in Chromium, the main paths in Chromium, Firefox ESR and
+// WebKitGTK (the `engines` project), and one closing line `tests: N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -17,6 +18,11 @@ const NEEDED = {
   tar: 'tar',
   gzip: 'gzip',
   podman: 'podman',
+  // The main paths in other engines (tests/e2e/engines): Firefox ESR over WebDriver BiDi,
+  // WebKitGTK through its WebDriver (which brings the MiniBrowser), on an Xvfb display.
+  'firefox-esr': 'firefox-esr',
+  'webkit2gtk-driver': 'WebKitWebDriver',
+  xvfb: 'Xvfb',
 };
 
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -65,7 +71,7 @@ step('type check', 'npm', ['run', '--silent', 'check']);
 step('build', 'npx', ['vite', 'build', '--logLevel', 'warn']);
 
 const results = [];
-for (const project of ['unit', 'e2e']) {
+for (const project of ['unit', 'e2e', 'engines']) {
   const out = `.tmp/vitest-${project}.json`;
   rmSync(out, { force: true });
   step(`${project} tests`, 'npx', [
