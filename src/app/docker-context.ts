@@ -12,6 +12,7 @@ import type { Reference } from '../core/reference.ts';
 import type { Store } from '../store/index.ts';
 import type { CommandSink } from './api.ts';
 import { loadArchive, saveArchive } from './archive.ts';
+import type { Comparer } from './compare.ts';
 
 export interface DockerContextDeps {
   store: Store;
@@ -28,6 +29,8 @@ export interface DockerContextDeps {
   defaultPlatform(): Platform;
   sink?: CommandSink & Partial<CommandOutput>;
   files: File[];
+  /** The command bar's `container-diff diff` / `compare`. */
+  comparer?: Comparer;
 }
 
 export function engineDockerContext(d: DockerContextDeps): DockerContext {
@@ -35,6 +38,7 @@ export function engineDockerContext(d: DockerContextDeps): DockerContext {
   return {
     now: d.now,
     version: '0.1.0',
+    ...(d.comparer ? { compare: compareText(d.comparer) } : {}),
     listImages: () => store.listImages(),
     listTags: () => store.listTags(),
     getConfig: async (id) => {
@@ -77,5 +81,29 @@ export function engineDockerContext(d: DockerContextDeps): DockerContext {
       d.loaded();
       return { images: r.images };
     },
+  };
+}
+
+/** `container-diff diff`: the sections, then with `--filename` that file's unified diff (as
+ * container-diff prints its "Diff of FILE" section). */
+function compareText(comparer: Comparer): NonNullable<DockerContext['compare']> {
+  return async (req, signal) => {
+    const { filename, types, json, orderBySize, ...images } = req;
+    let text = await comparer.text(images, { types, json, orderBySize }, signal);
+    if (filename !== undefined) {
+      const path = filename.replace(/^\/+/, '');
+      const d = await comparer.fileDiff(path);
+      const description =
+        !d.a || !d.b
+          ? `${filename} exists in only one of the images`
+          : d.diff?.kind === 'text'
+            ? d.a.digest === d.b.digest
+              ? 'Both files are the same'
+              : ''
+            : `The files differ (${d.diff?.kind ?? 'unknown'}): ${d.a.digest ?? d.a.type} and ${d.b.digest ?? d.b.type}`;
+      const body = d.diff?.kind === 'text' && d.a?.digest !== d.b?.digest ? d.diff.patch : '';
+      text += `\n-----Diff of ${path}-----\n${description}\n\n${body}\n`;
+    }
+    return text;
   };
 }

@@ -395,6 +395,7 @@ export class Engine implements EngineApi {
       pull: (ref, platform, onEvent, signal) => this.#pull(ref, platform, onEvent, signal),
       loaded: () => this.#explorer.forget(),
       defaultPlatform: this.#defaultPlatform,
+      comparer: this.#comparer,
       ...(sink ? { sink } : {}),
       files,
     });

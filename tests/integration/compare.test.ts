@@ -290,4 +290,47 @@ describe('compare two images built on one base', () => {
     const sum = execFileSync('sha256sum', { input: 'bbbb\n', encoding: 'utf8' }).split(' ')[0];
     expect(d.b?.digest).toBe(`sha256:${sum}`);
   });
+
+  it('prints container-diff’s file and size sections from the command bar, and its JSON', async () => {
+    let stdout = '';
+    let stderr = '';
+    const sink = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
+    const [ra, rb] = [a.reference, b.reference];
+    expect(await engine.run('c', `container-diff diff ${ra} ${rb} --type=file --type=size`, sink)).toBe(0);
+    expect(stderr).toBe('');
+    // The judge: every path lstat finds in only one unpacked tree (container-diff lists them
+    // all, not only the top of each subtree), and the trees' total lstat sizes.
+    const only = (x: Map<string, ListingRow>, y: Map<string, ListingRow>) =>
+      [...x.keys()].filter((p) => !y.has(p)).map((p) => `/${p}`);
+    const section = (title: string) => {
+      const start = stdout.indexOf(title);
+      const rest = stdout.slice(start).split('\n').slice(1);
+      const rows: string[] = [];
+      for (const line of rest.slice(1)) {
+        if (line === '') break;
+        rows.push(line.split(/\s+/)[0]!);
+      }
+      return rows;
+    };
+    expect(section(`These entries have been added to ${rb}:`).sort()).toEqual(only(listB, listA).sort());
+    expect(section(`These entries have been deleted from ${rb}:`).sort()).toEqual(only(listA, listB).sort());
+    const lstatTotal = (l: Map<string, ListingRow>) =>
+      [...l.values()].reduce(
+        (n, r) => n + (r.type === 'file' ? r.size : r.type === 'symlink' ? Buffer.byteLength(r.linkname!) : 0),
+        0,
+      );
+    const kib = (n: number) => (n < 1024 ? `${n}B` : `${(n / 1024).toFixed(1).replace(/\.0$/, '')}K`);
+    expect(stdout).toContain(`\nSIZE1        SIZE2\n${kib(lstatTotal(listA)).padEnd(13)}${kib(lstatTotal(listB))}\n`);
+
+    stdout = '';
+    expect(await engine.run('c', `compare ${ra} ${rb} --format json`, sink)).toBe(0);
+    const json = JSON.parse(stdout) as { DiffType: string; Diff: { Adds: { Name: string }[] | null } }[];
+    expect(json.map((r) => r.DiffType)).toEqual(['File', 'History', 'Metadata', 'Size']);
+    expect(json[0]!.Diff.Adds!.map((e) => e.Name).sort()).toEqual(only(listB, listA).sort());
+
+    stdout = '';
+    stderr = '';
+    expect(await engine.run('c', `container-diff diff ${ra} --type=apt`, sink)).toBe(1);
+    expect(stderr).toBe("Error: 'diff' requires two images as arguments: container-diff diff [image1] [image2]\n");
+  });
 });

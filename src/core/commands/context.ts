@@ -77,6 +77,23 @@ export interface DockerContext {
    * behave as Docker does with no terminal to answer, i.e. treat it as "no".
    */
   confirm?(prompt: string): Promise<boolean>;
+  /**
+   * Compare two stored images and return the text container-diff prints for `types` (its
+   * JSON with `json`; with `filename`, that file's unified diff after the sections).
+   */
+  compare?(
+    request: {
+      a: Digest;
+      b: Digest;
+      aName: string;
+      bName: string;
+      types: readonly ('file' | 'size' | 'history' | 'metadata')[];
+      json: boolean;
+      orderBySize: boolean;
+      filename?: string;
+    },
+    signal?: AbortSignal,
+  ): Promise<string>;
   /** Layerscope's version for `docker version`. */
   readonly version?: string;
 }

@@ -15,6 +15,7 @@ import { pull } from './run-pull.ts';
 import { images, inspect, history } from './run-images.ts';
 import { tag, rmi, prune } from './run-manage.ts';
 import { save, load, version } from './run-archive.ts';
+import { isCompareLine, runCompare } from './compare.ts';
 
 export { pullErrorText, pullEventLine } from './run-pull.ts';
 export { defaultArchiveName } from './run-archive.ts';
@@ -25,6 +26,11 @@ export async function runCommand(
   out: CommandOutput,
   signal?: AbortSignal,
 ): Promise<number> {
+  if (isCompareLine(line))
+    return runCompare(line, ctx, out, signal).catch((e: unknown) => {
+      out.stderr(`Error: ${errorText(e)}\n`);
+      return 1;
+    });
   const parsed = parseCommandLine(line);
   switch (parsed.kind) {
     case 'empty':
