@@ -25,6 +25,10 @@ export default ts.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A destructuring whose other names are reassigned stays `let` as a whole.
+      'prefer-const': ['error', { destructuring: 'all' }],
+      // Tar headers, registry names and file names are checked for control characters on purpose.
+      'no-control-regex': 'off',
     },
   },
   {

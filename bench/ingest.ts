@@ -223,7 +223,7 @@ Issue 3's memory target, flat and < 64 MB above baseline: ${worst < 64 ? 'met' :
 async function warmPool(size: number): Promise<HasherPool> {
   const pool = createHasherPool(threadPort, size, Infinity);
   const hs = Array.from({ length: size }, () => pool.hasher());
-  for (const h of hs) h.update(new Uint8Array(1));
+  for (const h of hs) await h.update(new Uint8Array(1));
   await Promise.all(hs.map((h) => h.digest()));
   return pool;
 }

@@ -11,7 +11,6 @@
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileTree, flattenVisible, wasted } from '../src/core/analysis/index.ts';
 import { decodeLayerIndex, encodeLayerIndex, type LayerEntry } from '../src/core/layer/entry.ts';
@@ -19,7 +18,6 @@ import { applyLayers, type UnionView } from '../src/core/union/index.ts';
 import { writeSection } from './results.ts';
 import { LAYERS, TOPS, generate, generateSimple } from './synthetic-image.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const RUNS = 11;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

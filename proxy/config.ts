@@ -31,7 +31,7 @@ export function proxyConfigFromEnv(env: Env, base: ProxyConfig = {}): ProxyConfi
       try {
         parseHostPattern(h);
       } catch (e) {
-        throw new Error(`PROXY_ALLOW_HOSTS: ${(e as Error).message}`);
+        throw new Error(`PROXY_ALLOW_HOSTS: ${(e as Error).message}`, { cause: e });
       }
     }
     config.allowHosts = [...(base.allowHosts ?? []), ...hosts];

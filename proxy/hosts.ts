@@ -89,11 +89,10 @@ export function parseHostPattern(entry: string): HostPattern {
   const source = entry.trim().toLowerCase();
   const bad = (why: string): Error => new Error(`invalid host entry "${entry}": ${why}`);
   if (source === '') throw bad('empty');
-  let hostPart = source;
   let port: number | undefined;
   const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(source);
   if (!m) throw bad('expected host[:port]');
-  hostPart = m[1]!;
+  const hostPart = m[1]!;
   if (m[2] !== undefined) {
     port = Number(m[2]);
     if (port < 1 || port > 65535) throw bad('port out of range');

@@ -13,8 +13,8 @@ import { testEngine } from '../tests/helpers/engine.ts';
 const docker = (args: string[]) => {
   try {
     return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e: any) {
-    return `ERR ${e.stderr}`;
+  } catch (e) {
+    return `ERR ${(e as { stderr?: string }).stderr}`;
   }
 };
 const file = process.argv[2]!;

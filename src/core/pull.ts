@@ -51,7 +51,7 @@ export async function pull(
   const resolved = await registry.resolve(ref, opts.platform, signal);
   for (const text of resolved.warnings) emit({ type: 'warning', text });
 
-  let config = resolved.config;
+  const config = resolved.config;
   let configJson: ConfigJson | undefined;
   if (config) {
     const actual = sha256Digest(config.bytes);

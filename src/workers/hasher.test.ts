@@ -94,7 +94,7 @@ describe('createHasherPool', () => {
         scratch.fill(0xee);
         if (p) await p;
       }
-      h.update(new Uint8Array(0));
+      void h.update(new Uint8Array(0));
       expect(await h.digest()).toBe(hex(data));
       expect(scratch.byteLength).toBe(size); // not detached by the transfer
     }
@@ -158,7 +158,7 @@ describe('createHasherPool', () => {
     expect(world.ports[0]!.closed).toBe(true);
     const again = pool.hasher();
     expect(world.ports).toHaveLength(2);
-    again.update(big);
+    void again.update(big);
     expect(await again.digest()).toBe(hex(big));
     pool.close();
   });
@@ -167,13 +167,13 @@ describe('createHasherPool', () => {
     const world = fakeWorld();
     const pool = createHasherPool(world.spawn, 1);
     const h = pool.hasher();
-    h.update(bytes(BATCH + 1));
+    void h.update(bytes(BATCH + 1));
     h.dispose!();
     expect(() => h.update(bytes(1))).toThrow('disposed');
     const posted = world.ports[0]!.posted;
     expect(posted.at(-1)).toMatchObject({ t: 'drop' });
     const g = pool.hasher();
-    g.update(bytes(10));
+    void g.update(bytes(10));
     expect(await g.digest()).toBe(hex(bytes(10)));
     g.dispose!();
     expect(posted.at(-1)).toMatchObject({ t: 'digest' });
@@ -186,14 +186,14 @@ describe('idle workers', () => {
     const world = fakeWorld();
     const pool = createHasherPool(world.spawn, 1, 20);
     const h = pool.hasher();
-    h.update(bytes(10));
+    void h.update(bytes(10));
     await h.digest();
     expect(pool.size).toBe(1);
     await new Promise((r) => setTimeout(r, 60));
     expect(world.ports[0]!.closed).toBe(true);
     expect(pool.size).toBe(0);
     const g = pool.hasher();
-    g.update(bytes(10));
+    void g.update(bytes(10));
     expect(await g.digest()).toBe(hex(bytes(10)));
     expect(world.ports).toHaveLength(2);
     pool.close();
@@ -217,7 +217,7 @@ describe('workerHasher', () => {
   it('hashes in this thread where Worker does not exist (Node)', async () => {
     expect(typeof Worker).toBe('undefined');
     const h = workerHasher();
-    h.update(bytes(1000));
+    void h.update(bytes(1000));
     expect(await h.digest()).toBe(hex(bytes(1000)));
   });
 });

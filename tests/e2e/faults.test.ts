@@ -171,7 +171,7 @@ describe('pulls under fault injection', () => {
       const offset = Math.floor(rand() * (sizes.get(target.digest)! - done0));
       const recordsBefore = tap.records.length;
       stats.trials++;
-      let out = '';
+      let out: string;
       let landed = false;
       if (kind === 'none') {
         out = await runCommand(page, `docker pull ${ref}`);

@@ -89,7 +89,7 @@ async function tool(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
     return stdout;
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.stderr?.toString() || err.message}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.stderr?.toString() || err.message}`, { cause: e });
   }
 }
 

@@ -28,7 +28,7 @@ export async function umoci(args: string[]): Promise<string> {
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`umoci ${args.join(' ')} failed: ${err.stderr || err.message}`);
+    throw new Error(`umoci ${args.join(' ')} failed: ${err.stderr || err.message}`, { cause: e });
   }
 }
 

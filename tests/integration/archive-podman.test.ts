@@ -54,7 +54,7 @@ async function podman(args: string[]): Promise<string> {
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`podman ${args.join(' ')} failed: ${err.stderr || err.message}`);
+    throw new Error(`podman ${args.join(' ')} failed: ${err.stderr || err.message}`, { cause: e });
   }
 }
 

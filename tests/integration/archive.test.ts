@@ -48,7 +48,7 @@ async function skopeo(args: string[]): Promise<string> {
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`skopeo ${args.join(' ')} failed: ${err.stderr || err.message}`);
+    throw new Error(`skopeo ${args.join(' ')} failed: ${err.stderr || err.message}`, { cause: e });
   } finally {
     await rm(home, { recursive: true, force: true });
   }

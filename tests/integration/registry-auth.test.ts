@@ -7,7 +7,6 @@ import { parseReference, type Reference } from '../../src/core/reference.ts';
 import {
   pullScope,
   RegistryClient,
-  RegistryError,
   resolveImage,
   type Credentials,
   type RegistryClientOptions,

@@ -12,7 +12,6 @@ import {
   fetchBlob,
   fetchManifest,
   RegistryClient,
-  RegistryError,
   resolveImage,
   type FetchLike,
 } from '../../src/core/registry/index.ts';

@@ -95,16 +95,28 @@ export function compileGlob(pattern: string, caseSensitive = true): Glob {
           const t = tokens[i]!;
           switch (t.k) {
             case 'lit':
-              if (c === t.c) ((next[i + 1] = 1), (any = true));
+              if (c === t.c) {
+                next[i + 1] = 1;
+                any = true;
+              }
               break;
             case 'one':
-              if (c !== '/') ((next[i + 1] = 1), (any = true));
+              if (c !== '/') {
+                next[i + 1] = 1;
+                any = true;
+              }
               break;
             case 'class':
-              if (c !== '/' && inClass(t, c)) ((next[i + 1] = 1), (any = true));
+              if (c !== '/' && inClass(t, c)) {
+                next[i + 1] = 1;
+                any = true;
+              }
               break;
             case 'star':
-              if (c !== '/') ((next[i] = 1), (any = true));
+              if (c !== '/') {
+                next[i] = 1;
+                any = true;
+              }
               break;
             case 'gstar':
               next[i] = 1;

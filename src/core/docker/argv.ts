@@ -38,7 +38,7 @@ export function parseCommandLine(line: string): ParseResult {
       status: 127,
     };
   }
-  let rest = words.slice(1);
+  const rest = words.slice(1);
   // Global options before the command.
   while (rest[0]?.startsWith('-')) {
     const g = rest[0];

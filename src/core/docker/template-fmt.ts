@@ -232,7 +232,7 @@ export function sprintf(format: string, args: readonly unknown[]): string {
   let out = '';
   let argNum = 0;
   let reordered = false;
-  let goodArgNum = true;
+  let goodArgNum: boolean;
   let afterIndex = false;
   const end = format.length;
   let i = 0;
