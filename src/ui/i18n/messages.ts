@@ -41,6 +41,8 @@ export const en = {
   'error.hostNotAllowed':
     'The proxy does not allow this registry host. Add it to PROXY_ALLOW_HOSTS where the proxy runs.',
   'error.generic': 'Error: {message}',
+  'error.offline':
+    'You are offline. Pulling needs the network; stored images stay available. Try again when you are back online.',
   'error.quota':
     'The browser’s storage for this site is full. Remove images (Remove…, Prune…) or allow the site more storage, then pull again: the layers already stored are kept.',
   'settings.title': 'Settings',
@@ -230,6 +232,8 @@ export const ja: Catalog = {
   'error.hostNotAllowed':
     'プロキシがこのレジストリホストを許可していません。プロキシ側の PROXY_ALLOW_HOSTS に追加してください。',
   'error.generic': 'エラー: {message}',
+  'error.offline':
+    'オフラインです。取得にはネットワークが必要です（保存済みのイメージは使えます）。オンラインに戻ってからやり直してください。',
   'error.quota':
     'このサイトのブラウザ保存領域がいっぱいです。イメージを削除（削除…、整理…）するか保存領域を増やしてから、もう一度取得してください。保存済みのレイヤーは残ります。',
   'settings.title': '設定',

@@ -1,4 +1,5 @@
-import type { EngineError } from '../../app/api.ts';
+import type { EngineError, PullOutcome } from '../../app/api.ts';
+import { toFailure } from './failure.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
 import { applyPullEvent, emptyProgress, type PullProgress } from './pull-progress.ts';
 
@@ -35,14 +36,20 @@ export class PullState {
     this.phase = 'running';
     this.error = null;
     this.progress = emptyProgress();
-    const outcome = await this.engine.api.pull(
-      job,
-      ref,
-      this.platform || undefined,
-      Comlink.proxy((e) => {
-        this.progress = applyPullEvent(this.progress, e);
-      }),
-    );
+    let outcome: PullOutcome;
+    try {
+      outcome = await this.engine.api.pull(
+        job,
+        ref,
+        this.platform || undefined,
+        Comlink.proxy((e) => {
+          this.progress = applyPullEvent(this.progress, e);
+        }),
+      );
+    } catch (e) {
+      // The worker itself failed (not the registry): still an answer the person sees.
+      outcome = { ok: false, cancelled: false, error: toFailure(e) };
+    }
     this.#job = null;
     if (outcome.ok) this.phase = 'done';
     else if (outcome.cancelled) this.phase = 'cancelled';
@@ -54,6 +61,10 @@ export class PullState {
   }
 
   async cancel(): Promise<void> {
-    if (this.#job) await this.engine.api.cancel(this.#job);
+    try {
+      if (this.#job) await this.engine.api.cancel(this.#job);
+    } catch (e) {
+      this.error = toFailure(e);
+    }
   }
 }

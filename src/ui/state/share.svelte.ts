@@ -1,6 +1,7 @@
 import type { ExportRequest } from '../../app/api.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
 import { saveAs } from './download.ts';
+import { toFailure, type Failure } from './failure.ts';
 
 export type ExportFormat = ExportRequest['format'];
 
@@ -27,7 +28,7 @@ export class ShareState {
   importing = $state(false);
   progress = $state({ done: 0, total: 0 });
   lines = $state.raw<string[]>([]);
-  error = $state<string | null>(null);
+  error = $state.raw<Failure | null>(null);
   #job: string | null = null;
 
   constructor(
@@ -53,7 +54,7 @@ export class ShareState {
       });
       this.lines = [`Saved ${name}`];
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = toFailure(e);
     } finally {
       this.exporting = false;
       this.#job = null;
@@ -94,7 +95,7 @@ export class ShareState {
       });
       this.lines = [`Shared ${name}`];
     } catch (e) {
-      if ((e as DOMException).name !== 'AbortError') this.error = e instanceof Error ? e.message : String(e);
+      if ((e as DOMException).name !== 'AbortError') this.error = toFailure(e);
     } finally {
       this.exporting = false;
       this.#job = null;
@@ -121,7 +122,7 @@ export class ShareState {
       this.lines = r.lines;
       this.onChange();
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = toFailure(e);
     } finally {
       this.importing = false;
       this.#job = null;
@@ -135,13 +136,17 @@ export class ShareState {
       this.lines = (await this.engine.api.loadSample()).lines;
       this.onChange();
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = toFailure(e);
     } finally {
       this.importing = false;
     }
   }
 
   async cancel(): Promise<void> {
-    if (this.#job) await this.engine.api.cancel(this.#job);
+    try {
+      if (this.#job) await this.engine.api.cancel(this.#job);
+    } catch (e) {
+      this.error = toFailure(e);
+    }
   }
 }
