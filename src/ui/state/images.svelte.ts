@@ -1,6 +1,7 @@
 import type { EngineSettings, ImageRow, SharingSnapshot, StoreSummary } from '../../app/api.ts';
 import { toFailure, type Failure } from './failure.ts';
 import { Latest } from './latest.ts';
+import { sharingFigures } from './sharing-figures.ts';
 import type { EngineClient } from './engine-client.ts';
 import { filterRows, sortRows, type SortDir, type SortKey } from './image-rows.ts';
 
@@ -16,6 +17,8 @@ export class ImagesState {
   sortDir = $state<SortDir>('desc');
   visible = $derived(sortRows(filterRows(this.rows, this.filter, this.showDangling), this.sortKey, this.sortDir));
 
+  /** The one source of the sharing figures the header and the sharing panel show. */
+  figures = $derived(this.summary ? sharingFigures(this.summary, this.sharing) : null);
   #latest = new Latest();
 
   constructor(private engine: EngineClient) {}
