@@ -12,12 +12,12 @@ let page: Page;
 
 beforeAll(async () => {
   // The save-file picker, as when the person presses Cancel in it.
-  session = await openSession({}, {}, (context) =>
-    context.addInitScript(() => {
+  session = await openSession({}, {}, async (context) => {
+    await context.addInitScript(() => {
       (window as { showSaveFilePicker?: unknown }).showSaveFilePicker = () =>
         Promise.reject(new DOMException('The user aborted a request.', 'AbortError'));
-    }),
-  );
+    });
+  });
   page = session.page;
   await page.getByRole('button', { name: 'Load sample image' }).click();
   await page.getByTestId('import-result').filter({ hasText: 'Loaded image: layerscope/sample:1.0' }).waitFor();

@@ -1,7 +1,8 @@
 import type { EngineError, PullOutcome } from '../../app/api.ts';
 import { toFailure } from './failure.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
-import { applyPullEvent, emptyProgress, type PullProgress } from './pull-progress.ts';
+import { applyPullEvent, emptyProgress, pullBytes, type PullProgress } from './pull-progress.ts';
+import { RateMeter } from './rate.ts';
 
 export type PullPhase = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -12,6 +13,16 @@ export class PullState {
   phase = $state<PullPhase>('idle');
   progress = $state.raw<PullProgress>(emptyProgress());
   error = $state.raw<EngineError | null>(null);
+  /** The reference being (or last) pulled, as typed. */
+  pulling = $state('');
+  /** Bytes done and total over the layers this pull downloads. */
+  bytes = $state.raw({ done: 0, total: 0 });
+  /** Bytes per second over the last seconds, and seconds left at that speed. */
+  speed = $state<number | null>(null);
+  eta = $state<number | null>(null);
+  /** The finished pull's line in the tray was dismissed. */
+  dismissed = $state(false);
+  #meter = new RateMeter();
   #job: string | null = null;
 
   constructor(
@@ -36,6 +47,12 @@ export class PullState {
     this.phase = 'running';
     this.error = null;
     this.progress = emptyProgress();
+    this.pulling = ref;
+    this.dismissed = false;
+    this.bytes = { done: 0, total: 0 };
+    this.speed = null;
+    this.eta = null;
+    this.#meter.reset();
     let outcome: PullOutcome;
     try {
       outcome = await this.engine.api.pull(
@@ -44,6 +61,7 @@ export class PullState {
         this.platform || undefined,
         Comlink.proxy((e) => {
           this.progress = applyPullEvent(this.progress, e);
+          this.#measure();
         }),
       );
     } catch (e) {
@@ -58,6 +76,19 @@ export class PullState {
       this.error = outcome.error;
     }
     this.onChange();
+  }
+
+  #measure(): void {
+    const b = pullBytes(this.progress);
+    this.bytes = b;
+    this.#meter.add(performance.now(), b.done);
+    this.speed = this.#meter.rate();
+    this.eta = this.#meter.eta(b.done, b.total);
+  }
+
+  /** The tray line shows while a pull runs with its dialog closed, and after, until dismissed. */
+  get inTray(): boolean {
+    return !this.open && (this.phase === 'running' || (this.phase !== 'idle' && !this.dismissed));
   }
 
   async cancel(): Promise<void> {
