@@ -17,6 +17,8 @@ const OVERSCAN = 60;
  */
 export class ExplorerState {
   id = $state<string | null>(null);
+  /** What the person opened it by (a name or the ID), for its URL. */
+  ref = $state<string | null>(null);
   detail = $state.raw<ImageDetail | null>(null);
   error = $state.raw<Failure | null>(null);
   tab = $state<ImageTab>('summary');
@@ -42,10 +44,11 @@ export class ExplorerState {
 
   constructor(private engine: EngineClient) {}
 
-  async open(id: string): Promise<void> {
+  async open(id: string, ref?: string): Promise<void> {
     this.#listing.cancel();
     this.#reading.cancel();
     this.id = id;
+    this.ref = ref ?? null;
     this.detail = null;
     this.error = null;
     this.tab = 'summary';
@@ -74,8 +77,18 @@ export class ExplorerState {
     this.#listing.cancel();
     this.#reading.cancel();
     this.id = null;
+    this.ref = null;
     this.detail = null;
     this.file = null;
+  }
+
+  /** Opens a file by path (a link to it): its directories expand and the viewer shows it. */
+  async openPath(path: string): Promise<void> {
+    const parts = path.split('/');
+    const ancestors = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+    this.expanded = new Set([...this.expanded, ...ancestors]);
+    void this.reload();
+    await this.select({ path, isDir: false });
   }
 
   /** Fetches the rows around the visible range (latest request wins). */
@@ -141,7 +154,7 @@ export class ExplorerState {
     void this.reload();
   }
 
-  async select(row: FileRow): Promise<void> {
+  async select(row: Pick<FileRow, 'path' | 'isDir' | 'removed'>): Promise<void> {
     const id = this.id;
     if (!id) return;
     this.fileError = null;

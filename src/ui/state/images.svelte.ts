@@ -20,6 +20,9 @@ export class ImagesState {
   /** The one source of the sharing figures the header and the sharing panel show. */
   figures = $derived(this.summary ? sharingFigures(this.summary, this.sharing) : null);
   #latest = new Latest();
+  #loaded!: () => void;
+  /** Settles once the first listing has arrived (a link to an image waits for it). */
+  ready = new Promise<void>((resolve) => (this.#loaded = resolve));
 
   constructor(private engine: EngineClient) {}
 
@@ -49,6 +52,7 @@ export class ImagesState {
       this.error = null;
     } else this.error = toFailure(out.error);
     this.loaded = true;
+    this.#loaded();
   }
 
   sortBy(key: SortKey): void {
