@@ -3,8 +3,9 @@ import type { EngineClient } from './engine-client.ts';
 import { saveAs } from './download.ts';
 import { Latest } from './latest.ts';
 import { toFailure, type Failure } from './failure.ts';
+import type { RouteTab } from './route.ts';
 
-export type ImageTab = 'summary' | 'layers' | 'files' | 'treemap' | 'history' | 'inspect';
+export type ImageTab = RouteTab;
 
 /** Rows fetched around the visible ones, so scrolling rarely waits for the worker. */
 const OVERSCAN = 60;

@@ -4,7 +4,7 @@
  * the ones before it; a superseded request's answer (or failure) is dropped, so it can never
  * overwrite what the newer request shows.
  */
-export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export class Latest {
   #seq = 0;

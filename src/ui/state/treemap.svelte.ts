@@ -2,7 +2,7 @@ import type { EngineClient } from './engine-client.ts';
 import { Latest } from './latest.ts';
 import { toFailure, type Failure } from './failure.ts';
 
-export interface TreemapChild {
+interface TreemapChild {
   path: string;
   name: string;
   size: number;
