@@ -97,6 +97,14 @@ const views: [string, () => Promise<void>][] = [
   ['history', () => openTab('History')],
   ['inspect', () => openTab('Inspect')],
   [
+    'a link to an image not stored',
+    async () => {
+      await toImages();
+      await page.evaluate(() => (location.hash = '#/image/example.com%2Fabsent%3A1.0/summary'));
+      await page.getByRole('heading', { name: 'Not stored in this browser' }).waitFor();
+    },
+  ],
+  [
     'settings',
     async () => {
       await page.keyboard.press('Escape');
