@@ -56,6 +56,21 @@ describe('wording', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('copies a row’s full image ID and says so', async () => {
+    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: session.app.url });
+    const table = page.getByRole('table', { name: 'Images' });
+    const shortId = (await table.locator('tbody tr').first().locator('td:nth-child(3)').textContent())!;
+    await table
+      .getByRole('button', { name: `Copy the full image ID of ${shortId}` })
+      .first()
+      .click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toMatch(new RegExp(`^sha256:${shortId}[0-9a-f]{52}$`));
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Copied' }).textContent())
+      .toBe(`Copied ${copied}`);
+  });
+
   it('a pull while offline says offline', async () => {
     await session.context.setOffline(true);
     try {
