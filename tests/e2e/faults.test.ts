@@ -311,7 +311,7 @@ describe('pulls under fault injection', () => {
     expect(out).toContain(`Status: Downloaded newer image for ${ref}`);
     expect(tap.records.slice(before).filter((r) => r.path.endsWith(`/blobs/${small.digest}`))).toEqual([]);
     expect((await blobStates()).get(small.digest)).toBe('complete');
-    expect(await checkStore(page)).toMatch(/^All good: 1 images, 4 blobs \(0 partial/);
+    expect(await checkStore(page)).toMatch(/^All good: 1 image, 4 blobs \(0 partial/);
   });
 
   it('a final pull completes; every stored blob hashes to its digest', async () => {
@@ -328,6 +328,6 @@ describe('pulls under fault injection', () => {
     // Nothing the store already had complete was fetched again.
     const refetched = tap.records.slice(before).filter((r) => isAnyLayer(r.path) && !r.range);
     for (const r of refetched) expect(r.ended, r.path).toBe(true);
-    expect(await checkStore(page)).toMatch(/^All good: 1 images/);
+    expect(await checkStore(page)).toMatch(/^All good: 1 image/);
   });
 });

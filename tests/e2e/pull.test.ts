@@ -23,6 +23,7 @@ let layout: TestLayout;
 let base: PushedImage;
 let derived: PushedImage;
 let slow: PushedImage;
+let tray: PushedImage;
 
 const blobPath = (digest: string) =>
   join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
@@ -47,6 +48,9 @@ beforeAll(async () => {
   for (let i = 0, x = 12345; i < noise.length; i++) noise[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
   await layout.build({ tag: 'slow', layers: [{ 'data/noise.bin': noise }] });
   slow = await pushLayoutImage(reg, layout, 'slow', 'e2e/slow', 'v1', { format: 'oci' });
+  // Its own layer (the bytes reversed), never stored before its pull starts.
+  await layout.build({ tag: 'tray', layers: [{ 'data/tray.bin': noise.slice().reverse() }] });
+  tray = await pushLayoutImage(reg, layout, 'tray', 'e2e/tray', 'v1', { format: 'oci' });
   session = await openSession({ PROXY_ALLOW_HOSTS: tap.host });
   ({ context, page } = session);
 }, 180_000);
@@ -169,6 +173,35 @@ describe('walking skeleton', () => {
     expect(gets.at(-1)!.range).toMatch(/^bytes=4194304-$/); // the first 4 MiB chunk was kept
     await dialog.getByRole('button', { name: 'Close' }).click();
     await runCommand(page, `docker rmi ${tap.host}/e2e/slow:v1`);
+  });
+
+  it('keeps a pull in sight after Escape: the tray shows bytes, speed and time left, and cancels it', async () => {
+    const layer = tray.layers[0]!;
+    tap.throttle((p) => p.endsWith(layer.digest), 512 * 1024);
+    try {
+      await page.getByRole('button', { name: 'Pull image' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Image reference').fill(`${tap.host}/e2e/tray:v1`);
+      await dialog.getByRole('button', { name: 'Pull', exact: true }).click();
+      await tap.waitBytes((p) => p.endsWith(layer.digest), 1024 * 1024, 30_000);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      const trayRegion = page.getByRole('region', { name: 'Pulls' });
+      expect(await trayRegion.getByRole('status').textContent()).toContain(`Pulling ${tap.host}/e2e/tray:v1`);
+      // "1.2MB of 6.3MB · 512kB/s · about 10 s left"
+      await expect
+        .poll(() => trayRegion.getByTestId('pull-figures').textContent(), { timeout: 20_000 })
+        .toMatch(/\S+B of \S+B\s*· \S+B\/s\s*· about .+ left/);
+      await trayRegion.getByRole('button', { name: 'Cancel' }).click();
+      await expect
+        .poll(() => trayRegion.getByRole('status').textContent(), { timeout: 20_000 })
+        .toBe(`Pulling ${tap.host}/e2e/tray:v1 was cancelled`);
+      await trayRegion.getByRole('button', { name: 'Dismiss' }).click();
+      expect(await trayRegion.count()).toBe(0);
+      expect(await page.getByRole('table', { name: 'Images' }).locator('tbody tr').count()).toBe(2);
+    } finally {
+      tap.throttle(null);
+    }
   });
 
   it('still lists both images offline after a reload (service worker + IndexedDB)', async () => {

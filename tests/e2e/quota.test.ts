@@ -103,7 +103,7 @@ describe('storage quota', () => {
     const gets = tap.records.filter((r) => r.path.endsWith(`/blobs/${big.digest}`));
     expect(gets.map((r) => [r.range, r.bytes])).toEqual([[`bytes=${4 * MiB}-`, big.size - 4 * MiB]]);
     await expect.poll(() => tableIds(page)).toEqual([image.configDigest!.slice(7, 19)]);
-    expect(await checkStore(page)).toMatch(/^All good: 1 images, 3 blobs \(0 partial/);
+    expect(await checkStore(page)).toMatch(/^All good: 1 image, 3 blobs \(0 partial/);
   });
 });
 

@@ -95,7 +95,7 @@ describe('two tabs', () => {
       expect(out).toMatch(/Status: (Downloaded newer image|Image is up to date) for /);
     }
     for (const p of [a, b]) await expect.poll(() => sortedIds(p)).toEqual([shortId(base)]);
-    expect(await checkStore(a)).toMatch(/^All good: 1 images, 3 blobs \(0 partial/);
+    expect(await checkStore(a)).toMatch(/^All good: 1 image, 3 blobs \(0 partial/);
     const recs = await blobRecords(b);
     for (const l of base.layers) {
       expect(recs.filter((r) => r.digest === l.digest)).toEqual([

@@ -77,7 +77,11 @@ export class CommandState {
     });
 
   async interrupt(): Promise<void> {
-    if (this.#job) await this.engine.api.cancel(this.#job);
+    try {
+      if (this.#job) await this.engine.api.cancel(this.#job);
+    } catch (e) {
+      this.#append(`${e instanceof Error ? e.message : String(e)}\n`);
+    }
   }
 
   recall(step: -1 | 1): void {

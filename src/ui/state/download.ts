@@ -5,17 +5,23 @@
  */
 type Picker = (opts: { suggestedName: string }) => Promise<FileSystemFileHandle>;
 
+/**
+ * What became of it: written to the file the person picked; handed to the browser's downloads
+ * (where it lands, or whether the person keeps it, the page cannot know); or cancelled.
+ */
+export type SaveOutcome = 'saved' | 'downloaded' | 'cancelled';
+
 export async function saveAs(
   suggestedName: string,
   write: (target: FileSystemFileHandle | null) => Promise<Blob | null>,
-): Promise<boolean> {
+): Promise<SaveOutcome> {
   const picker = (globalThis as { showSaveFilePicker?: Picker }).showSaveFilePicker;
   let handle: FileSystemFileHandle | null = null;
   if (picker) {
     try {
       handle = await picker({ suggestedName });
     } catch (e) {
-      if ((e as DOMException).name === 'AbortError') return false; // the person cancelled
+      if ((e as DOMException).name === 'AbortError') return 'cancelled';
       handle = null;
     }
   }
@@ -27,6 +33,7 @@ export async function saveAs(
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    return 'downloaded';
   }
-  return true;
+  return handle ? 'saved' : 'cancelled';
 }

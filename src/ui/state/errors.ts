@@ -1,7 +1,6 @@
 /** Which plain-language explanation fits an engine error (the raw message is shown too). */
 import type { MessageKey } from '../i18n/messages.ts';
-import type { EngineError } from '../../app/api.ts';
-import { isErrorCode, type ErrorCode } from '../../core/errors.ts';
+import { isErrorCode, type ErrorCode, type RateLimit } from '../../core/errors.ts';
 
 /**
  * The explanation for one code. Every code is listed, so a code added to `ErrorCode` fails to
@@ -146,6 +145,6 @@ export function errorMessageKey(e: { code: string; message?: string }): MessageK
 }
 
 /** The `{detail}` of the rate-limit explanation: Docker Hub's figures when the registry sent them. */
-export function rateLimitText(e: EngineError): string {
+export function rateLimitText<T extends { code: string; rateLimit?: RateLimit | undefined }>(e: T): string {
   return e.rateLimit ? `limit ${e.rateLimit.limit ?? '?'}, remaining ${e.rateLimit.remaining ?? '?'}` : '';
 }

@@ -1,7 +1,11 @@
 import type { FileContent, FileRow, ImageDetail } from '../../app/api.ts';
 import type { EngineClient } from './engine-client.ts';
+import { saveAs } from './download.ts';
+import { Latest } from './latest.ts';
+import { toFailure, type Failure } from './failure.ts';
+import type { RouteTab } from './route.ts';
 
-export type ImageTab = 'summary' | 'layers' | 'files' | 'treemap' | 'history' | 'inspect';
+export type ImageTab = RouteTab;
 
 /** Rows fetched around the visible ones, so scrolling rarely waits for the worker. */
 const OVERSCAN = 60;
@@ -9,13 +13,16 @@ const OVERSCAN = 60;
 /**
  * One opened image. View state (tab, expanded directories, selection, scroll) lives here,
  * keyed by path, never in the model the worker computes (dive keeps it in its tree; we don't).
+ * Opening, listing rows and reading a file each keep only their latest answer: a slow answer
+ * for the image or file the person left never replaces the one they moved to.
  */
 export class ExplorerState {
   id = $state<string | null>(null);
+  /** What the person opened it by (a name or the ID), for its URL. */
+  ref = $state<string | null>(null);
   detail = $state.raw<ImageDetail | null>(null);
-  error = $state<string | null>(null);
+  error = $state.raw<Failure | null>(null);
   tab = $state<ImageTab>('summary');
-
   layer = $state<number | undefined>(undefined);
   mode = $state<'upto' | 'own'>('upto');
   sortBy = $state<'name' | 'size'>('name');
@@ -27,15 +34,22 @@ export class ExplorerState {
   rows = $state.raw<FileRow[]>([]);
   focused = $state(0);
   file = $state.raw<FileContent | null>(null);
-  fileError = $state<string | null>(null);
+  fileError = $state.raw<Failure | null>(null);
+  /** A download of a file or the filesystem that failed. */
+  downloadError = $state.raw<Failure | null>(null);
   busy = $state(false);
-  #request = 0;
+  #opening = new Latest();
+  #listing = new Latest();
+  #reading = new Latest();
   #visible = { start: 0, count: 40 };
 
   constructor(private engine: EngineClient) {}
 
-  async open(id: string): Promise<void> {
+  async open(id: string, ref?: string): Promise<void> {
+    this.#listing.cancel();
+    this.#reading.cancel();
     this.id = id;
+    this.ref = ref ?? null;
     this.detail = null;
     this.error = null;
     this.tab = 'summary';
@@ -44,47 +58,68 @@ export class ExplorerState {
     this.search = '';
     this.expanded = new Set();
     this.file = null;
+    this.fileError = null;
+    this.downloadError = null;
     this.focused = 0;
-    try {
-      this.detail = await this.engine.api.imageDetail(id);
-      await this.reload();
-    } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+    this.total = 0;
+    this.rows = [];
+    const out = await this.#opening.run(() => this.engine.api.imageDetail(id));
+    if (!out) return;
+    if (!out.ok) {
+      this.error = toFailure(out.error);
+      return;
     }
+    this.detail = out.value;
+    await this.reload();
   }
 
   close(): void {
+    this.#opening.cancel();
+    this.#listing.cancel();
+    this.#reading.cancel();
     this.id = null;
+    this.ref = null;
     this.detail = null;
+    this.file = null;
+  }
+
+  /** Opens a file by path (a link to it): its directories expand and the viewer shows it. */
+  async openPath(path: string): Promise<void> {
+    const parts = path.split('/');
+    const ancestors = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+    this.expanded = new Set([...this.expanded, ...ancestors]);
+    void this.reload();
+    await this.select({ path, isDir: false });
   }
 
   /** Fetches the rows around the visible range (latest request wins). */
   async reload(): Promise<void> {
-    if (!this.id) return;
-    const n = ++this.#request;
+    const id = this.id;
+    if (!id) return;
     const start = Math.max(0, this.#visible.start - OVERSCAN);
     this.busy = true;
-    try {
-      const w = await this.engine.api.files(this.id, {
-        ...(this.layer !== undefined ? { layer: this.layer } : {}),
-        mode: this.layer === undefined ? 'upto' : this.mode,
-        sortBy: this.sortBy,
-        expanded: [...this.expanded],
-        search: this.search,
-        start,
-        count: this.#visible.count + 2 * OVERSCAN,
-      });
-      if (n !== this.#request) return;
-      this.total = w.total;
-      this.windowStart = w.start;
-      this.rows = w.rows;
-      this.matches = w.matches;
-      if (this.focused >= w.total) this.focused = Math.max(0, w.total - 1);
-    } catch (e) {
-      if (n === this.#request) this.error = e instanceof Error ? e.message : String(e);
-    } finally {
-      if (n === this.#request) this.busy = false;
+    const query = {
+      ...(this.layer !== undefined ? { layer: this.layer } : {}),
+      mode: this.layer === undefined ? ('upto' as const) : this.mode,
+      sortBy: this.sortBy,
+      expanded: [...this.expanded],
+      search: this.search,
+      start,
+      count: this.#visible.count + 2 * OVERSCAN,
+    };
+    const out = await this.#listing.run(() => this.engine.api.files(id, query));
+    if (!out) return;
+    this.busy = false;
+    if (!out.ok) {
+      this.error = toFailure(out.error);
+      return;
     }
+    const w = out.value;
+    this.total = w.total;
+    this.windowStart = w.start;
+    this.rows = w.rows;
+    this.matches = w.matches;
+    if (this.focused >= w.total) this.focused = Math.max(0, w.total - 1);
   }
 
   /** The list scrolled: refetch when the visible range leaves the fetched window. */
@@ -120,18 +155,46 @@ export class ExplorerState {
     void this.reload();
   }
 
-  async select(row: FileRow): Promise<void> {
-    if (!this.id) return;
+  async select(row: Pick<FileRow, 'path' | 'isDir' | 'removed'>): Promise<void> {
+    const id = this.id;
+    if (!id) return;
     this.fileError = null;
     if (row.isDir || row.removed) {
+      this.#reading.cancel();
       this.file = null;
       return;
     }
-    try {
-      this.file = await this.engine.api.readFile(this.id, row.path);
-    } catch (e) {
+    const out = await this.#reading.run(() => this.engine.api.readFile(id, row.path));
+    if (!out) return;
+    if (out.ok) this.file = out.value;
+    else {
       this.file = null;
-      this.fileError = e instanceof Error ? e.message : String(e);
+      this.fileError = toFailure(out.error);
+    }
+  }
+
+  /** Saves the open file (its link target's bytes for a symlink) where the person chooses. */
+  downloadFile(): Promise<void> {
+    const f = this.file;
+    const id = this.id;
+    if (!f || !id) return Promise.resolve();
+    return this.#download(f.resolved.split('/').pop() || 'file', (h) => this.engine.api.downloadFile(id, f.path, h));
+  }
+
+  /** Saves the merged filesystem as one tar. */
+  downloadFilesystem(): Promise<void> {
+    const id = this.id;
+    if (!id) return Promise.resolve();
+    const name = `${(this.detail?.repoTags[0] ?? 'image').replace(/[/:]/g, '_')}-filesystem.tar`;
+    return this.#download(name, (h) => this.engine.api.downloadFilesystem(id, h));
+  }
+
+  async #download(name: string, write: (h: FileSystemFileHandle | null) => Promise<Blob | null>): Promise<void> {
+    this.downloadError = null;
+    try {
+      await saveAs(name, write);
+    } catch (e) {
+      this.downloadError = toFailure(e);
     }
   }
 

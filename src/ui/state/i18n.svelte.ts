@@ -1,4 +1,12 @@
-import { catalogs, format, pickLocale, type Locale, type MessageKey } from '../i18n/messages.ts';
+import {
+  catalogs,
+  format,
+  pickLocale,
+  pluralKey,
+  type Locale,
+  type MessageKey,
+  type PluralBase,
+} from '../i18n/messages.ts';
 
 const KEY = 'layerscope.locale';
 
@@ -12,6 +20,10 @@ export class I18n {
   }
 
   t = (key: MessageKey, params?: Record<string, string | number>): string => format(catalogs[this.locale][key], params);
+
+  /** A message with a count: the plural form `n` takes in this language, `{n}` filled in. */
+  tn = (base: PluralBase, n: number, params?: Record<string, string | number>): string =>
+    this.t(pluralKey(this.locale, base, n), { n, ...params });
 
   setLocale(locale: Locale): void {
     this.locale = locale;

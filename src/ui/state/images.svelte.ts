@@ -1,4 +1,7 @@
-import type { ImageRow, SharingSnapshot, StoreSummary } from '../../app/api.ts';
+import type { EngineSettings, ImageRow, SharingSnapshot, StoreSummary } from '../../app/api.ts';
+import { toFailure, type Failure } from './failure.ts';
+import { Latest } from './latest.ts';
+import { sharingFigures } from './sharing-figures.ts';
 import type { EngineClient } from './engine-client.ts';
 import { filterRows, sortRows, type SortDir, type SortKey } from './image-rows.ts';
 
@@ -7,27 +10,49 @@ export class ImagesState {
   summary = $state.raw<StoreSummary | null>(null);
   sharing = $state.raw<SharingSnapshot | null>(null);
   loaded = $state(false);
-  error = $state<string | null>(null);
+  error = $state.raw<Failure | null>(null);
   filter = $state('');
   showDangling = $state(false);
   sortKey = $state<SortKey>('created');
   sortDir = $state<SortDir>('desc');
   visible = $derived(sortRows(filterRows(this.rows, this.filter, this.showDangling), this.sortKey, this.sortDir));
 
+  /** The one source of the sharing figures the header and the sharing panel show. */
+  figures = $derived(this.summary ? sharingFigures(this.summary, this.sharing) : null);
+  #latest = new Latest();
+  #loaded!: () => void;
+  /** Settles once the first listing has arrived (a link to an image waits for it). */
+  ready = new Promise<void>((resolve) => (this.#loaded = resolve));
+
   constructor(private engine: EngineClient) {}
 
-  async refresh(): Promise<void> {
+  /** The worker gets the settings before anything else it does, and again on every change. */
+  async configure(settings: EngineSettings): Promise<void> {
     try {
-      const snap = await this.engine.api.images();
-      this.rows = snap.rows;
-      this.summary = snap.summary;
-      this.sharing = snap.rows.length > 1 ? await this.engine.api.sharing() : null;
-      this.error = null;
+      await this.engine.api.configure(settings);
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
-    } finally {
-      this.loaded = true;
+      this.error = toFailure(e);
+      return;
     }
+    await this.refresh();
+  }
+
+  /** Lists again; refreshes overlap (pull, import and another tab), so the latest wins. */
+  async refresh(): Promise<void> {
+    const out = await this.#latest.run(async () => {
+      const snap = await this.engine.api.images();
+      const sharing = snap.rows.length > 1 ? await this.engine.api.sharing() : null;
+      return { snap, sharing };
+    });
+    if (!out) return;
+    if (out.ok) {
+      this.rows = out.value.snap.rows;
+      this.summary = out.value.snap.summary;
+      this.sharing = out.value.sharing;
+      this.error = null;
+    } else this.error = toFailure(out.error);
+    this.loaded = true;
+    this.#loaded();
   }
 
   sortBy(key: SortKey): void {

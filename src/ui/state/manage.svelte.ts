@@ -1,5 +1,6 @@
 import type { RemovePreview } from '../../app/api.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
+import { toFailure, type Failure } from './failure.ts';
 
 /** POSIX single quotes: the command bar's parser reads them back as one word. */
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -24,6 +25,8 @@ export class ManageState {
   output = $state('');
   error = $state('');
   busy = $state(false);
+  /** A worker call that failed (the preview or the command itself). */
+  failure = $state.raw<Failure | null>(null);
 
   constructor(
     private engine: EngineClient,
@@ -38,6 +41,7 @@ export class ManageState {
     this.conflict = false;
     this.removePreview = null;
     this.prunePreview = null;
+    this.failure = null;
   }
 
   openTag(source: string, label: string): void {
@@ -59,15 +63,25 @@ export class ManageState {
     const d = this.dialog;
     if (d?.kind !== 'remove') return;
     const arg = [d.byId ? d.id : d.ref];
-    const plain = await this.engine.api.previewRemove(arg, false);
-    this.conflict = plain.conflict;
-    this.removePreview = this.force && plain.conflict ? await this.engine.api.previewRemove(arg, true) : plain;
+    try {
+      const plain = await this.engine.api.previewRemove(arg, false);
+      this.conflict = plain.conflict;
+      this.removePreview = this.force && plain.conflict ? await this.engine.api.previewRemove(arg, true) : plain;
+      this.failure = null;
+    } catch (e) {
+      this.failure = toFailure(e);
+    }
   }
 
   async previewPrune(): Promise<void> {
     const d = this.dialog;
     if (d?.kind !== 'prune') return;
-    this.prunePreview = await this.engine.api.previewPrune(d.all);
+    try {
+      this.prunePreview = await this.engine.api.previewPrune(d.all);
+      this.failure = null;
+    } catch (e) {
+      this.failure = toFailure(e);
+    }
   }
 
   setRemoveById(byId: boolean): void {
@@ -111,6 +125,9 @@ export class ManageState {
         this.onChange();
         return true;
       }
+      return false;
+    } catch (e) {
+      this.failure = toFailure(e);
       return false;
     } finally {
       this.busy = false;

@@ -65,3 +65,18 @@ export function layerFraction(l: LayerProgress): number {
   if (l.total <= 0) return 0;
   return Math.min(1, l.current / l.total);
 }
+
+/**
+ * Bytes this pull downloads, done and total, over its layers. Layers already stored are not
+ * downloaded and do not count; a layer whose size is not known yet adds nothing to either.
+ */
+export function pullBytes(p: PullProgress): { done: number; total: number } {
+  let done = 0;
+  let total = 0;
+  for (const l of p.layers) {
+    if (l.status === 'Already exists' || l.total <= 0) continue;
+    total += l.total;
+    done += layerFraction(l) * l.total;
+  }
+  return { done: Math.round(done), total };
+}

@@ -1,6 +1,7 @@
 import type { ExportRequest } from '../../app/api.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
-import { saveAs } from './download.ts';
+import { saveAs, type SaveOutcome } from './download.ts';
+import { toFailure, type Failure } from './failure.ts';
 
 export type ExportFormat = ExportRequest['format'];
 
@@ -27,7 +28,9 @@ export class ShareState {
   importing = $state(false);
   progress = $state({ done: 0, total: 0 });
   lines = $state.raw<string[]>([]);
-  error = $state<string | null>(null);
+  error = $state.raw<Failure | null>(null);
+  /** How the last export or share ended, for the person to read (in their language). */
+  outcome = $state.raw<{ kind: SaveOutcome | 'shared'; name: string } | null>(null);
   #job: string | null = null;
 
   constructor(
@@ -37,11 +40,11 @@ export class ShareState {
 
   async export(req: ExportRequest, names: string[]): Promise<void> {
     this.error = null;
-    this.lines = [];
+    this.outcome = null;
     const job = (this.#job = newJobId());
     try {
       const name = exportFileName(names, req.format, req.gzip);
-      await saveAs(name, async (target) => {
+      const kind = await saveAs(name, async (target) => {
         this.exporting = true;
         this.progress = { done: 0, total: 0 };
         return this.engine.api.exportImages(
@@ -51,9 +54,9 @@ export class ShareState {
           Comlink.proxy((done: number, total: number) => (this.progress = { done, total })),
         );
       });
-      this.lines = [`Saved ${name}`];
+      this.outcome = { kind, name };
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = toFailure(e);
     } finally {
       this.exporting = false;
       this.#job = null;
@@ -76,7 +79,7 @@ export class ShareState {
   /** Export to a file, then hand it to the platform's share sheet. */
   async shareFile(req: ExportRequest, names: string[]): Promise<void> {
     this.error = null;
-    this.lines = [];
+    this.outcome = null;
     const job = (this.#job = newJobId());
     this.exporting = true;
     try {
@@ -92,9 +95,11 @@ export class ShareState {
         files: [new File([blob], name, { type: blob.type || 'application/x-tar' })],
         title: name,
       });
-      this.lines = [`Shared ${name}`];
+      this.outcome = { kind: 'shared', name };
     } catch (e) {
-      if ((e as DOMException).name !== 'AbortError') this.error = e instanceof Error ? e.message : String(e);
+      // The person closed the share sheet: nothing was shared, and that is not an error.
+      if ((e as DOMException).name === 'AbortError') this.outcome = { kind: 'cancelled', name: '' };
+      else this.error = toFailure(e);
     } finally {
       this.exporting = false;
       this.#job = null;
@@ -121,7 +126,7 @@ export class ShareState {
       this.lines = r.lines;
       this.onChange();
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = toFailure(e);
     } finally {
       this.importing = false;
       this.#job = null;
@@ -135,13 +140,17 @@ export class ShareState {
       this.lines = (await this.engine.api.loadSample()).lines;
       this.onChange();
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = toFailure(e);
     } finally {
       this.importing = false;
     }
   }
 
   async cancel(): Promise<void> {
-    if (this.#job) await this.engine.api.cancel(this.#job);
+    try {
+      if (this.#job) await this.engine.api.cancel(this.#job);
+    } catch (e) {
+      this.error = toFailure(e);
+    }
   }
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { formatRoute, isNewPlace, parseRoute, resolveRef, type Route } from './route.ts';
+
+const ID = `sha256:${'ab12'.repeat(16)}`;
+
+describe('routes', () => {
+  it.each<[string, Route]>([
+    ['', { view: 'images' }],
+    ['#/images', { view: 'images' }],
+    ['#/settings', { view: 'settings' }],
+    [`#/image/${encodeURIComponent(ID)}/layers`, { view: 'image', ref: ID, tab: 'layers' }],
+    [
+      '#/image/localhost%3A5000%2Fapp%3Av1/files?layer=2&file=etc%2Fos-release',
+      { view: 'image', ref: 'localhost:5000/app:v1', tab: 'files', layer: 2, file: 'etc/os-release' },
+    ],
+  ])('%s', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+    if (hash) expect(parseRoute(formatRoute(route))).toEqual(route);
+  });
+
+  it('round-trips names with every awkward character', () => {
+    const r: Route = { view: 'image', ref: 'reg.example:443/a/b_c-d:1.0@x', tab: 'inspect', file: 'a b/ü?#&.txt' };
+    expect(parseRoute(formatRoute(r))).toEqual(r);
+  });
+
+  it('falls back instead of failing on hostile or broken links', () => {
+    expect(parseRoute('#/nowhere')).toEqual({ view: 'images' });
+    expect(parseRoute('#/image/')).toEqual({ view: 'images' });
+    expect(parseRoute('#/image/%E0%A4%A')).toEqual({ view: 'images' }); // broken escape
+    expect(parseRoute(`#/image/${'x'.repeat(5000)}`)).toEqual({ view: 'images' });
+    expect(parseRoute('#/image/alpine/bogus')).toEqual({ view: 'image', ref: 'alpine', tab: 'summary' });
+    expect(parseRoute('#/image/alpine/files?layer=-1&file=')).toEqual({ view: 'image', ref: 'alpine', tab: 'files' });
+    expect(parseRoute('#/image/alpine/files?layer=1e3')).toEqual({ view: 'image', ref: 'alpine', tab: 'files' });
+    expect(parseRoute('#/image/alpine/files?file=%2F%2Fetc%2Fpasswd')).toMatchObject({ file: 'etc/passwd' });
+  });
+
+  it('a new image or tab is a new place; a layer or file within it is not', () => {
+    const a: Route = { view: 'image', ref: 'x', tab: 'files' };
+    expect(isNewPlace({ view: 'images' }, a)).toBe(true);
+    expect(isNewPlace(a, { ...a, tab: 'layers' })).toBe(true);
+    expect(isNewPlace(a, { ...a, ref: 'y' })).toBe(true);
+    expect(isNewPlace(a, { ...a, file: 'etc/motd', layer: 1 })).toBe(false);
+    expect(isNewPlace({ view: 'settings' }, { view: 'settings' })).toBe(false);
+  });
+});
+
+describe('resolveRef', () => {
+  const rows = [
+    { repository: 'alpine', tag: 'latest', id: ID },
+    { repository: 'localhost:5000/app', tag: 'v1', id: `sha256:${'cd34'.repeat(16)}` },
+  ];
+  it.each([
+    [ID, ID],
+    [ID.slice(7), ID],
+    [ID.slice(7, 19), ID],
+    ['alpine', ID],
+    ['alpine:latest', ID],
+    ['localhost:5000/app:v1', rows[1]!.id],
+    ['localhost:5000/app', undefined],
+    ['nginx', undefined],
+    ['abc', undefined],
+  ])('%s', (ref, id) => expect(resolveRef(ref, rows)).toBe(id));
+});

@@ -1,0 +1,92 @@
+import type { ExplorerState } from './explorer.svelte.ts';
+import type { ImagesState } from './images.svelte.ts';
+import { formatRoute, isNewPlace, parseRoute, resolveRef, type Route } from './route.ts';
+
+/**
+ * Keeps the URL and the screen in step, both ways: what the person does is written to the
+ * hash (a new history entry for a new view, image or tab; replaced for a layer or file within
+ * it), and a hash that changes under the app (Back, Forward, a pasted or bookmarked link, the
+ * first load) is shown. A link to an image this browser does not store offers to pull it.
+ */
+export class Router {
+  view = $state<'images' | 'settings'>('images');
+  /** The reference a link named that no stored image answers to. */
+  missing = $state<string | null>(null);
+  applying = $state(false);
+  #current: Route = { view: 'images' };
+
+  constructor(
+    private explorer: ExplorerState,
+    private images: ImagesState,
+  ) {}
+
+  /** The route the screen shows now (reads reactive state: call it from an effect). */
+  route(): Route {
+    if (this.view === 'settings') return { view: 'settings' };
+    const e = this.explorer;
+    if (e.id) {
+      return {
+        view: 'image',
+        ref: e.ref ?? e.id,
+        tab: e.tab,
+        ...(e.layer !== undefined ? { layer: e.layer } : {}),
+        ...(e.file ? { file: e.file.path } : {}),
+      };
+    }
+    if (this.missing) return { view: 'image', ref: this.missing, tab: 'summary' };
+    return { view: 'images' };
+  }
+
+  /** Writes the screen to the URL; from an $effect, so it runs after every change. */
+  sync(): void {
+    const next = this.route();
+    if (this.applying) return;
+    const hash = formatRoute(next);
+    if (hash !== location.hash) {
+      if (isNewPlace(this.#current, next)) history.pushState(null, '', hash);
+      else history.replaceState(null, '', hash);
+    }
+    this.#current = next;
+  }
+
+  /** Shows what the URL names. */
+  async apply(hash: string = location.hash): Promise<void> {
+    const r = parseRoute(hash);
+    this.applying = true;
+    try {
+      this.missing = null;
+      if (r.view === 'settings') {
+        this.view = 'settings';
+        return;
+      }
+      this.view = 'images';
+      if (r.view === 'images') {
+        this.explorer.close();
+        return;
+      }
+      await this.images.ready;
+      const id = resolveRef(r.ref, this.images.rows);
+      if (!id) {
+        this.explorer.close();
+        this.missing = r.ref;
+        return;
+      }
+      if (this.explorer.id !== id) await this.explorer.open(id, r.ref);
+      this.explorer.tab = r.tab;
+      if (r.layer !== this.explorer.layer) {
+        this.explorer.setQuery(r.layer === undefined ? { layer: undefined } : { layer: r.layer, mode: 'own' });
+      }
+      if (r.file && r.file !== this.explorer.file?.path) await this.explorer.openPath(r.file);
+    } finally {
+      this.#current = r;
+      this.applying = false;
+    }
+  }
+
+  /** The main navigation. */
+  go(view: 'images' | 'settings'): void {
+    this.missing = null;
+    this.view = view;
+    if (view === 'images') this.explorer.close();
+  }
+}

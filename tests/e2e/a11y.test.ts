@@ -1,0 +1,217 @@
+/**
+ * Every main view and every dialog, in the light and the dark colour scheme, checked by
+ * axe-core (WCAG 2.0–2.2 A and AA rules): no serious or critical violation. And at 360 px wide
+ * (the narrowest phones people use), no view scrolls sideways: wide content scrolls inside its
+ * own region. Runs on the sample image that ships with the app, so it needs no registry.
+ */
+import axeCore from 'axe-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openSession, runCommand, type Session } from './ui.ts';
+
+// axe-core's own build, as a string to evaluate in the page.
+const axeSource = axeCore.source;
+
+let session: Session;
+let page: Page;
+
+beforeAll(async () => {
+  session = await openSession();
+  page = session.page;
+  await page.getByRole('button', { name: 'Load sample image' }).click();
+  await page.getByTestId('import-result').filter({ hasText: 'Loaded image: layerscope/sample:1.0' }).waitFor();
+  // A second name for the image, so the sharing panel shows too.
+  await runCommand(page, 'docker tag layerscope/sample:1.0 layerscope/copy:2.0');
+  await page.getByRole('button', { name: 'Open layerscope/copy:2.0' }).waitFor();
+}, 120_000);
+
+afterAll(async () => {
+  await session?.close();
+});
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** axe-core on the page as it is now; serious and critical findings only. */
+async function axe(p: Page): Promise<Violation[]> {
+  // evaluate() is not subject to the page's Content-Security-Policy; a script tag would be.
+  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(axeSource);
+  return p.evaluate(async () => {
+    const r = await (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            opts: object,
+          ): Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+          }>;
+        };
+      }
+    ).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+}
+
+const nav = () => page.getByRole('navigation', { name: 'Main' });
+
+async function toImages(): Promise<void> {
+  await page.keyboard.press('Escape');
+  await nav().getByRole('button', { name: 'Images' }).click();
+  await page.getByRole('table', { name: 'Images' }).waitFor();
+}
+
+async function openImage(): Promise<void> {
+  await toImages();
+  await page.getByRole('button', { name: 'Open layerscope/sample:1.0' }).click();
+  await page.getByRole('tab', { name: 'Summary' }).waitFor();
+}
+
+async function openTab(name: string): Promise<void> {
+  await openImage();
+  await page.getByRole('tab', { name }).click();
+}
+
+/** Each view: how to get there, and what shows it is there. */
+const views: [string, () => Promise<void>][] = [
+  ['images', toImages],
+  ['summary', () => openTab('Summary')],
+  ['layers', () => openTab('Layers')],
+  [
+    'files, with a file open',
+    async () => {
+      await openTab('Files');
+      await page.locator('[data-path="README.md"]').click();
+      await page.getByTestId('file-text').waitFor();
+    },
+  ],
+  ['size map', () => openTab('Size map')],
+  ['history', () => openTab('History')],
+  ['inspect', () => openTab('Inspect')],
+  [
+    'a link to an image not stored',
+    async () => {
+      await toImages();
+      await page.evaluate(() => (location.hash = '#/image/example.com%2Fabsent%3A1.0/summary'));
+      await page.getByRole('heading', { name: 'Not stored in this browser' }).waitFor();
+    },
+  ],
+  [
+    'settings',
+    async () => {
+      await page.keyboard.press('Escape');
+      await nav().getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    },
+  ],
+];
+
+const dialogs: [string, () => Promise<void>][] = [
+  ['pull', () => page.getByRole('button', { name: 'Pull image' }).click()],
+  ['export', () => page.getByRole('button', { name: 'Export…' }).click()],
+  ['tag', () => page.getByRole('button', { name: 'Tag… layerscope/sample:1.0' }).click()],
+  ['remove', () => page.getByRole('button', { name: 'Remove… layerscope/sample:1.0' }).click()],
+  ['prune', () => page.getByRole('button', { name: 'Prune…' }).click()],
+];
+
+async function openDialog(open: () => Promise<void>): Promise<void> {
+  await toImages();
+  await open();
+  await page.getByRole('dialog').waitFor();
+  // Previews (remove, prune) come from the worker: let them arrive before checking.
+  await page.waitForTimeout(300);
+}
+
+async function closeDialog(): Promise<void> {
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+}
+
+describe.each(['light', 'dark'] as const)('axe-core, %s scheme', (colorScheme) => {
+  beforeAll(async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme });
+  });
+
+  it.each(views)('%s has no serious or critical violation', async (_name, go) => {
+    await go();
+    expect(await axe(page)).toEqual([]);
+  });
+
+  it.each(dialogs)('the %s dialog has no serious or critical violation', async (_name, open) => {
+    await openDialog(open);
+    expect(await axe(page)).toEqual([]);
+    await closeDialog();
+  });
+});
+
+describe('at 360 px wide', () => {
+  beforeAll(async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 360, height: 740 });
+  });
+  afterAll(async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  const overflow = () =>
+    page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
+
+  it.each(views)('%s does not scroll sideways', async (_name, go) => {
+    await go();
+    const { scrollWidth, clientWidth } = await overflow();
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+  });
+
+  it.each(dialogs)('the %s dialog fits the screen', async (_name, open) => {
+    await openDialog(open);
+    const box = await page.getByRole('dialog').boundingBox();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(360);
+    const { scrollWidth, clientWidth } = await overflow();
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await closeDialog();
+  });
+});
+
+describe('focus follows navigation', () => {
+  const focused = () =>
+    page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return { tag: a?.tagName ?? '', id: a?.id ?? '', label: a?.getAttribute('aria-label') ?? '' };
+    });
+
+  it('opening an image focuses its title; going back focuses its row', async () => {
+    await toImages();
+    await page.getByRole('button', { name: 'Open layerscope/sample:1.0' }).click();
+    await expect.poll(focused).toMatchObject({ tag: 'H2', id: 'image-title' });
+    await page.getByRole('button', { name: 'All images' }).click();
+    await expect.poll(focused).toMatchObject({ tag: 'BUTTON', label: 'Open layerscope/sample:1.0' });
+  });
+
+  it('the main navigation focuses the new view’s heading', async () => {
+    await nav().getByRole('button', { name: 'Settings' }).click();
+    await expect.poll(focused).toMatchObject({ tag: 'H2', id: 'settings-heading' });
+    await nav().getByRole('button', { name: 'Images' }).click();
+    await expect.poll(focused).toMatchObject({ tag: 'H2', id: 'images-heading' });
+  });
+
+  it('closing a dialog returns focus to the button that opened it', async () => {
+    await page.getByRole('button', { name: 'Prune…' }).click();
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(focused).toMatchObject({ tag: 'BUTTON' });
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Prune…');
+  });
+});
