@@ -1,4 +1,4 @@
-import type { EngineError, PullOutcome } from '../../app/api.ts';
+import type { PullOutcome } from '../../app/api.ts';
 import { toFailure, type Failure } from './failure.ts';
 import { Comlink, newJobId, type EngineClient } from './engine-client.ts';
 import { applyPullEvent, emptyProgress, pullBytes, type PullProgress } from './pull-progress.ts';
