@@ -12,77 +12,73 @@ import { MAX_FIELD_BYTES, MAX_PACKAGES, MAX_TEXT_DB_BYTES, PackageDbError, type 
 export type Stanza = Map<string, string>;
 
 /** Splits a control file into stanzas of field → value (names lower-cased; continuation
- * lines joined with '\n' as dpkg keeps them). */
-export function parseStanzas(bytes: Uint8Array, file: string): Stanza[] {
+ * lines joined with '\n' as dpkg keeps them). With `keep`, only those fields are stored (the
+ * rest are still checked): long descriptions and conffile lists are most of a status file. */
+export function parseStanzas(bytes: Uint8Array, file: string, keep?: ReadonlySet<string>): Stanza[] {
   if (bytes.length > MAX_TEXT_DB_BYTES)
     throw new PackageDbError(
       'PKGDB_TOO_LARGE',
       file,
       `database of ${bytes.length} bytes exceeds the limit of ${MAX_TEXT_DB_BYTES}`,
     );
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  const lines = new TextDecoder('utf-8', { fatal: false }).decode(bytes).split('\n');
   const out: Stanza[] = [];
   let cur: Stanza | undefined;
+  /** The field continuation lines add to, when kept; its length so far. */
   let last: string | undefined;
-  let lineNo = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    let line = text.slice(start, end);
-    start = end + 1;
-    lineNo++;
+  let lastKept = false;
+  let lastLen = 0;
+  const fail = (n: number, m: string): never => {
+    throw new PackageDbError('PKGDB_MALFORMED', file, `line ${n + 1}: ${m}`);
+  };
+  for (let n = 0; n < lines.length; n++) {
+    let line = lines[n]!;
     if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim() === '') {
+    const c = line.charCodeAt(0);
+    if (c === 32 || c === 9) {
+      if (line.trim() === '') {
+        // A whitespace-only line ends a stanza, as an empty one does.
+      } else {
+        if (!cur || last === undefined) fail(n, 'continuation line outside a field');
+        lastLen += line.length;
+        if (lastLen > MAX_FIELD_BYTES)
+          throw new PackageDbError(
+            'PKGDB_TOO_LARGE',
+            file,
+            `line ${n + 1}: field ${last} exceeds ${MAX_FIELD_BYTES} bytes`,
+          );
+        if (lastKept) cur!.set(last!, cur!.get(last!)! + '\n' + line.slice(1));
+        continue;
+      }
+    }
+    if (line === '' || c === 32 || c === 9) {
       if (cur) out.push(cur);
       cur = undefined;
       last = undefined;
-      if (end === text.length) break;
       continue;
     }
-    if (line.startsWith('#')) continue;
-    if (line[0] === ' ' || line[0] === '\t') {
-      if (!cur || last === undefined)
-        throw new PackageDbError('PKGDB_MALFORMED', file, `line ${lineNo}: continuation line outside a field`);
-      const v = cur.get(last)! + '\n' + line.slice(1);
-      if (v.length > MAX_FIELD_BYTES)
-        throw new PackageDbError(
-          'PKGDB_TOO_LARGE',
-          file,
-          `line ${lineNo}: field ${last} exceeds ${MAX_FIELD_BYTES} bytes`,
-        );
-      cur.set(last, v);
-      continue;
-    }
+    if (c === 35 /* # */) continue;
     const colon = line.indexOf(':');
-    if (colon <= 0)
-      throw new PackageDbError(
-        'PKGDB_MALFORMED',
-        file,
-        `line ${lineNo}: expected "Field: value", got ${JSON.stringify(line.slice(0, 60))}`,
-      );
+    if (colon <= 0) fail(n, `expected "Field: value", got ${JSON.stringify(line.slice(0, 60))}`);
     const name = line.slice(0, colon).toLowerCase();
-    if (/\s/.test(name))
-      throw new PackageDbError(
-        'PKGDB_MALFORMED',
-        file,
-        `line ${lineNo}: field name ${JSON.stringify(name)} contains a space`,
-      );
+    if (name.includes(' ') || name.includes('\t')) fail(n, `field name ${JSON.stringify(name)} contains a space`);
     if (!cur) {
-      cur = new Map();
       if (out.length >= MAX_PACKAGES)
         throw new PackageDbError('PKGDB_TOO_LARGE', file, `more than ${MAX_PACKAGES} stanzas`);
+      cur = new Map();
+      cur.set('\0seen', '');
     }
-    if (cur.has(name))
-      throw new PackageDbError(
-        'PKGDB_MALFORMED',
-        file,
-        `line ${lineNo}: duplicate field ${JSON.stringify(line.slice(0, colon))} in one stanza`,
-      );
-    cur.set(name, line.slice(colon + 1).trim());
+    const seen = cur.get('\0seen')!;
+    if (seen.includes('\n' + name + '\n'))
+      fail(n, `duplicate field ${JSON.stringify(line.slice(0, colon))} in one stanza`);
+    cur.set('\0seen', seen + '\n' + name + '\n');
     last = name;
+    lastLen = line.length - colon;
+    lastKept = !keep || keep.has(name);
+    if (lastKept) cur.set(name, line.slice(colon + 1).trim());
   }
   if (cur) out.push(cur);
+  for (const st of out) st.delete('\0seen');
   return out;
 }
 
@@ -114,10 +110,20 @@ function stanzaPackage(s: Stanza, file: string, index: number): Package | undefi
   return p;
 }
 
+const PACKAGE_FIELDS: ReadonlySet<string> = new Set([
+  'package',
+  'status',
+  'version',
+  'architecture',
+  'source',
+  'installed-size',
+  'maintainer',
+]);
+
 /** The installed packages of a status file (or of one status.d file). */
 export function parseDpkgStatus(bytes: Uint8Array, file: string): Package[] {
   const out: Package[] = [];
-  const stanzas = parseStanzas(bytes, file);
+  const stanzas = parseStanzas(bytes, file, PACKAGE_FIELDS);
   for (let i = 0; i < stanzas.length; i++) {
     const p = stanzaPackage(stanzas[i]!, file, i);
     if (p) out.push(p);

@@ -21,7 +21,7 @@ import {
   type DbSnapshot,
 } from './locate.ts';
 import { readRpmSqlite } from './rpmdb-sqlite.ts';
-import { PackageDbError, packageKey, type Package } from './types.ts';
+import { MAX_DB_FILE_BYTES, PackageDbError, packageKey, type Package } from './types.ts';
 import { compareDebVersions, compareRpm } from './version.ts';
 
 /** Reads file bytes; the key of the result is `fileId(f)`. One call per history, so a reader
@@ -81,7 +81,14 @@ function parse(kind: DbKind, files: readonly DbFile[], bytes: Map<string, Uint8A
   const out: Package[] = [];
   for (const f of files) {
     const b = bytes.get(fileId(f));
-    if (!b) throw new PackageDbError('PKGDB_MALFORMED', '/' + f.path, 'could not be read');
+    if (!b)
+      throw f.size > MAX_DB_FILE_BYTES
+        ? new PackageDbError(
+            'PKGDB_TOO_LARGE',
+            '/' + f.path,
+            `${f.size} bytes exceed the limit of ${MAX_DB_FILE_BYTES}`,
+          )
+        : new PackageDbError('PKGDB_MALFORMED', '/' + f.path, 'could not be read');
     const file = '/' + f.path;
     if (kind === 'dpkg' || kind === 'dpkg-status.d') out.push(...parseDpkgStatus(b, file));
     else if (kind === 'apk') out.push(...parseApkInstalled(b, file));

@@ -38,6 +38,8 @@ export class PackageDbError extends Error {
 /** Bounds on what one database may hold (hostile input: a layer is data from outside). */
 export const MAX_TEXT_DB_BYTES = 64 << 20;
 export const MAX_PACKAGES = 100_000;
+/** A database file larger than this is refused unread (a big image's rpmdb.sqlite: ~100 MB). */
+export const MAX_DB_FILE_BYTES = 256 << 20;
 /** One field value of a text database (long descriptions and conffile lists fit easily). */
 export const MAX_FIELD_BYTES = 1 << 20;
 
