@@ -142,6 +142,20 @@ describe('package history', () => {
     ]);
   });
 
+  it('refuses an rpmdb.sqlite whose write-ahead log was never checkpointed', async () => {
+    const { layers, read } = image([
+      [
+        ['var/lib/rpm/rpmdb.sqlite', 'not read'],
+        ['var/lib/rpm/rpmdb.sqlite-wal', 'x'.repeat(100)],
+      ],
+    ]);
+    const h = await packageHistory(layers, read);
+    expect(h.errors).toEqual([
+      '/var/lib/rpm/rpmdb.sqlite: its write-ahead log (-wal, 100 bytes) was never checkpointed; reading it is not supported',
+    ]);
+    expect(h.databases).toEqual([{ path: '/var/lib/rpm/rpmdb.sqlite', kind: 'rpm-sqlite', layer: 0 }]);
+  });
+
   it('attributes 500 packages over 10 layers in under a second, reading files once', async () => {
     const spec: [string, string][][] = [];
     const all: string[] = [];

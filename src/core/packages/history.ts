@@ -77,7 +77,16 @@ export interface PackageHistory {
   errors: string[];
 }
 
-function parse(kind: DbKind, files: readonly DbFile[], bytes: Map<string, Uint8Array>): Package[] {
+function parse(db: DbSnapshot, bytes: Map<string, Uint8Array>): Package[] {
+  const { kind, files } = db;
+  if (db.walBytes)
+    // rpm checkpoints its log when it closes the database; a log left behind holds changes
+    // the main file lacks, and listing the main file alone would be wrong.
+    throw new PackageDbError(
+      'PKGDB_UNSUPPORTED',
+      '/' + files[0]!.path,
+      `its write-ahead log (-wal, ${db.walBytes} bytes) was never checkpointed; reading it is not supported`,
+    );
   const out: Package[] = [];
   for (const f of files) {
     const b = bytes.get(fileId(f));
@@ -121,7 +130,11 @@ function direction(a: Package, b: Package): ChangeKind {
 }
 
 const sameFiles = (a: DbSnapshot | undefined, b: DbSnapshot | undefined) =>
-  !!a && !!b && a.files.length === b.files.length && a.files.every((f, i) => fileId(f) === fileId(b.files[i]!));
+  !!a &&
+  !!b &&
+  a.walBytes === b.walBytes &&
+  a.files.length === b.files.length &&
+  a.files.every((f, i) => fileId(f) === fileId(b.files[i]!));
 
 /** The package history of an image whose layers (bottom first) are `layers`. */
 export async function packageHistory(
@@ -177,7 +190,7 @@ export async function packageHistory(
       if (sameFiles(before?.snap, d)) continue;
       let pkgs: Package[];
       try {
-        pkgs = parse(d.kind, d.files, bytes);
+        pkgs = parse(d, bytes);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         events.push({ layer, path: '/' + d.path, kind: d.kind, event: 'unreadable', message });

@@ -59,6 +59,8 @@ export interface DbSnapshot {
   kind: DbKind;
   /** One file, or a status.d directory's files sorted by name. */
   files: DbFile[];
+  /** rpmdb.sqlite: bytes in its write-ahead log (`-wal`), which this reader does not apply. */
+  walBytes?: number;
 }
 
 function fileOf(entries: ReadonlyMap<string, ViewEntry>, path: string): DbFile | undefined {
@@ -106,7 +108,8 @@ export function findDatabases(entries: ReadonlyMap<string, ViewEntry>): DbSnapsh
     const f = fileOf(entries, d.path);
     if (!f) continue;
     kinds.add(d.kind);
-    out.push({ path: d.path, kind: d.kind, files: [f] });
+    const wal = d.kind === 'rpm-sqlite' ? fileOf(entries, f.path + '-wal') : undefined;
+    out.push({ path: d.path, kind: d.kind, files: [f], ...(wal && wal.size > 0 ? { walBytes: wal.size } : {}) });
   }
   return out;
 }
