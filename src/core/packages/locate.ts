@@ -92,7 +92,7 @@ export function findDatabases(entries: ReadonlyMap<string, ViewEntry>): DbSnapsh
       if (entries.get(dir)?.type !== 'dir') continue;
       const files: DbFile[] = [];
       const prefix = dir + '/';
-      for (const [p, e] of entries) {
+      for (const p of entries.keys()) {
         if (!p.startsWith(prefix) || p.indexOf('/', prefix.length) >= 0) continue;
         const name = p.slice(prefix.length);
         // Distroless writes NAME (the stanza) and NAME.md5sums (file checksums) side by side.
