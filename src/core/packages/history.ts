@@ -20,6 +20,7 @@ import {
   type DbKind,
   type DbSnapshot,
 } from './locate.ts';
+import { readRpmBdb } from './rpmdb-bdb.ts';
 import { readRpmSqlite } from './rpmdb-sqlite.ts';
 import { MAX_DB_FILE_BYTES, PackageDbError, packageKey, type Package } from './types.ts';
 import { compareDebVersions, compareRpm } from './version.ts';
@@ -102,12 +103,8 @@ function parse(db: DbSnapshot, bytes: Map<string, Uint8Array>): Package[] {
     if (kind === 'dpkg' || kind === 'dpkg-status.d') out.push(...parseDpkgStatus(b, file));
     else if (kind === 'apk') out.push(...parseApkInstalled(b, file));
     else if (kind === 'rpm-sqlite') out.push(...readRpmSqlite(b, file));
-    else
-      throw new PackageDbError(
-        'PKGDB_UNSUPPORTED',
-        file,
-        `${kind === 'rpm-bdb' ? 'BerkeleyDB' : 'NDB'} rpm databases are not read yet`,
-      );
+    else if (kind === 'rpm-bdb') out.push(...readRpmBdb(b, file));
+    else throw new PackageDbError('PKGDB_UNSUPPORTED', file, 'NDB rpm databases (SUSE) are not read yet');
   }
   return out;
 }
