@@ -21,6 +21,7 @@ import {
   type DbSnapshot,
 } from './locate.ts';
 import { readRpmBdb } from './rpmdb-bdb.ts';
+import { readRpmNdb } from './rpmdb-ndb.ts';
 import { readRpmSqlite } from './rpmdb-sqlite.ts';
 import { MAX_DB_FILE_BYTES, PackageDbError, packageKey, type Package } from './types.ts';
 import { compareDebVersions, compareRpm } from './version.ts';
