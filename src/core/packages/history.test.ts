@@ -156,6 +156,12 @@ describe('package history', () => {
     expect(h.databases).toEqual([{ path: '/var/lib/rpm/rpmdb.sqlite', kind: 'rpm-sqlite', layer: 0 }]);
   });
 
+  it('reports an NDB database it cannot parse as unreadable, naming it', async () => {
+    const { layers, read } = image([[['usr/lib/sysimage/rpm/Packages.db', 'not an ndb file at all']]]);
+    const h = await packageHistory(layers, read);
+    expect(h.errors).toEqual(['/usr/lib/sysimage/rpm/Packages.db: 22 bytes is too short for an NDB database']);
+  });
+
   it('attributes 500 packages over 10 layers in under a second, reading files once', async () => {
     const spec: [string, string][][] = [];
     const all: string[] = [];

@@ -105,7 +105,7 @@ function parse(db: DbSnapshot, bytes: Map<string, Uint8Array>): Package[] {
     else if (kind === 'apk') out.push(...parseApkInstalled(b, file));
     else if (kind === 'rpm-sqlite') out.push(...readRpmSqlite(b, file));
     else if (kind === 'rpm-bdb') out.push(...readRpmBdb(b, file));
-    else throw new PackageDbError('PKGDB_UNSUPPORTED', file, 'NDB rpm databases (SUSE) are not read yet');
+    else out.push(...readRpmNdb(b, file));
   }
   return out;
 }
