@@ -110,7 +110,7 @@ afterAll(async () => {
 });
 
 describe('packages of a pulled image', () => {
-  it('lists what dpkg-query (and rpm -qa) list for the final image, in under 200 ms per scan', async () => {
+  it('lists what dpkg-query (and rpm -qa) list for the final image', async () => {
     const t0 = performance.now();
     const p = await engine.packages(img.configDigest!);
     const ms = performance.now() - t0;
