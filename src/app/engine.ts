@@ -47,6 +47,8 @@ import type {
   FileDiffResult,
 } from './compare-api.ts';
 import { loadArchive, loadOciLayoutFiles, saveArchive } from './archive.ts';
+import type { PackageDiff } from '../core/packages/index.ts';
+import { PackageScanner, type ImagePackages, type PackagesApi, type SbomFile, type SbomFormat } from './packages.ts';
 
 /** Shipped with the app (scripts/make-sample.ts builds it), precached by the service worker. */
 const SAMPLE_URL = '/sample/layerscope-sample.tar';
@@ -87,7 +89,7 @@ export function toEngineError(e: unknown): EngineError {
   return toErrorData(e);
 }
 
-export class Engine implements EngineApi {
+export class Engine implements EngineApi, PackagesApi {
   #env: EngineEnv;
   #settings: EngineSettings = { proxyUrl: '', defaultPlatform: 'linux/amd64', credentials: {} };
   #client: RegistryClient | undefined;
@@ -275,6 +277,20 @@ export class Engine implements EngineApi {
   }
 
   #comparer = new Comparer(() => this.store(), this.#explorer);
+
+  #packages = new PackageScanner(() => this.store());
+
+  packages(id: string): Promise<ImagePackages> {
+    return this.#packages.packages(parseDigest(id));
+  }
+
+  packageSbom(id: string, format: SbomFormat): Promise<SbomFile> {
+    return this.#packages.sbom(parseDigest(id), format, this.#now(), crypto.randomUUID(), '0.1.0');
+  }
+
+  comparePackages(a: string, b: string): Promise<PackageDiff> {
+    return this.#packages.compare(parseDigest(a), parseDigest(b));
+  }
 
   /** Compares two stored images (or layers of them) and keeps the result for rows and diffs. */
   compare(req: CompareRequest): Promise<ComparisonResult> {

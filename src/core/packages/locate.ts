@@ -1,0 +1,139 @@
+/**
+ * Where package databases live in a root filesystem, and which layers touch them: the first
+ * step of per-layer attribution, done on layer indexes alone (no file bytes read).
+ */
+import type { LayerEntry } from '../layer/entry.ts';
+import { resolveIn } from '../union/resolve.ts';
+import type { ViewEntry } from '../union/index.ts';
+
+export type DbKind = 'dpkg' | 'dpkg-status.d' | 'apk' | 'rpm-sqlite' | 'rpm-bdb' | 'rpm-ndb';
+
+/** Known database paths (no leading slash). Fedora and RHEL 9 keep the rpm database under
+ * /usr/lib/sysimage/rpm with /var/lib/rpm a symlink to it; both spellings are looked up. */
+export const DB_PATHS: readonly { path: string; kind: DbKind }[] = [
+  { path: 'var/lib/dpkg/status', kind: 'dpkg' },
+  { path: 'var/lib/dpkg/status.d', kind: 'dpkg-status.d' },
+  { path: 'lib/apk/db/installed', kind: 'apk' },
+  { path: 'usr/lib/sysimage/rpm/rpmdb.sqlite', kind: 'rpm-sqlite' },
+  { path: 'var/lib/rpm/rpmdb.sqlite', kind: 'rpm-sqlite' },
+  { path: 'usr/lib/sysimage/rpm/Packages.db', kind: 'rpm-ndb' },
+  { path: 'var/lib/rpm/Packages.db', kind: 'rpm-ndb' },
+  { path: 'usr/lib/sysimage/rpm/Packages', kind: 'rpm-bdb' },
+  { path: 'var/lib/rpm/Packages', kind: 'rpm-bdb' },
+];
+
+const OS_RELEASE = ['etc/os-release', 'usr/lib/os-release'];
+
+/** True when a layer entry may change a database as seen in the union view: the database
+ * itself, anything inside a database directory, a whiteout of either, or an ancestor
+ * directory replaced, whited out or made opaque. */
+export function touchesDatabase(entries: readonly LayerEntry[]): boolean {
+  for (const e of entries) {
+    let p = e.path;
+    const slash = p.lastIndexOf('/');
+    const base = p.slice(slash + 1);
+    if (base === '.wh..wh..opq') p = slash < 0 ? '' : p.slice(0, slash);
+    else if (base.startsWith('.wh.')) p = (slash < 0 ? '' : p.slice(0, slash + 1)) + base.slice(4);
+    for (const d of DB_PATHS) {
+      if (p === d.path || d.path.startsWith(p + '/') || p.startsWith(d.path + '/') || p === '') return true;
+    }
+    // A symlink anywhere along a database path (e.g. var/lib/rpm → ../../usr/lib/sysimage/rpm).
+    if (e.type === 'symlink' && p.startsWith('var/lib/')) return true;
+  }
+  return false;
+}
+
+/** A file of a database as it stands in one view: where its bytes are. */
+export interface DbFile {
+  /** Path in the image (after symlinks). */
+  path: string;
+  size: number;
+  /** The layer holding the bytes and their offset in its tar. */
+  layer: number;
+  offset: number;
+}
+
+export interface DbSnapshot {
+  /** The path looked up (a key of DB_PATHS). */
+  path: string;
+  kind: DbKind;
+  /** One file, or a status.d directory's files sorted by name. */
+  files: DbFile[];
+  /** rpmdb.sqlite: bytes in its write-ahead log (`-wal`), which this reader does not apply. */
+  walBytes?: number;
+}
+
+function fileOf(entries: ReadonlyMap<string, ViewEntry>, path: string): DbFile | undefined {
+  let real: string;
+  try {
+    real = resolveIn(entries, path, true);
+  } catch {
+    return undefined;
+  }
+  const e = entries.get(real);
+  if (!e || e.type !== 'file') return undefined;
+  return { path: real, size: e.size, layer: e.dataLayer, offset: e.dataOffset };
+}
+
+/** The databases present in a view. One per kind: the first of DB_PATHS that exists (the
+ * two rpm paths usually name the same file through a symlink). */
+export function findDatabases(entries: ReadonlyMap<string, ViewEntry>): DbSnapshot[] {
+  const out: DbSnapshot[] = [];
+  const kinds = new Set<DbKind>();
+  for (const d of DB_PATHS) {
+    if (kinds.has(d.kind) || (d.kind.startsWith('rpm') && [...kinds].some((k) => k.startsWith('rpm')))) continue;
+    if (d.kind === 'dpkg-status.d') {
+      let dir: string;
+      try {
+        dir = resolveIn(entries, d.path, true);
+      } catch {
+        continue;
+      }
+      if (entries.get(dir)?.type !== 'dir') continue;
+      const files: DbFile[] = [];
+      const prefix = dir + '/';
+      for (const p of entries.keys()) {
+        if (!p.startsWith(prefix) || p.indexOf('/', prefix.length) >= 0) continue;
+        const name = p.slice(prefix.length);
+        // Distroless writes NAME (the stanza) and NAME.md5sums (file checksums) side by side.
+        if (name.startsWith('.') || name.endsWith('.md5sums')) continue;
+        const f = fileOf(entries, p);
+        if (f) files.push(f);
+      }
+      files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      kinds.add(d.kind);
+      out.push({ path: d.path, kind: d.kind, files });
+      continue;
+    }
+    const f = fileOf(entries, d.path);
+    if (!f) continue;
+    kinds.add(d.kind);
+    const wal = d.kind === 'rpm-sqlite' ? fileOf(entries, f.path + '-wal') : undefined;
+    out.push({ path: d.path, kind: d.kind, files: [f], ...(wal && wal.size > 0 ? { walBytes: wal.size } : {}) });
+  }
+  return out;
+}
+
+/** /etc/os-release (or /usr/lib/os-release) of a view, for the distro of package URLs. */
+export function findOsRelease(entries: ReadonlyMap<string, ViewEntry>): DbFile | undefined {
+  for (const p of OS_RELEASE) {
+    const f = fileOf(entries, p);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/** ID and VERSION_ID of an os-release file (os-release(5): shell-style KEY=value lines). */
+export function parseOsRelease(bytes: Uint8Array): { id?: string; versionId?: string; prettyName?: string } {
+  const text = new TextDecoder().decode(bytes.subarray(0, 64 << 10));
+  const out: { id?: string; versionId?: string; prettyName?: string } = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const v = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
+    if (m[1] === 'ID') out.id = v;
+    else if (m[1] === 'VERSION_ID') out.versionId = v;
+    else if (m[1] === 'PRETTY_NAME') out.prettyName = v;
+  }
+  return out;
+}
