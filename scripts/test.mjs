@@ -18,6 +18,13 @@ const NEEDED = {
   tar: 'tar',
   gzip: 'gzip',
   podman: 'podman',
+  // Judges of the package readers: rpm/rpmbuild write rpm databases, db5.3_load a BerkeleyDB
+  // one; dpkg-query lists a status file; python3's difflib and tarfile judge the comparison.
+  rpm: 'rpmbuild',
+  'db5.3-util': 'db5.3_load',
+  dpkg: 'dpkg-query',
+  python3: 'python3',
+  diffutils: 'diff',
   // The main paths in other engines (tests/e2e/engines): Firefox ESR over WebDriver BiDi,
   // WebKitGTK through its WebDriver (which brings the MiniBrowser), on an Xvfb display.
   'firefox-esr': 'firefox-esr',

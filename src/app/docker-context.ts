@@ -13,6 +13,8 @@ import type { Store } from '../store/index.ts';
 import type { CommandSink } from './api.ts';
 import { loadArchive, saveArchive } from './archive.ts';
 import type { Comparer } from './compare.ts';
+import type { PackageScanner } from './packages.ts';
+import type { Digest } from '../core/digest.ts';
 
 export interface DockerContextDeps {
   store: Store;
@@ -31,6 +33,8 @@ export interface DockerContextDeps {
   files: File[];
   /** The command bar's `container-diff diff` / `compare`. */
   comparer?: Comparer;
+  /** The command bar's `packages`. */
+  packages?: PackageScanner;
 }
 
 export function engineDockerContext(d: DockerContextDeps): DockerContext {
@@ -39,6 +43,7 @@ export function engineDockerContext(d: DockerContextDeps): DockerContext {
     now: d.now,
     version: '0.1.0',
     ...(d.comparer ? { compare: compareText(d.comparer) } : {}),
+    ...(d.packages ? { packages: (id: Digest) => d.packages!.packages(id) } : {}),
     listImages: () => store.listImages(),
     listTags: () => store.listTags(),
     getConfig: async (id) => {

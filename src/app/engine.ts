@@ -412,6 +412,7 @@ export class Engine implements EngineApi, PackagesApi {
       loaded: () => this.#explorer.forget(),
       defaultPlatform: this.#defaultPlatform,
       comparer: this.#comparer,
+      packages: this.#packages,
       ...(sink ? { sink } : {}),
       files,
     });

@@ -16,16 +16,6 @@ import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
 
-const has = (cmd: string, arg = '--version') => {
-  try {
-    execFileSync(cmd, [arg], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const hasRpm = has('rpmbuild') && has('rpm');
-
 let reg: TestRegistry;
 let layout: TestLayout;
 let img: PushedImage;
@@ -82,7 +72,7 @@ beforeAll(async () => {
   const all = stanzas.map((s, i) => (i === 5 ? upgraded : s));
   states.push(all.join('\n\n') + '\n');
   states.push(all.filter((_, i) => i !== 10).join('\n\n') + '\n');
-  if (hasRpm) rpmdb = buildRpmdb();
+  rpmdb = buildRpmdb();
   reg = await startRegistry();
   layout = await TestLayout.create();
   await layout.build({
@@ -137,6 +127,19 @@ describe('packages of a pulled image', () => {
     // Reading four layers and parsing three ~1,000-package states; generous for a shared CI box.
     expect(ms).toBeLessThan(2000);
     console.log(`packages: ${p.packages.length} packages over 4 layers in ${ms.toFixed(0)} ms`);
+  });
+
+  it('prints syft’s table from the command bar (`packages IMAGE`), one row per package dpkg-query lists', async () => {
+    let stdout = '';
+    let stderr = '';
+    const sink = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
+    expect(await engine.run('c', `packages ${reg.host}/packages/x:v1`, sink)).toBe(0);
+    expect(stderr).toBe('');
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME +VERSION +TYPE/);
+    const debRows = lines.slice(1).filter((l) => / deb\b/.test(l));
+    const debNames = new Set(dpkgQuery(states[2]!).map((l) => l.split(' ')[0]));
+    expect(new Set(debRows.map((l) => l.split(/\s+/)[0]))).toEqual(debNames);
   });
 
   it('attributes each package to the layer whose database change added, upgraded or removed it', async () => {

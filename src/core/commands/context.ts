@@ -6,6 +6,7 @@
  */
 import type { Digest } from '../digest.ts';
 import type { ImageRecord, Platform, RemovalStep, TagRecord } from '../model.ts';
+import type { PackageHistory } from '../packages/history.ts';
 import type { PullEvent } from '../pull-events.ts';
 import type { Reference } from '../reference.ts';
 
@@ -94,6 +95,8 @@ export interface DockerContext {
     },
     signal?: AbortSignal,
   ): Promise<string>;
+  /** The image's OS packages and the layer of each (the command bar's `packages`). */
+  packages?(imageId: Digest): Promise<PackageHistory>;
   /** Layerscope's version for `docker version`. */
   readonly version?: string;
 }

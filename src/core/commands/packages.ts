@@ -5,8 +5,8 @@
  * and followed by two spaces; "No packages discovered" when there are none), or as JSON
  * with each package's layer, which syft does not record.
  *
- * Not wired into the command bar's Docker dispatcher: `runPackagesCommand` takes the words
- * after `packages` and a context that can list images and read an image's package history.
+ * The command bar sends a line starting with `packages` here (src/core/commands/run.ts), with
+ * the words after it and a context that can list images and read an image's package history.
  */
 import type { Digest } from '../digest.ts';
 import type { PackageHistory } from '../packages/history.ts';

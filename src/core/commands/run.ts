@@ -16,6 +16,8 @@ import { images, inspect, history } from './run-images.ts';
 import { tag, rmi, prune } from './run-manage.ts';
 import { save, load, version } from './run-archive.ts';
 import { isCompareLine, runCompare } from './compare.ts';
+import { runPackagesCommand } from './packages.ts';
+import { splitCommandLine } from '../docker/shell-words.ts';
 
 export { pullErrorText, pullEventLine } from './run-pull.ts';
 export { defaultArchiveName } from './run-archive.ts';
@@ -26,6 +28,20 @@ export async function runCommand(
   out: CommandOutput,
   signal?: AbortSignal,
 ): Promise<number> {
+  const words = /^\s*packages(\s|$)/.test(line) ? splitCommandLine(line) : undefined;
+  if (words) {
+    const { packages } = ctx;
+    if (!packages) {
+      out.stderr('packages: not available here\n');
+      return 1;
+    }
+    return runPackagesCommand(words.slice(1), { ...ctx, packages: (id) => packages.call(ctx, id) }, out).catch(
+      (e: unknown) => {
+        out.stderr(`${errorText(e)}\n`);
+        return 1;
+      },
+    );
+  }
   if (isCompareLine(line))
     return runCompare(line, ctx, out, signal).catch((e: unknown) => {
       out.stderr(`Error: ${errorText(e)}\n`);

@@ -28,7 +28,7 @@ const TRICKY = [
   ['7.88.1-10+deb12u5', '7.88.1-10+deb12u12'],
 ];
 
-describe.skipIf(!has('dpkg', ['--version']))('deb version order against dpkg --compare-versions', () => {
+describe('deb version order against dpkg --compare-versions', () => {
   it('orders every pair as dpkg does', () => {
     const real = [...readFileSync('/var/lib/dpkg/status', 'utf8').matchAll(/^Version: (.+)$/gm)].map((m) => m[1]!);
     const pairs = [...TRICKY];
@@ -42,7 +42,7 @@ describe.skipIf(!has('dpkg', ['--version']))('deb version order against dpkg --c
   });
 });
 
-describe.skipIf(!has('rpm', ['--version']))('rpmvercmp against rpm.vercmp', () => {
+describe('rpmvercmp against rpm.vercmp', () => {
   it('orders every pair as rpm does', () => {
     const pairs = [
       ['1.0', '1.0~rc1'],
