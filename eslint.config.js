@@ -29,11 +29,17 @@ export default ts.config(
       'prefer-const': ['error', { destructuring: 'all' }],
       // Tar headers, registry names and file names are checked for control characters on purpose.
       'no-control-regex': 'off',
+      // tsconfig's noFallthroughCasesInSwitch checks this, and knows empty cases grouped under a comment.
+      'no-fallthrough': 'off',
     },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser, svelteConfig } },
+    // `let { … } = $props()` is how Svelte 5 declares props: svelte/prefer-const knows the runes.
+    // Sets and Maps in state are replaced whole ($state.raw, immutable updates), never mutated,
+    // so the reactive SvelteSet/SvelteMap are not needed.
+    rules: { 'prefer-const': 'off', 'svelte/prefer-const': 'error', 'svelte/prefer-svelte-reactivity': 'off' },
   },
   {
     // Plain JavaScript (scripts, configs) is not in a TypeScript project: no typed rules there.
