@@ -3,6 +3,5 @@
  * load.ts reads them (with session.ts for the streaming pass and candidates.ts for the images
  * an archive lists). The pure parts (formats, manifests, limits, platforms) are in src/core.
  */
-export { saveArchive, type SaveArchiveOptions, type SaveArchiveRequest } from './archive/save.ts';
-export { loadArchive, loadOciLayoutFiles, type LoadResult } from './archive/load.ts';
-export type { LoadArchiveOptions } from './archive/session.ts';
+export { saveArchive, type SaveArchiveRequest } from './archive/save.ts';
+export { loadArchive, loadOciLayoutFiles } from './archive/load.ts';

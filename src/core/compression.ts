@@ -14,11 +14,11 @@
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { Gunzip } from 'fflate';
 import { concatBytes, iteratorOf, streamOf, type ByteSource } from './tar/bytes.ts';
-import { CompressionError, type CompressionErrorCode } from './compression-error.ts';
+import { CompressionError } from './compression-error.ts';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
-export { CompressionError, type CompressionErrorCode };
+export { CompressionError };
 
 /** gzip: 1f 8b (RFC 1952 §2.3.1); zstd: 28 b5 2f fd (RFC 8878 §3.1.1); anything else is none. */
 export function sniffCompression(head: Uint8Array): Compression {

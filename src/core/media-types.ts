@@ -14,8 +14,6 @@ export const OCI_LAYER_TAR_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
 export const OCI_LAYER_NONDIST_TAR = 'application/vnd.oci.image.layer.nondistributable.v1.tar';
 export const OCI_LAYER_NONDIST_TAR_GZIP = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
 export const OCI_LAYER_NONDIST_TAR_ZSTD = 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd';
-/** The empty descriptor of image-spec v1.1 (`{}`), used by artifacts. */
-export const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
 
 // Docker Image Manifest V2, Schema 2 (and the manifest list)
 export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
@@ -77,16 +75,6 @@ const LAYERS = new Set([
 /** A filesystem layer (a tar, compressed or not) of any known flavour. */
 export function isLayer(mt: string): boolean {
   return LAYERS.has(mt);
-}
-
-/** Nondistributable / foreign layers: registries may refuse to serve them. */
-export function isNondistributable(mt: string): boolean {
-  return (
-    mt === OCI_LAYER_NONDIST_TAR ||
-    mt === OCI_LAYER_NONDIST_TAR_GZIP ||
-    mt === OCI_LAYER_NONDIST_TAR_ZSTD ||
-    mt === DOCKER_LAYER_FOREIGN_TAR_GZIP
-  );
 }
 
 /**

@@ -27,14 +27,11 @@ import { humanSize } from './docker/format.ts';
 
 export {
   PullError,
-  type BlobDescriptor,
-  type BlobWriterPort,
   type IngestFn,
   type LayerSummary,
   type PullOptions,
   type PullResult,
   type RegistryPort,
-  type ResolvedImage,
   type StorePort,
 } from './pull-ports.ts';
 

@@ -22,9 +22,9 @@ import type { BlobRecord, LayerscopeDB } from './schema.ts';
 import * as space from './usage.ts';
 import type { StorageLike, Usage } from './usage.ts';
 
-export { STORE_LOCK, CHANGE_CHANNEL, DEFAULT_PARTIAL_GRACE_MS } from './kernel.ts';
+export { STORE_LOCK } from './kernel.ts';
 export type { StoreChange, ChangeChannel } from './kernel.ts';
-export { MAX_PUT_BLOB_BYTES, MAX_MANIFEST_BYTES } from './validate.ts';
+
 export type { BlobWriter, BlobState, CommitResult, GcResult, Lease, Usage, StorageLike };
 
 export interface StoreOptions extends OpenDatabaseOptions, KernelOptions {

@@ -3,7 +3,7 @@
  * globals that idb and IDBKeyRange need; each test still gets its own fresh IDBFactory.
  */
 import 'fake-indexeddb/auto';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { IDBFactory } from 'fake-indexeddb';
 import { expect } from 'vitest';
 import type { Digest } from '../core/digest.ts';
@@ -24,11 +24,6 @@ export function bytesOf(n: number, seed = 1): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
-}
-
-export function randomBlob(n: number): { bytes: Uint8Array; digest: Digest } {
-  const bytes = new Uint8Array(randomBytes(n));
-  return { bytes, digest: sha(bytes) };
 }
 
 /** A hub of in-memory channels: what one posts, the others receive (like BroadcastChannel). */

@@ -280,9 +280,3 @@ export function workerHasher(): AsyncHasher {
     return inThreadHasher();
   }
 }
-
-/** Terminates the hasher workers (optional: idle ones end by themselves). */
-export function closeWorkerHashers(): void {
-  pool?.close();
-  pool = undefined;
-}

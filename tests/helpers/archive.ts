@@ -46,8 +46,6 @@ export async function storeCounts(store: Store) {
   };
 }
 
-export type LayerFiles = Record<string, string>;
-
 /** A layer tar; `null` content makes a whiteout of that path. */
 export function layerTar(files: Record<string, string | null>): Uint8Array {
   const b = tarBuilder();

@@ -40,7 +40,3 @@ export class ArchiveError extends LayerscopeError {
   }
 }
 registerErrorClass('ArchiveError', ArchiveError);
-
-export function isArchiveError(e: unknown): e is ArchiveError {
-  return e instanceof ArchiveError;
-}

@@ -256,6 +256,6 @@ export function renderImages(images: readonly FilteredImage[], o: ImagesOptions)
   return renderRows(format, rows, IMAGE_HEADERS);
 }
 
-export { renderTree, treeImages, type TreeImage } from './images-tree.ts';
+export { renderTree, treeImages } from './images-tree.ts';
 
 export { resolveImage };

@@ -19,8 +19,6 @@ import { isCompareLine, runCompare } from './compare.ts';
 import { runPackagesCommand } from './packages.ts';
 import { splitCommandLine } from '../docker/shell-words.ts';
 
-export { pullErrorText, pullEventLine } from './run-pull.ts';
-export { defaultArchiveName } from './run-archive.ts';
 /** Run one command line. Never throws for a command's own failure; returns the exit status. */
 export async function runCommand(
   line: string,

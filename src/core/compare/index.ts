@@ -2,6 +2,6 @@
 export * from './files.ts';
 export * from './config.ts';
 export * from './output.ts';
-export { listChanges } from './difflib.ts';
+
 export { hashBodiesAt } from './content.ts';
-export { textDiff, decodeText, MAX_TEXT_DIFF_BYTES, type TextDiff, type SideBySideRow } from './text-diff.ts';
+export { textDiff, MAX_TEXT_DIFF_BYTES, type TextDiff } from './text-diff.ts';

@@ -14,11 +14,11 @@ import { checkArgs, FlagError, parseFlags, type ParseResult } from './flags.ts';
 import { helpText, managementHelp, ROOT_HELP } from './help.ts';
 import { splitCommandLine } from './shell-words.ts';
 
-export { ShellSyntaxError, splitCommandLine } from './shell-words.ts';
-export type { ArgsRule, CommandId, CommandSpec, FlagSpec, FlagType } from './command-specs.ts';
-export { flagBool, flagList, flagString, parseFlags } from './flags.ts';
-export type { ParsedCommand, ParsedFlags, ParseResult } from './flags.ts';
-export { helpText, ROOT_HELP } from './help.ts';
+export { splitCommandLine } from './shell-words.ts';
+
+export { flagBool, flagList, flagString } from './flags.ts';
+export type { ParsedCommand, ParseResult } from './flags.ts';
+export { ROOT_HELP } from './help.ts';
 
 /** Parse one command line. Never throws: errors come back as Docker prints them. */
 export function parseCommandLine(line: string): ParseResult {

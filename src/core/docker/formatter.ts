@@ -16,7 +16,6 @@ import { GoStruct, HEADER_FUNCS, parseTemplate, TemplateError } from './template
 
 export const TABLE_FORMAT_KEY = 'table';
 export const JSON_FORMAT_KEY = 'json';
-export const RAW_FORMAT_KEY = 'raw';
 
 export function isTableFormat(format: string): boolean {
   return format.startsWith(TABLE_FORMAT_KEY);

@@ -254,11 +254,6 @@ export function zeroValue(t: GoType): unknown {
   }
 }
 
-/** The element zero value a missing key of this map reads as (undefined: interface{}). */
-export function mapZero(v: unknown): unknown {
-  return v instanceof GoMap ? zeroValue(v.elem) : undefined;
-}
-
 /** Go's `truth` for if/with/and/or/not: the zero value is false. */
 export function truthy(v: unknown): boolean {
   if (v === undefined || v === null || v instanceof GoNil) return false;

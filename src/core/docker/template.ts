@@ -19,10 +19,8 @@ import { MAX_TEMPLATE, TemplateError } from './template-lex.ts';
 import { Parser } from './template-parse.ts';
 
 export { TemplateError } from './template-lex.ts';
-export { GoMap, GoNil, GoNum, GoSlice, GoStruct, GoTime, T, truthy, type GoType } from './template-values.ts';
-export { BASIC_FUNCS, HEADER_FUNCS, type TemplateFunc } from './template-funcs.ts';
-export { printValue } from './template-exec.ts';
-export { sprintf } from './template-fmt.ts';
+export { GoMap, GoNil, GoNum, GoSlice, GoStruct, GoTime, T } from './template-values.ts';
+export { HEADER_FUNCS, type TemplateFunc } from './template-funcs.ts';
 
 export interface Template {
   readonly source: string;

@@ -8,7 +8,7 @@ import { choosePlatform, DEFAULT_PLATFORM, noMatchingManifestMessage } from '../
 import { RegistryError } from './errors.ts';
 import type { Descriptor } from './manifests.ts';
 
-export { DEFAULT_PLATFORM, formatPlatform, isAttestation, normalizePlatform, parsePlatform } from '../platform.ts';
+export { DEFAULT_PLATFORM, formatPlatform, normalizePlatform, parsePlatform } from '../platform.ts';
 
 /**
  * Choose the manifest for `wanted` (default linux/amd64) from an index's entries. Throws

@@ -37,7 +37,3 @@ export class TarError extends LayerscopeError {
   }
 }
 registerErrorClass('TarError', TarError);
-
-export function isTarError(e: unknown): e is TarError {
-  return e instanceof TarError;
-}

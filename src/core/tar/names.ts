@@ -111,11 +111,6 @@ export function nameByteLength(s: string): number {
   return ascii ? s.length : encodeName(s).length;
 }
 
-/** True when the string holds escaped (non-UTF-8) bytes. */
-export function hasRawBytes(s: string): boolean {
-  return HAS_ESCAPE.test(s);
-}
-
 const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
 // Controls (C0, DEL, C1), escaped bytes, bidi controls, zero-width and invisible format characters.
 const NEEDS_DISPLAY_ESCAPE =

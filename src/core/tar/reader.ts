@@ -20,7 +20,7 @@ import { TarError } from './errors.ts';
 import { padding } from './format.ts';
 import { HeaderParser, type HeaderLimits } from './header.ts';
 
-export { DEFAULT_MAX_LONG_NAME_SIZE, DEFAULT_MAX_PAX_SIZE, normalizeTarPath, parseNumeric } from './header.ts';
+export { normalizeTarPath, parseNumeric } from './header.ts';
 export { parsePax } from './pax.ts';
 
 export interface TarHeader extends LayerEntry {

@@ -18,16 +18,7 @@ import { ViewBuilder } from './view-builder.ts';
 
 export { sortChanges } from './changes.ts';
 export { baseOf, parentOf } from './paths.ts';
-export type {
-  ChangeKind,
-  ChangedField,
-  LayerApplyError,
-  LayerChanges,
-  PathChange,
-  RemovedVia,
-  UnionView,
-  ViewEntry,
-} from './types.ts';
+export type { ChangeKind, LayerChanges, UnionView, ViewEntry } from './types.ts';
 
 export interface ApplyOptions {
   /** Called before each layer is applied, with the view below it (read only; valid during the

@@ -241,7 +241,6 @@ export type Catalog = Record<MessageKey, string>;
 export const catalogs = { en, ja } as const;
 export { ja };
 export type Locale = keyof typeof catalogs;
-export const locales: readonly Locale[] = ['en', 'ja'];
 
 /** Keys with plural forms: `base.one`, `base.other` (English), `base.other` is always there. */
 export type PluralBase = { [K in MessageKey]: K extends `${infer B}.other` ? B : never }[MessageKey];
