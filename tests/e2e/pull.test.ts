@@ -121,7 +121,8 @@ describe('walking skeleton', () => {
     ];
     expect(rows.sort((a, b) => a.repo!.localeCompare(b.repo!))).toEqual(expected);
 
-    const out = await runCommand(page, 'docker images');
+    // Docker CLI v29 prints its tree view by default; --format table is the classic table.
+    const out = await runCommand(page, 'docker images --format table');
     const lines = out.trimEnd().split('\n');
     expect(lines[1]).toMatch(/^REPOSITORY {3,}TAG {3,}IMAGE ID {3,}CREATED {3,}SIZE$/);
     expect(

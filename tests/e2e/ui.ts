@@ -40,6 +40,9 @@ export async function openSession(
     await prepare?.(context);
     const page = await context.newPage();
     await page.goto(app.url);
+    // The app has created its database (tests that read IndexedDB directly open it without a
+    // version, which would otherwise create an empty one first).
+    await page.waitForFunction(async () => (await indexedDB.databases()).some((d) => d.name === 'layerscope'));
     return { app, browser, context, page, close };
   } catch (e) {
     // A failed start leaves nothing running: afterAll has no session to close.

@@ -154,7 +154,8 @@ describe('pull into the store', () => {
     expect(lines.at(-1)).toBe(`${tap.host}/test/base:v1`);
 
     out = '';
-    expect(await engine.run('r2', 'docker images', sink)).toBe(0);
+    // Docker CLI v29 prints its tree view by default; --format table is the classic table.
+    expect(await engine.run('r2', 'docker images --format table', sink)).toBe(0);
     const [header, row] = out.trimEnd().split('\n');
     expect(header).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
     expect(row).toContain(base.configDigest!.slice(7, 19));
