@@ -1,7 +1,7 @@
 import type { IDBPDatabase } from 'idb';
 import { describe, expect, it, vi } from 'vitest';
 import { openDatabase } from './db.ts';
-import { DB_VERSION, MIGRATIONS, STORE_NAMES, type Migration } from './schema.ts';
+import { DB_NAME, DB_VERSION, MIGRATIONS, STORE_NAMES, type Migration } from './schema.ts';
 import { openStore } from './store.ts';
 import { bytesOf, env, fakeImage, ok, pull, readAll, sha } from './test-helpers.ts';
 
@@ -110,5 +110,23 @@ describe('schema and upgrades', () => {
     req.result.close();
     const { upgrade } = await import('./schema.ts');
     expect(() => upgrade({} as never, 1, 5, {} as never)).toThrow('no upgrade step to schema version 5');
+  });
+});
+
+describe('a database created empty by someone else', () => {
+  it('is recreated with the schema instead of failing every read', async () => {
+    const e = env();
+    // What `indexedDB.open('layerscope')` without a version does before the app ever ran.
+    await new Promise<void>((resolve, reject) => {
+      const r = e.factory.open(DB_NAME);
+      r.onsuccess = () => {
+        r.result.close();
+        resolve();
+      };
+      r.onerror = () => reject(r.error);
+    });
+    const db = await openDatabase({ indexedDB: e.factory });
+    expect([...db.objectStoreNames].sort()).toEqual([...STORE_NAMES].sort());
+    db.close();
   });
 });

@@ -23,6 +23,23 @@ export interface OpenDatabaseOptions {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<IDBPDatabase<LayerscopeDB>> {
+  const db = await openOnce(options);
+  // A database with none of our object stores holds nothing of ours: something else opened it
+  // first without a version (a console's `indexedDB.open('layerscope')`, a script reading it
+  // before the app did), which creates it empty at version 1, so no upgrade would ever run and
+  // every read would fail with NotFoundError. Delete it and create it properly.
+  if (db.objectStoreNames.length > 0 || (options.migrations ?? MIGRATIONS).length === 0) return db;
+  db.close();
+  const factory = options.indexedDB ?? globalThis.indexedDB;
+  await new Promise<void>((resolve, reject) => {
+    const del = factory.deleteDatabase(options.name ?? DB_NAME);
+    del.onsuccess = () => resolve();
+    del.onerror = () => reject(toStoreError(del.error, 'recreate the empty store'));
+  });
+  return openOnce(options);
+}
+
+async function openOnce(options: OpenDatabaseOptions): Promise<IDBPDatabase<LayerscopeDB>> {
   const factory = options.indexedDB ?? globalThis.indexedDB;
   if (!factory) throw toStoreError(new Error('IndexedDB is not available in this context'), 'open the store');
   const migrations = options.migrations ?? MIGRATIONS;

@@ -42,7 +42,11 @@ export async function openSession(
     await page.goto(app.url);
     // The app has created its database (tests that read IndexedDB directly open it without a
     // version, which would otherwise create an empty one first).
-    await page.waitForFunction(async () => (await indexedDB.databases()).some((d) => d.name === 'layerscope'));
+    const opened = () => page.evaluate(async () => (await indexedDB.databases()).some((d) => d.name === 'layerscope'));
+    for (let i = 0; !(await opened()); i++) {
+      if (i === 200) throw new Error('the app did not open its database within 20 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     return { app, browser, context, page, close };
   } catch (e) {
     // A failed start leaves nothing running: afterAll has no session to close.
