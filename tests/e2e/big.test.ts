@@ -102,7 +102,8 @@ beforeAll(async () => {
     ],
     { env: { ...process.env, HOME: dir } },
   );
-  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host }, { viewport: { width: 1280, height: 900 } });
+  // Tall enough that l0/d2 (after d19 in name order) is drawn under the docked command bar.
+  session = await openSession({ PROXY_ALLOW_HOSTS: reg.host }, { viewport: { width: 1280, height: 1400 } });
   ({ page } = session);
 }, 180_000);
 
