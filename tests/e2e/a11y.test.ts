@@ -97,6 +97,13 @@ const views: [string, () => Promise<void>][] = [
   ['history', () => openTab('History')],
   ['inspect', () => openTab('Inspect')],
   [
+    'packages',
+    async () => {
+      await openTab('Packages');
+      await page.locator('[data-testid="packages-none"], table[aria-label="Packages"]').first().waitFor();
+    },
+  ],
+  [
     'a link to an image not stored',
     async () => {
       await toImages();

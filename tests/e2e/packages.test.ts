@@ -185,6 +185,10 @@ describe('the Packages tab', () => {
     if (process.env.LAYERSCOPE_SCREENSHOTS === '1') {
       await page.getByTestId('package-layer').selectOption('1');
       await page.setViewportSize({ width: 1280, height: 800 });
+      // The picture shows the tab: no pull log, no one-time notice over it.
+      await page.getByRole('button', { name: 'Command output' }).click();
+      const notice = page.getByRole('button', { name: 'OK', exact: true });
+      if (await notice.isVisible()) await notice.click();
       await page.evaluate(() => window.scrollTo(0, 0));
       mkdirSync('docs', { recursive: true });
       await page.screenshot({ path: 'docs/packages.png' });
