@@ -16,6 +16,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { axe } from './axe.ts';
 import { openSession, withoutSavePicker, type Session } from './ui.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
@@ -230,6 +231,31 @@ describe('the Packages tab', () => {
         const libs = doc.components!.filter((c) => c.type === 'library').map((c) => `${c.name} ${c.version}`);
         expect(libs.sort()).toEqual([...want].sort());
       }
+    }
+  });
+
+  it.each(['light', 'dark'] as const)(
+    'has no serious or critical axe-core violation with the table shown, %s scheme',
+    async (colorScheme) => {
+      await page.emulateMedia({ colorScheme });
+      await page.getByRole('table', { name: 'Changes by layer' }).waitFor();
+      expect(await axe(page)).toEqual([]);
+    },
+  );
+
+  it('does not scroll sideways at 360 px; the tables scroll inside their regions', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+      }));
+      expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+      // The table region is reachable by keyboard, to scroll it.
+      expect(await page.getByRole('region', { name: 'Packages', exact: true }).getAttribute('tabindex')).toBe('0');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
     }
   });
 });
