@@ -258,4 +258,13 @@ describe('the Packages tab', () => {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
   });
+
+  it('opens from a link to the tab (#/image/<ref>/packages)', async () => {
+    await page.evaluate(() => (location.hash = '#/images'));
+    await page.getByRole('table', { name: 'Images' }).waitFor();
+    const ref = encodeURIComponent(`${reg.host}/packages/ui:v1`);
+    await page.evaluate((h) => (location.hash = h), `#/image/${ref}/packages`);
+    await expect.poll(() => page.getByRole('tab', { name: 'Packages' }).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(async () => (await tableRows()).length).toBe(dpkgQuery(states[2]!).length);
+  });
 });
