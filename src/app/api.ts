@@ -5,6 +5,7 @@
 import type { PullEvent } from '../core/pull-events.ts';
 import type { ImageSizes, StoreSizes } from '../core/analysis/store-sizes.ts';
 import type { ErrorData } from '../core/errors.ts';
+import type { PackagesApi } from './packages.ts';
 
 export interface EngineSettings {
   proxyUrl: string;
@@ -73,7 +74,7 @@ export interface ImportResult {
   imageIds: string[];
 }
 
-export interface EngineApi {
+export interface EngineApi extends PackagesApi {
   configure(settings: EngineSettings): Promise<void>;
   images(): Promise<ImagesSnapshot>;
   pull(

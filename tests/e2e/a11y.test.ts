@@ -4,13 +4,10 @@
  * (the narrowest phones people use), no view scrolls sideways: wide content scrolls inside its
  * own region. Runs on the sample image that ships with the app, so it needs no registry.
  */
-import axeCore from 'axe-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { axe } from './axe.ts';
 import { openSession, runCommand, type Session } from './ui.ts';
-
-// axe-core's own build, as a string to evaluate in the page.
-const axeSource = axeCore.source;
 
 let session: Session;
 let page: Page;
@@ -28,38 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await session?.close();
 });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** axe-core on the page as it is now; serious and critical findings only. */
-async function axe(p: Page): Promise<Violation[]> {
-  // evaluate() is not subject to the page's Content-Security-Policy; a script tag would be.
-  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(axeSource);
-  return p.evaluate(async () => {
-    const r = await (
-      window as unknown as {
-        axe: {
-          run(
-            ctx: Document,
-            opts: object,
-          ): Promise<{
-            violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-}
 
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 
@@ -96,6 +61,13 @@ const views: [string, () => Promise<void>][] = [
   ['size map', () => openTab('Size map')],
   ['history', () => openTab('History')],
   ['inspect', () => openTab('Inspect')],
+  [
+    'packages',
+    async () => {
+      await openTab('Packages');
+      await page.locator('[data-testid="packages-none"], table[aria-label="Packages"]').first().waitFor();
+    },
+  ],
   [
     'a link to an image not stored',
     async () => {

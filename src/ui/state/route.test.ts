@@ -9,6 +9,7 @@ describe('routes', () => {
     ['#/images', { view: 'images' }],
     ['#/settings', { view: 'settings' }],
     [`#/image/${encodeURIComponent(ID)}/layers`, { view: 'image', ref: ID, tab: 'layers' }],
+    ['#/image/debian%3A12/packages', { view: 'image', ref: 'debian:12', tab: 'packages' }],
     [
       '#/image/localhost%3A5000%2Fapp%3Av1/files?layer=2&file=etc%2Fos-release',
       { view: 'image', ref: 'localhost:5000/app:v1', tab: 'files', layer: 2, file: 'etc/os-release' },

@@ -10,7 +10,7 @@
  * percent-encoded. Parsing is total: anything unknown falls back to the images list, a bad
  * tab to the summary, a bad layer or file is dropped.
  */
-const TABS = ['summary', 'layers', 'files', 'treemap', 'history', 'inspect'] as const;
+const TABS = ['summary', 'layers', 'files', 'treemap', 'history', 'inspect', 'packages'] as const;
 export type RouteTab = (typeof TABS)[number];
 
 export type Route =
