@@ -180,7 +180,7 @@ function rssRunOf(files: number, v8: string[] = [], args: string[] = []): Record
 }
 
 /**
- * Issue 3's memory target: peak RSS while ingesting a 1 GB layer, flat, < 64 MB above the
+ * The memory target: peak RSS while ingesting a 1 GB layer, flat, < 64 MB above the
  * baseline. Each run is its own process; its baseline is the RSS just before the ingest starts,
  * with everything an ingest needs already up (modules loaded, hash threads started and warm:
  * they live as long as the app's engine, not per layer). The 1/8-size runs show it is flat; the
@@ -216,7 +216,7 @@ before. Peak = the larger of maxRSS and RSS sampled every 50 ms (the 8 MB layer 
 |---|---|---|---|---|---|---|
 ${rows}
 
-Issue 3's memory target, flat and < 64 MB above baseline: ${worst < 64 ? 'met' : 'not met'} (worst ${worst.toFixed(0)} MB above).`;
+Memory target, flat and < 64 MB above baseline: ${worst < 64 ? 'met' : 'not met'} (worst ${worst.toFixed(0)} MB above).`;
 }
 
 /** A pool of hasher threads, started before timing (the browser's outlive one layer too). */

@@ -20,7 +20,7 @@ const v2: Migration = (_db, tx) => {
 };
 
 describe('schema and upgrades', () => {
-  it('v1 has the object stores of DESIGN.md', async () => {
+  it('v1 has the object stores of docs/ARCHITECTURE.md', async () => {
     const e = env();
     const db = await openDatabase({ indexedDB: e.factory });
     expect(db.version).toBe(DB_VERSION);

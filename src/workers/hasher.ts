@@ -1,5 +1,5 @@
 /**
- * SHA-256 in dedicated workers, beside the decompression (DESIGN.md "Pull pipeline": the two
+ * SHA-256 in dedicated workers, beside the decompression (docs/ARCHITECTURE.md, "The pull path": the two
  * pure-JS hashes are ~60% of a layer's ingest on one thread). Bytes are copied into 512 KiB
  * batches whose ArrayBuffers are transferred to the worker and transferred back once hashed, so
  * the caller's chunks are never detached and steady state allocates nothing. A session (one hash)

@@ -1,5 +1,5 @@
 /**
- * Fault injection (issue 4 §3): pulls in headless Chromium through the app's proxy to a real
+ * Fault injection: pulls in headless Chromium through the app's proxy to a real
  * docker-registry behind a tap, broken at random moments, many trials:
  * - cut: the tap drops a blob response after a random number of bytes;
  * - reload: the page reloads (the engine worker dies mid-write);

@@ -1,5 +1,5 @@
 /**
- * A real quota error in Chromium (issue 4 §3 "Quota"): the DevTools protocol shrinks the
+ * A real quota error in Chromium: the DevTools protocol shrinks the
  * origin's quota (`Storage.overrideQuotaForOrigin`) below the size of an image, and IndexedDB
  * itself refuses the write. The pull must stop with a message that names storage and quota
  * (command bar and dialog), commit nothing, keep the store's invariants; a quota hit mid-blob

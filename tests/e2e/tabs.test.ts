@@ -1,6 +1,6 @@
 /**
  * Two tabs of one origin (two pages of one browser context: one IndexedDB, one set of Web
- * Locks, one BroadcastChannel), each with its own engine worker (issue 4 §3 "Two tabs"):
+ * Locks, one BroadcastChannel), each with its own engine worker (src/store/README.md, locking):
  * - both pull the same image at once → one image, the store's invariants hold, every blob
  *   stored once and fetched once;
  * - tab A pulls while tab B only shows its table → B's table updates without a reload;

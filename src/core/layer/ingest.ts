@@ -1,5 +1,5 @@
 /**
- * One streaming pass per layer blob (DESIGN.md "Pull pipeline"):
+ * One streaming pass per layer blob (docs/ARCHITECTURE.md, "The pull path"):
  *   blob ─┬─▶ sha256 (digest) ─▶ onChunk (the caller stores it)
  *         └─▶ decompress ─┬─▶ sha256 (diff_id)
  *                         └─▶ tar reader ─▶ entries
