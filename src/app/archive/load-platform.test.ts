@@ -4,7 +4,8 @@ import { parsePlatform } from '../../core/platform.ts';
 import { selectManifest } from '../../core/registry/platform.ts';
 import type { Descriptor } from '../../core/registry/manifests.ts';
 import { tarBuilder } from '../../core/tar/builder.ts';
-import type { Store } from '../../store/index.ts';
+import { IDBFactory } from 'fake-indexeddb';
+import { memoryLocks, openStore, type Store } from '../../store/index.ts';
 import {
   bytesStream,
   collectBytes,
@@ -247,5 +248,30 @@ describe('the engine passes the platforms on', () => {
     expect(err).toMatch(
       /^Error response from daemon: .*no matching manifest for linux\/s390x in the manifest list entries\n$/,
     );
+  });
+});
+
+describe('an import that finds a partial blob under a layer digest', () => {
+  it('imports the same archive again at the first try, keeping the bytes already copied', async () => {
+    const store = await openStore({
+      indexedDB: new IDBFactory(),
+      locks: memoryLocks(),
+      channel: null,
+      storage: null,
+      chunkSize: 1024,
+    });
+    const layer = layerTar({ 'data/big.bin': 'x'.repeat(10_000), 'etc/a': 'a\n' });
+    const archive = legacyDockerSave([{ tags: ['resume:1'], layers: [layer] }]);
+    // What a reload mid-copy leaves: the layer's first chunks stored under its digest, not complete.
+    const w = await store.beginBlob(sha(layer), { size: layer.length, mediaType: 'application/x-tar' });
+    await w.write(layer.subarray(0, 5000));
+    w.release();
+    expect(await store.hasBlob(sha(layer))).toEqual({ partial: 4096 });
+
+    const r = await loadArchive(store, bytesStream(archive));
+    expect(r.images).toHaveLength(1);
+    expect(await store.hasBlob(sha(layer))).toBe('complete');
+    expect(Buffer.from(await collectBytes(store.readBlob(sha(layer)))).equals(Buffer.from(layer))).toBe(true);
+    expect(await store.checkInvariants()).toEqual([]);
   });
 });

@@ -271,12 +271,18 @@ export class LoadSession {
     const w = await store.beginBlob(m.digest, { size: m.size, mediaType });
     if (w.alreadyComplete) return;
     this.writers.add(w);
+    // An import cut short while copying (a reload) left the first `w.offset` bytes under this
+    // digest: they are these same bytes (the member hashed to it then too), so hash everything
+    // and write only what is missing.
     const h = createSha256();
     const it = iteratorOf(store.readBlob(m.staged));
+    let at = 0;
     for (let r = await it.next(); !r.done; r = await it.next()) {
       this.opts.signal?.throwIfAborted();
       h.update(r.value);
-      await w.write(r.value);
+      const end = at + r.value.length;
+      if (end > w.offset) await w.write(at >= w.offset ? r.value : r.value.subarray(w.offset - at));
+      at = end;
     }
     if (h.digest() !== m.digest)
       throw new ArchiveError('ARCHIVE_STORE', `staged copy of ${m.digest} changed in the store`, undefined, m.digest);
