@@ -2,6 +2,7 @@ import type { ComparisonResult, CompareRowsQuery, FileDiffResult } from '../../a
 import type { FileChange } from '../../core/compare/index.ts';
 import type { EngineClient } from './engine-client.ts';
 import { Latest } from './latest.ts';
+import { findBase } from '../../core/compare/base.ts';
 import { toFailure, type Failure } from './failure.ts';
 import { CHANGE_KINDS, type ChangeKind, type CompareRoute } from './route.ts';
 
@@ -37,6 +38,11 @@ export class CompareState {
   selected = $state<string | null>(null);
   diff = $state.raw<FileDiffResult | null>(null);
   diffError = $state.raw<Failure | null>(null);
+  /** The image the images list's "Compare…" picker compares from. */
+  pickFrom = $state.raw<{ id: string; ref: string } | null>(null);
+  /** The outcome of the last "Compare with base" lookup that found none, or failed. */
+  baseMissing = $state(false);
+  baseError = $state.raw<Failure | null>(null);
   #comparing = new Latest();
   #listing = new Latest();
   #reading = new Latest();
@@ -193,5 +199,21 @@ export class CompareState {
       return true;
     }
     return false;
+  }
+
+  /** The stored image this one was built on (longest proper layer prefix), if any. */
+  async baseOf(id: string): Promise<string | undefined> {
+    this.baseMissing = false;
+    this.baseError = null;
+    try {
+      const stored = await this.engine.api.imageLayers();
+      const self = stored.find((i) => i.id === id);
+      const base = self ? findBase(self, stored)?.id : undefined;
+      this.baseMissing = !base;
+      return base;
+    } catch (e) {
+      this.baseError = toFailure(e);
+      return undefined;
+    }
   }
 }
