@@ -136,7 +136,6 @@ export const ja: Catalog = {
   'compare.action.label': '{name} を別のイメージと比較',
   'compare.with': '{name} と比較するイメージ',
   'compare.go': '比較',
-  'compare.cancel': 'キャンセル',
   'compare.withBase': 'ベースと比較',
   'compare.noBase':
     'このイメージのベースとなる保存済みイメージはありません（レイヤーの真の接頭辞を持つものがありません）。',

@@ -141,7 +141,6 @@ export const en = {
   'compare.action.label': 'Compare {name} with another image',
   'compare.with': 'Compare {name} with',
   'compare.go': 'Compare',
-  'compare.cancel': 'Cancel',
   'compare.withBase': 'Compare with base',
   'compare.noBase': 'No stored image is a base of this one (none has a proper prefix of its layers).',
   'compare.layersOf': 'Compare layers',
