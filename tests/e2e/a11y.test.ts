@@ -112,7 +112,7 @@ const views: [string, () => Promise<void>][] = [
         () => (location.hash = '#/compare/layerscope%2Fsample%3A1.0/layerscope%2Fsample%3A1.0?aLayer=0'),
       );
       await page.getByRole('listbox', { name: 'Changed files' }).waitFor();
-      await page.getByRole('option').first().click();
+      await page.getByRole('listbox', { name: 'Changed files' }).getByRole('option').first().click();
       await page.locator('.compare-diff h3').waitFor();
     },
   ],

@@ -103,7 +103,14 @@ describe('compare view', () => {
     expect(await page.locator('[data-path="srv/b-only.txt"]').getAttribute('data-kind')).toBe('added');
     hash = await page.evaluate(() => location.hash);
     expect(decodeURIComponent(hash)).toBe(`#/compare/${ref('a')}/${ref('b')}?file=etc/app.conf`);
-    if (process.env.LAYERSCOPE_SCREENSHOTS === '1') await page.screenshot({ path: 'docs/compare.png' });
+    if (process.env.LAYERSCOPE_SCREENSHOTS === '1') {
+      // The README's picture: without the offline notice and the command output over it.
+      const ok = page.getByRole('button', { name: 'OK', exact: true });
+      if (await ok.isVisible()) await ok.click();
+      await page.getByTitle('Hide the command output').click();
+      await page.screenshot({ path: 'docs/compare.png' });
+      await page.getByTitle('Show the command output').click();
+    }
   });
 
   it('filters by kind and path, keeping the filter in the URL', async () => {
