@@ -6,6 +6,13 @@ import type { PullEvent } from '../core/pull-events.ts';
 import type { ImageSizes, StoreSizes } from '../core/analysis/store-sizes.ts';
 import type { ErrorData } from '../core/errors.ts';
 import type { PackagesApi } from './packages.ts';
+import type {
+  CompareRequest,
+  CompareRowsQuery,
+  CompareRowsWindow,
+  ComparisonResult,
+  FileDiffResult,
+} from './compare-api.ts';
 
 export interface EngineSettings {
   proxyUrl: string;
@@ -109,6 +116,12 @@ export interface EngineApi extends PackagesApi {
   /** Writes one file, or the merged filesystem as a tar, to a file the person chose. */
   downloadFile(id: string, path: string, target: FileSystemFileHandle | null): Promise<Blob | null>;
   downloadFilesystem(id: string, target: FileSystemFileHandle | null): Promise<Blob | null>;
+  // The comparison (src/app/compare.ts): the last one is kept for its rows and file diffs.
+  compare(req: CompareRequest): Promise<ComparisonResult>;
+  compareRows(query: CompareRowsQuery): CompareRowsWindow;
+  compareFile(path: string): Promise<FileDiffResult>;
+  /** Every stored image's layers (diff_ids, bottom first), to find an image's base. */
+  imageLayers(): Promise<{ id: string; diffIds: string[] }[]>;
 }
 
 export interface LayerInfo {

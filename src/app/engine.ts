@@ -305,6 +305,11 @@ export class Engine implements EngineApi, PackagesApi {
     return this.#comparer.fileDiff(path);
   }
 
+  async imageLayers(): Promise<{ id: string; diffIds: string[] }[]> {
+    const images = await (await this.store()).listImages();
+    return images.map((i) => ({ id: i.id as string, diffIds: i.layers.map((l) => l.diffId as string) }));
+  }
+
   /** What `docker rmi [-f] ARGS` would do, without doing it (the GUI's confirmation). */
   async previewRemove(args: string[], force: boolean): Promise<RemovePreview> {
     const store = await this.store();

@@ -8,6 +8,7 @@ import { createContext } from 'svelte';
 import type { EngineClient } from './state/engine-client.ts';
 import type { I18n } from './state/i18n.svelte.ts';
 import type { SettingsState } from './state/settings.svelte.ts';
+import type { CompareState, CompareTarget } from './state/compare.svelte.ts';
 
 export interface AppContext {
   engine: EngineClient;
@@ -22,3 +23,14 @@ export const provideApp = (ctx: AppContext): AppContext => setApp(ctx);
 export const useI18n = (): I18n => getApp().i18n;
 export const useEngine = (): EngineClient => getApp().engine;
 export const useSettings = (): SettingsState => getApp().settings;
+
+/** The comparison, for the images list's and an image's "Compare" actions (App.svelte sets it). */
+export interface CompareContext {
+  compare: CompareState;
+  /** Stored images' rows, to pick the other side and name it. */
+  rows: () => readonly { repository: string; tag: string; id: string; dangling: boolean }[];
+  open: (t: CompareTarget) => void;
+}
+const [getCompare, setCompare] = createContext<CompareContext>();
+export const provideCompare = (ctx: CompareContext): CompareContext => setCompare(ctx);
+export const useCompare = (): CompareContext => getCompare();

@@ -77,6 +77,18 @@ const views: [string, () => Promise<void>][] = [
     },
   ],
   [
+    'compare, two layers of one image with a file diff',
+    async () => {
+      await toImages();
+      await page.evaluate(
+        () => (location.hash = '#/compare/layerscope%2Fsample%3A1.0/layerscope%2Fsample%3A1.0?aLayer=0'),
+      );
+      await page.getByRole('listbox', { name: 'Changed files' }).waitFor();
+      await page.getByRole('listbox', { name: 'Changed files' }).getByRole('option').first().click();
+      await page.locator('.compare-diff h3').waitFor();
+    },
+  ],
+  [
     'settings',
     async () => {
       await page.keyboard.press('Escape');
@@ -92,6 +104,7 @@ const dialogs: [string, () => Promise<void>][] = [
   ['tag', () => page.getByRole('button', { name: 'Tag… layerscope/sample:1.0' }).click()],
   ['remove', () => page.getByRole('button', { name: 'Remove… layerscope/sample:1.0' }).click()],
   ['prune', () => page.getByRole('button', { name: 'Prune…' }).click()],
+  ['compare', () => page.getByRole('button', { name: 'Compare layerscope/sample:1.0 with another image' }).click()],
 ];
 
 async function openDialog(open: () => Promise<void>): Promise<void> {

@@ -61,4 +61,48 @@ describe('resolveRef', () => {
     ['nginx', undefined],
     ['abc', undefined],
   ])('%s', (ref, id) => expect(resolveRef(ref, rows)).toBe(id));
+
+  it.each<[string, Route]>([
+    [`#/compare/alpine%3A3.20/${encodeURIComponent(ID)}`, { view: 'compare', a: 'alpine:3.20', b: ID }],
+    [
+      '#/compare/app%3Av1/app%3Av1?aLayer=0&bLayer=3&kind=added,modified&path=etc&sort=delta&file=etc%2Fpasswd',
+      {
+        view: 'compare',
+        a: 'app:v1',
+        b: 'app:v1',
+        aLayer: 0,
+        bLayer: 3,
+        kinds: ['added', 'modified'],
+        path: 'etc',
+        sort: 'delta',
+        file: 'etc/passwd',
+      },
+    ],
+    ['#/compare/a/b?kind=', { view: 'compare', a: 'a', b: 'b', kinds: [] }],
+  ])('compare: %s', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+    expect(parseRoute(formatRoute(route))).toEqual(route);
+  });
+
+  it('compare links drop what is not theirs', () => {
+    expect(parseRoute('#/compare/a')).toEqual({ view: 'images' });
+    expect(parseRoute('#/compare/a/%E0%A4%A')).toEqual({ view: 'images' });
+    expect(parseRoute('#/compare/a/b?aLayer=-1&bLayer=x&kind=bogus,added&sort=size')).toEqual({
+      view: 'compare',
+      a: 'a',
+      b: 'b',
+      kinds: ['added'],
+    });
+    // Every kind named is the same as none named.
+    expect(formatRoute({ view: 'compare', a: 'a', b: 'b', kinds: ['added', 'removed', 'modified', 'metadata'] })).toBe(
+      '#/compare/a/b',
+    );
+  });
+
+  it('a compare of other images or layers is a new place; a filter or file is not', () => {
+    const r: Route = { view: 'compare', a: 'a', b: 'b' };
+    expect(isNewPlace(r, { ...r, path: 'etc', file: 'etc/x' })).toBe(false);
+    expect(isNewPlace(r, { ...r, bLayer: 2 })).toBe(true);
+    expect(isNewPlace(r, { ...r, b: 'c' })).toBe(true);
+  });
 });

@@ -5,6 +5,7 @@
  *   #/images                     the images list
  *   #/settings                   settings
  *   #/image/<ref>/<tab>?layer=2&file=etc/os-release
+ *   #/compare/<refA>/<refB>?aLayer=1&bLayer=3&kind=added,modified&path=etc&sort=delta&file=etc/passwd
  *
  * `<ref>` is what the person opened: an image ID (`sha256:…`) or a name (`alpine:3.20`),
  * percent-encoded. Parsing is total: anything unknown falls back to the images list, a bad
@@ -16,7 +17,24 @@ export type RouteTab = (typeof TABS)[number];
 export type Route =
   | { view: 'images' }
   | { view: 'settings' }
-  | { view: 'image'; ref: string; tab: RouteTab; layer?: number; file?: string };
+  | { view: 'image'; ref: string; tab: RouteTab; layer?: number; file?: string }
+  | CompareRoute;
+
+export const CHANGE_KINDS = ['added', 'removed', 'modified', 'metadata'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+/** Two images (or two layers of one: the same ref twice) compared; absent filters: all kinds,
+ * no path filter, sorted by path. */
+export interface CompareRoute {
+  view: 'compare';
+  a: string;
+  b: string;
+  aLayer?: number;
+  bLayer?: number;
+  kinds?: ChangeKind[];
+  path?: string;
+  sort?: 'delta';
+  file?: string;
+}
 
 /** Longest reference or path the router accepts (anything longer is not a real one). */
 const MAX_PART = 4096;
@@ -37,6 +55,7 @@ export function parseRoute(hash: string): Route {
   const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
   const parts = path.split('/').filter((p) => p !== '');
   if (parts[0] === 'settings') return { view: 'settings' };
+  if (parts[0] === 'compare') return parseCompare(parts, query);
   if (parts[0] !== 'image' || !parts[1]) return { view: 'images' };
   const ref = decode(parts[1]);
   if (!ref) return { view: 'images' };
@@ -49,7 +68,42 @@ export function parseRoute(hash: string): Route {
   return route;
 }
 
+function parseCompare(parts: string[], query: URLSearchParams): Route {
+  const a = parts[1] ? decode(parts[1]) : null;
+  const b = parts[2] ? decode(parts[2]) : null;
+  if (!a || !b) return { view: 'images' };
+  const route: CompareRoute = { view: 'compare', a, b };
+  for (const side of ['aLayer', 'bLayer'] as const) {
+    const v = query.get(side);
+    if (v !== null && /^\d{1,4}$/.test(v)) route[side] = Number(v);
+  }
+  const kind = query.get('kind');
+  if (kind !== null) {
+    const kinds = CHANGE_KINDS.filter((k) => kind.split(',').includes(k));
+    if (kinds.length < CHANGE_KINDS.length) route.kinds = kinds;
+  }
+  const path = query.get('path');
+  if (path && path.length <= MAX_PART) route.path = path;
+  if (query.get('sort') === 'delta') route.sort = 'delta';
+  const file = query.get('file');
+  if (file && file.length <= MAX_PART) route.file = file.replace(/^\/+/, '');
+  return route;
+}
+
+function formatCompare(r: CompareRoute): string {
+  const query = new URLSearchParams();
+  if (r.aLayer !== undefined) query.set('aLayer', String(r.aLayer));
+  if (r.bLayer !== undefined) query.set('bLayer', String(r.bLayer));
+  if (r.kinds && r.kinds.length < CHANGE_KINDS.length) query.set('kind', r.kinds.join(','));
+  if (r.path) query.set('path', r.path);
+  if (r.sort) query.set('sort', r.sort);
+  if (r.file) query.set('file', r.file);
+  const qs = query.toString();
+  return `#/compare/${encodeURIComponent(r.a)}/${encodeURIComponent(r.b)}${qs ? `?${qs}` : ''}`;
+}
+
 export function formatRoute(r: Route): string {
+  if (r.view === 'compare') return formatCompare(r);
   if (r.view !== 'image') return `#/${r.view}`;
   const query = new URLSearchParams();
   if (r.layer !== undefined) query.set('layer', String(r.layer));
@@ -61,6 +115,9 @@ export function formatRoute(r: Route): string {
 /** Moving to `next` from `prev` is a new place (a history entry) or a detail of the same one. */
 export function isNewPlace(prev: Route, next: Route): boolean {
   if (prev.view !== next.view) return true;
+  if (prev.view === 'compare' && next.view === 'compare') {
+    return prev.a !== next.a || prev.b !== next.b || prev.aLayer !== next.aLayer || prev.bLayer !== next.bLayer;
+  }
   if (prev.view !== 'image' || next.view !== 'image') return false;
   return prev.ref !== next.ref || prev.tab !== next.tab;
 }

@@ -1,6 +1,7 @@
 import type { ExplorerState } from './explorer.svelte.ts';
 import type { ImagesState } from './images.svelte.ts';
 import { formatRoute, isNewPlace, parseRoute, resolveRef, type Route } from './route.ts';
+import type { CompareState, CompareTarget } from './compare.svelte.ts';
 
 /**
  * Keeps the URL and the screen in step, both ways: what the person does is written to the
@@ -9,7 +10,7 @@ import { formatRoute, isNewPlace, parseRoute, resolveRef, type Route } from './r
  * first load) is shown. A link to an image this browser does not store offers to pull it.
  */
 export class Router {
-  view = $state<'images' | 'settings'>('images');
+  view = $state<'images' | 'settings' | 'compare'>('images');
   /** The reference a link named that no stored image answers to. */
   missing = $state<string | null>(null);
   applying = $state(false);
@@ -18,11 +19,13 @@ export class Router {
   constructor(
     private explorer: ExplorerState,
     private images: ImagesState,
+    private compare?: CompareState,
   ) {}
 
   /** The route the screen shows now (reads reactive state: call it from an effect). */
   route(): Route {
     if (this.view === 'settings') return { view: 'settings' };
+    if (this.view === 'compare') return this.compare?.route() ?? { view: 'images' };
     const e = this.explorer;
     if (e.id) {
       return {
@@ -59,6 +62,31 @@ export class Router {
         this.view = 'settings';
         return;
       }
+      if (r.view === 'compare') {
+        await this.images.ready;
+        const aId = resolveRef(r.a, this.images.rows);
+        const bId = resolveRef(r.b, this.images.rows);
+        if (!aId || !bId) {
+          this.view = 'images';
+          this.explorer.close();
+          this.missing = aId ? r.b : r.a;
+          return;
+        }
+        this.explorer.close();
+        this.view = 'compare';
+        const { a, b, aLayer, bLayer, ...rest } = r;
+        const t = {
+          a,
+          b,
+          aId,
+          bId,
+          ...(aLayer !== undefined ? { aLayer } : {}),
+          ...(bLayer !== undefined ? { bLayer } : {}),
+        };
+        await this.compare?.open(t, rest);
+        return;
+      }
+      this.compare?.close();
       this.view = 'images';
       if (r.view === 'images') {
         this.explorer.close();
@@ -86,7 +114,16 @@ export class Router {
   /** The main navigation. */
   go(view: 'images' | 'settings'): void {
     this.missing = null;
+    if (this.view === 'compare') this.compare?.close();
     this.view = view;
     if (view === 'images') this.explorer.close();
+  }
+
+  /** Opens a comparison (from the images list or an image's view). */
+  openCompare(t: CompareTarget): void {
+    this.missing = null;
+    this.explorer.close();
+    this.view = 'compare';
+    void this.compare?.open(t);
   }
 }
