@@ -24,6 +24,40 @@ export const DB_PATHS: readonly { path: string; kind: DbKind }[] = [
 
 const OS_RELEASE = ['etc/os-release', 'usr/lib/os-release'];
 
+const CAPTURED_FILES = new Set([
+  ...DB_PATHS.filter((d) => d.kind !== 'dpkg-status.d').map((d) => d.path),
+  ...OS_RELEASE,
+]);
+const CAPTURED_DIRS = DB_PATHS.filter((d) => d.kind === 'dpkg-status.d').map((d) => d.path + '/');
+
+/** A database file's bytes, kept while its layer was ingested (stored beside the layer's
+ * index: src/app/store-port.ts). `offset` is the entry's data offset in the layer's tar, as
+ * in LayerEntry and DbFile. */
+export interface CapturedFile {
+  path: string;
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * True for a tar member whose bytes the Packages tab reads: a database file of DB_PATHS, a
+ * file directly in a dpkg status.d directory (not its `.md5sums`), or an os-release file.
+ * Layer ingest keeps these bytes beside the layer's index (LIMITS.packageCapture), so listing
+ * packages needs no layer blob. Called once per tar member: a cheap check first.
+ */
+export function isCapturedPath(path: string): boolean {
+  const c = path.charCodeAt(0);
+  // 'v'ar, 'u'sr, 'l'ib, 'e'tc
+  if (c !== 118 && c !== 117 && c !== 108 && c !== 101) return false;
+  if (CAPTURED_FILES.has(path)) return true;
+  for (const dir of CAPTURED_DIRS) {
+    if (!path.startsWith(dir)) continue;
+    const name = path.slice(dir.length);
+    return name.length > 0 && !name.includes('/') && !name.startsWith('.') && !name.endsWith('.md5sums');
+  }
+  return false;
+}
+
 /** True when a layer entry may change a database as seen in the union view: the database
  * itself, anything inside a database directory, a whiteout of either, or an ancestor
  * directory replaced, whited out or made opaque. */
