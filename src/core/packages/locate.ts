@@ -77,6 +77,76 @@ export function touchesDatabase(entries: readonly LayerEntry[]): boolean {
   return false;
 }
 
+/** Lexical normalization inside the image root: no leading `/`, `.` dropped, `..` clamped. */
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return out.join('/');
+}
+
+/** The path a whiteout (or opaque marker) entry acts on, or the entry's own path. */
+function affected(p: string): string {
+  const slash = p.lastIndexOf('/');
+  const base = p.slice(slash + 1);
+  if (base === '.wh..wh..opq') return slash < 0 ? '' : p.slice(0, slash);
+  if (base.startsWith('.wh.')) return (slash < 0 ? '' : p.slice(0, slash + 1)) + base.slice(4);
+  return p;
+}
+
+const related = (p: string, roots: readonly string[]): boolean => {
+  if (p === '') return true;
+  for (const r of roots) if (p === r || r.startsWith(p + '/') || p.startsWith(r + '/')) return true;
+  return false;
+};
+
+const MAX_ROOTS = 256;
+
+/**
+ * The entries of each layer that can bear on the package databases and os-release: those on,
+ * above or below their paths (whiteouts and opaque markers by the path they act on), after
+ * following symlinks and hard links along the way in any layer (merged-usr `lib → usr/lib`,
+ * `var/lib/rpm → ../../usr/lib/sysimage/rpm`) to a fixed point. The union view of these alone
+ * finds the same databases as the full view at a fraction of the cost (an image's index holds
+ * tens of thousands of entries, its databases a handful). Past MAX_ROOTS paths (a maze of
+ * links) the layers are returned whole.
+ */
+export function relevantEntries(layers: readonly (readonly LayerEntry[])[]): (readonly LayerEntry[])[] {
+  const roots = new Set<string>([
+    ...DB_PATHS.map((d) => d.path),
+    ...DB_PATHS.filter((d) => d.kind === 'rpm-sqlite').map((d) => d.path + '-wal'),
+    ...OS_RELEASE,
+  ]);
+  const links: LayerEntry[] = [];
+  for (const l of layers) for (const e of l) if (e.type === 'symlink' || e.type === 'hardlink') links.push(e);
+  for (let grew = true; grew;) {
+    grew = false;
+    const list = [...roots];
+    for (const e of links) {
+      const p = e.path;
+      const add = (q: string) => {
+        if (!roots.has(q)) {
+          roots.add(q);
+          grew = true;
+        }
+      };
+      if (e.type === 'hardlink') {
+        if (list.some((r) => p === r || p.startsWith(r + '/'))) add(normalize(e.linkname ?? ''));
+        continue;
+      }
+      const target = e.linkname ?? '';
+      const base = target.startsWith('/') ? target : p.slice(0, Math.max(p.lastIndexOf('/'), 0)) + '/' + target;
+      for (const r of list) if (r === p || r.startsWith(p + '/')) add(normalize(base + r.slice(p.length)));
+    }
+    if (roots.size > MAX_ROOTS) return [...layers];
+  }
+  const list = [...roots];
+  return layers.map((l) => l.filter((e) => related(affected(e.path), list)));
+}
+
 /** A file of a database as it stands in one view: where its bytes are. */
 export interface DbFile {
   /** Path in the image (after symlinks). */
