@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { IDBFactory } from 'fake-indexeddb';
 import { PackageScanner } from '../src/app/packages.ts';
@@ -53,7 +54,7 @@ function timeShell(cmd: string): number {
 }
 
 /** The status file after each layer, and the layer tars (gzip), built once into WORK. */
-function prepare(): { states: string[]; gz: string[] } {
+export function prepare(): { states: string[]; gz: string[] } {
   mkdirSync(WORK, { recursive: true });
   const stanzas = readFileSync('/var/lib/dpkg/status', 'utf8')
     .split(/\n\n+/)
@@ -95,7 +96,7 @@ function prepare(): { states: string[]; gz: string[] } {
 const fileStream = (f: string) => streamOf(createReadStream(f, { highWaterMark: 64 << 10 })[Symbol.asyncIterator]());
 
 /** What a pull stores: each layer's blob, its index (and kept database bytes), config, manifest, image. */
-async function storeImage(
+export async function storeImage(
   store: Store,
   name: string,
   gz: readonly string[],
@@ -326,4 +327,4 @@ Targets: list a 500-package Debian image in < 200 ms: ${median(listNew.ms) < 200
   }
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -91,17 +91,32 @@ function normalize(path: string): string {
 /** The path a whiteout (or opaque marker) entry acts on, or the entry's own path. */
 function affected(p: string): string {
   const slash = p.lastIndexOf('/');
+  if (!p.startsWith('.wh.', slash + 1)) return p;
   const base = p.slice(slash + 1);
   if (base === '.wh..wh..opq') return slash < 0 ? '' : p.slice(0, slash);
   if (base.startsWith('.wh.')) return (slash < 0 ? '' : p.slice(0, slash + 1)) + base.slice(4);
   return p;
 }
 
-const related = (p: string, roots: readonly string[]): boolean => {
-  if (p === '') return true;
-  for (const r of roots) if (p === r || r.startsWith(p + '/') || p.startsWith(r + '/')) return true;
-  return false;
-};
+/** Is a path on, above or below one of `roots`? Built once per call of relevantEntries: a
+ * path is tested with a few set lookups (an index has tens of thousands). */
+function relatedTo(roots: Iterable<string>): (p: string) => boolean {
+  const exact = new Set<string>();
+  const above = new Set<string>(['']);
+  const first = new Set<string>();
+  for (const r of roots) {
+    exact.add(r);
+    first.add(r.split('/', 1)[0]!);
+    for (let i = r.indexOf('/'); i >= 0; i = r.indexOf('/', i + 1)) above.add(r.slice(0, i));
+  }
+  return (p) => {
+    if (above.has(p) || exact.has(p)) return true;
+    const slash = p.indexOf('/');
+    if (slash < 0 || !first.has(p.slice(0, slash))) return false;
+    for (let i = slash; i >= 0; i = p.indexOf('/', i + 1)) if (exact.has(p.slice(0, i))) return true;
+    return false;
+  };
+}
 
 const MAX_ROOTS = 256;
 
@@ -143,8 +158,8 @@ export function relevantEntries(layers: readonly (readonly LayerEntry[])[]): (re
     }
     if (roots.size > MAX_ROOTS) return [...layers];
   }
-  const list = [...roots];
-  return layers.map((l) => l.filter((e) => related(affected(e.path), list)));
+  const related = relatedTo(roots);
+  return layers.map((l) => l.filter((e) => related(affected(e.path))));
 }
 
 /** A file of a database as it stands in one view: where its bytes are. */
