@@ -226,6 +226,25 @@ describe('packages of a pulled image', () => {
     expect(new Set(reads)).toEqual(new Set(image.layers.filter((_, i) => i !== 2 || rpmdb).map((l) => l.digest)));
   });
 
+  it('an image loaded from an archive (skopeo’s docker-archive of the same layout) lists its packages reading no layer blob', async () => {
+    const tar = join(tmp, 'x.tar');
+    execFileSync('skopeo', ['copy', `oci:${layout.layout}:x`, `docker-archive:${tar}:packages/x:v1`], {
+      stdio: 'ignore',
+    });
+    const other = await testEngine();
+    const r = await other.importArchive('j', new Blob([readFileSync(tar)]), () => {});
+    expect(r.imageIds).toEqual([img.configDigest]);
+    const store = await other.store();
+    const readBlob = store.readBlob.bind(store);
+    const reads: string[] = [];
+    store.readBlob = (d, o) => (reads.push(d), readBlob(d, o));
+    const p = await other.packages(img.configDigest!).finally(() => (store.readBlob = readBlob));
+    const image = (await store.getImage(img.configDigest! as `sha256:${string}`))!;
+    expect(reads.filter((d) => image.layers.some((l) => l.digest === d))).toEqual([]);
+    const deb = p.packages.filter((x) => x.type === 'deb').map((x) => `${x.name} ${x.version} ${x.arch}`);
+    expect(deb.sort()).toEqual(dpkgQuery(states[2]!));
+  });
+
   it('compares the packages of two images', async () => {
     const d = await engine.comparePackages(img.configDigest!, img.configDigest!);
     expect(d.rows).toEqual([]);
