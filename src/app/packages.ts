@@ -9,7 +9,8 @@
 import type { Digest } from '../core/digest.ts';
 import { buildViews } from '../core/commands/store-view.ts';
 import { decompress, sniffSource } from '../core/compression.ts';
-import type { LayerEntry } from '../core/layer/entry.ts';
+import { decodeLayerIndex, decodeLayerIndexPicked } from '../core/layer/entry.ts';
+import { bearsOnDatabases } from '../core/packages/locate.ts';
 import {
   comparePackages,
   fileId,
@@ -24,7 +25,7 @@ import type { SbomInput } from '../core/sbom/input.ts';
 import { spdxDocument } from '../core/sbom/spdx.ts';
 import { ByteReader, iteratorOf } from '../core/tar/bytes.ts';
 import type { Store } from '../store/index.ts';
-import { layerEntriesWithPackageFiles } from './store-port.ts';
+import type { StoredLayer } from './store-port.ts';
 
 const MAX_CACHED = 8;
 
@@ -143,18 +144,25 @@ export class PackageScanner {
     const store = await this.store();
     const image = await store.getImage(id);
     if (!image) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
-    const layers: LayerEntry[][] = [];
-    const kept: (Map<number, Uint8Array> | undefined)[] = [];
-    // The layers' records one by one (a 200 MB layer's index is a few MB decoded).
+    const records: StoredLayer[] = [];
     for (const l of image.layers) {
-      const r = await layerEntriesWithPackageFiles(store, l.diffId);
+      const r = await store.getLayerIndex<StoredLayer>(l.diffId);
       if (!r)
         throw Object.assign(new Error(`the file index of layer ${l.diffId} is missing; pull the image again`), {
           code: 'INDEX_MISSING',
         });
-      layers.push(r.entries);
-      kept.push(r.packageFiles && new Map(r.packageFiles.map((f) => [f.offset, f.bytes])));
+      records.push(r);
     }
+    // Only the entries that bear on the databases are built (a 200 MB layer's index holds tens
+    // of thousands): the links of every layer first, which decide which paths do.
+    const links = records.flatMap((r) =>
+      decodeLayerIndexPicked(r.index, (_, type) => type === 'symlink' || type === 'hardlink'),
+    );
+    const bears = bearsOnDatabases(links);
+    const layers = records.map((r) =>
+      bears ? decodeLayerIndexPicked(r.index, (path) => bears(path)) : decodeLayerIndex(r.index),
+    );
+    const kept = records.map((r) => r.packageFiles && new Map(r.packageFiles.map((f) => [f.offset, f.bytes])));
     const blobs = image.layers.map((l) => l.digest);
     const history = await packageHistory(layers, (files) => readFiles(store, blobs, kept, files));
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);

@@ -130,13 +130,23 @@ const MAX_ROOTS = 256;
  * links) the layers are returned whole.
  */
 export function relevantEntries(layers: readonly (readonly LayerEntry[])[]): (readonly LayerEntry[])[] {
+  const links: LayerEntry[] = [];
+  for (const l of layers) for (const e of l) if (e.type === 'symlink' || e.type === 'hardlink') links.push(e);
+  const bears = bearsOnDatabases(links);
+  return bears ? layers.map((l) => l.filter((e) => bears(e.path))) : [...layers];
+}
+
+/**
+ * relevantEntries' test as a predicate on an entry's path, given every symlink and hard link
+ * of the image's layers (so a reader can pick entries while decoding an index); undefined when
+ * the links make too many paths relevant (keep everything).
+ */
+export function bearsOnDatabases(links: readonly LayerEntry[]): ((path: string) => boolean) | undefined {
   const roots = new Set<string>([
     ...DB_PATHS.map((d) => d.path),
     ...DB_PATHS.filter((d) => d.kind === 'rpm-sqlite').map((d) => d.path + '-wal'),
     ...OS_RELEASE,
   ]);
-  const links: LayerEntry[] = [];
-  for (const l of layers) for (const e of l) if (e.type === 'symlink' || e.type === 'hardlink') links.push(e);
   for (let grew = true; grew;) {
     grew = false;
     const list = [...roots];
@@ -156,10 +166,10 @@ export function relevantEntries(layers: readonly (readonly LayerEntry[])[]): (re
       const base = target.startsWith('/') ? target : p.slice(0, Math.max(p.lastIndexOf('/'), 0)) + '/' + target;
       for (const r of list) if (r === p || r.startsWith(p + '/')) add(normalize(base + r.slice(p.length)));
     }
-    if (roots.size > MAX_ROOTS) return [...layers];
+    if (roots.size > MAX_ROOTS) return undefined;
   }
   const related = relatedTo(roots);
-  return layers.map((l) => l.filter((e) => related(affected(e.path))));
+  return (path) => related(affected(path));
 }
 
 /** A file of a database as it stands in one view: where its bytes are. */
