@@ -295,6 +295,7 @@ async function main(): Promise<void> {
   rmSync(ex, { recursive: true, force: true });
 
   const m = (xs: number[]) => median(xs).toFixed(1);
+  const mr = (xs: number[]) => `${m(xs)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
   const ratio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(2);
   const body = `## Packages
 
@@ -309,13 +310,13 @@ add 5. "list" is layer 0 alone (${wantList.length} packages); "attribution" all 
 (${wantAttr.length} packages in the end, ${attrNew.changes} changes over the layers). Every scan's packages
 equal \`dpkg-query --admindir=… -W\`'s installed packages for the same status file (checked each run).
 
-| what | Layerscope (ms) | native (ms) | ratio | layer blobs read |
+| what | Layerscope, median (min–max) ms | native, median ms | ratio of medians | layer blobs read |
 |---|---|---|---|---|
-| **list**, database bytes kept at ingest | ${m(listNew.ms)} | ${m(nat.list)} (\`dpkg-query -W\` on the status file) | ${ratio(listNew.ms, nat.list)} | ${listNew.blobReads} |
-| list, read from the blob (layers stored before) | ${m(listOld.ms)} | ${m(nat.extract)} (\`tar -xzOf layer var/lib/dpkg/status\`) | ${ratio(listOld.ms, nat.extract)} | ${listOld.blobReads / OLD_RUNS} per scan |
-| **attribution**, ${LAYERS} layers, bytes kept | ${m(attrNew.ms)} | ${m(nat.attr)} (\`dpkg-query -W\` on each layer's status) | ${ratio(attrNew.ms, nat.attr)} | ${attrNew.blobReads} |
-| attribution, ${LAYERS} layers, read from the blobs | ${m(attrOld.ms)} | ${m(nat.attrExtract)} (\`tar -xzOf\` each layer's status, then \`dpkg-query -W\`) | ${ratio(attrOld.ms, nat.attrExtract)} | ${attrOld.blobReads / OLD_RUNS} per scan |
-| ingest of layer 0 keeping the database bytes (cost of the capture) | ${m(ingestMs.kept)} | ${m(ingestMs.none)} (same ingest, \`capture: null\`) | ${ratio(ingestMs.kept, ingestMs.none)} | — |
+| **list**, database bytes kept at ingest | ${mr(listNew.ms)} | ${m(nat.list)} (\`dpkg-query -W\` on the status file) | ${ratio(listNew.ms, nat.list)} | ${listNew.blobReads} |
+| list, read from the blob (layers stored before) | ${mr(listOld.ms)} | ${m(nat.extract)} (\`tar -xzOf layer var/lib/dpkg/status\`) | ${ratio(listOld.ms, nat.extract)} | ${listOld.blobReads / OLD_RUNS} per scan |
+| **attribution**, ${LAYERS} layers, bytes kept | ${mr(attrNew.ms)} | ${m(nat.attr)} (\`dpkg-query -W\` on each layer's status) | ${ratio(attrNew.ms, nat.attr)} | ${attrNew.blobReads} |
+| attribution, ${LAYERS} layers, read from the blobs | ${mr(attrOld.ms)} | ${m(nat.attrExtract)} (\`tar -xzOf\` each layer's status, then \`dpkg-query -W\`) | ${ratio(attrOld.ms, nat.attrExtract)} | ${attrOld.blobReads / OLD_RUNS} per scan |
+| ingest of layer 0 keeping the database bytes (cost of the capture) | ${mr(ingestMs.kept)} | ${m(ingestMs.none)} (same ingest, \`capture: null\`) | ${ratio(ingestMs.kept, ingestMs.none)} | — |
 
 Targets: list a 500-package Debian image in < 200 ms: ${median(listNew.ms) < 200 ? 'met' : 'not met'}
 (${m(listNew.ms)} ms); per-layer attribution of a 10-layer image in < 1 s: ${median(attrNew.ms) < 1000 ? 'met' : 'not met'}
