@@ -61,13 +61,3 @@ export async function layerEntries(store: Store, diffId: Digest): Promise<LayerE
   const v = await store.getLayerIndex<StoredLayer>(diffId);
   return v ? decodeLayerIndex(v.index) : undefined;
 }
-
-/** A layer's file index with the package database bytes kept at ingest (undefined: none were
- * kept, the layer predates that). One read of the layer's record. */
-export async function layerEntriesWithPackageFiles(
-  store: Store,
-  diffId: Digest,
-): Promise<{ entries: LayerEntry[]; packageFiles: CapturedFile[] | undefined } | undefined> {
-  const v = await store.getLayerIndex<StoredLayer>(diffId);
-  return v ? { entries: decodeLayerIndex(v.index), packageFiles: v.packageFiles } : undefined;
-}
