@@ -1,13 +1,16 @@
 /**
  * The Packages tab's worker side: each stored image's package history (which layer added,
  * upgraded or removed each OS package), SBOM exports and package differences between two
- * images. Database files are read straight from the layer blobs, each layer's tar read once
- * for all the database versions it holds.
+ * images. Database files come from the bytes kept when each layer was ingested (StoredLayer's
+ * packageFiles, beside its index); only layers stored before that, or files over
+ * LIMITS.packageCapture, are read from the layer blobs, each layer's tar once for all the
+ * database versions it holds.
  */
 import type { Digest } from '../core/digest.ts';
 import { buildViews } from '../core/commands/store-view.ts';
 import { decompress, sniffSource } from '../core/compression.ts';
-import type { LayerEntry } from '../core/layer/entry.ts';
+import { decodeLayerIndex, decodeLayerIndexPicked } from '../core/layer/entry.ts';
+import { bearsOnDatabases } from '../core/packages/locate.ts';
 import {
   comparePackages,
   fileId,
@@ -22,7 +25,7 @@ import type { SbomInput } from '../core/sbom/input.ts';
 import { spdxDocument } from '../core/sbom/spdx.ts';
 import { ByteReader, iteratorOf } from '../core/tar/bytes.ts';
 import type { Store } from '../store/index.ts';
-import { layerEntries } from './store-port.ts';
+import type { StoredLayer } from './store-port.ts';
 
 const MAX_CACHED = 8;
 
@@ -89,6 +92,26 @@ async function readFromLayers(
   return out;
 }
 
+/** Reads `files` from the bytes kept when their layers were ingested, and from the layers'
+ * blobs only what was not kept (layers ingested before the capture existed, files over
+ * LIMITS.packageCapture). */
+export async function readFiles(
+  store: Store,
+  blobs: readonly Digest[],
+  kept: readonly (ReadonlyMap<number, Uint8Array> | undefined)[],
+  files: readonly DbFile[],
+): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  const rest: DbFile[] = [];
+  for (const f of files) {
+    const b = kept[f.layer]?.get(f.offset);
+    if (b && b.length === f.size) out.set(fileId(f), b);
+    else rest.push(f);
+  }
+  if (rest.length) for (const [k, v] of await readFromLayers(store, blobs, rest)) out.set(k, v);
+  return out;
+}
+
 /** What the engine worker offers the Packages tab and the compare view (Engine implements it). */
 export interface PackagesApi {
   /** Every OS package of the image with the layer that added/last changed it, each layer's
@@ -121,17 +144,27 @@ export class PackageScanner {
     const store = await this.store();
     const image = await store.getImage(id);
     if (!image) throw Object.assign(new Error(`No such image: ${id}`), { code: 'NOT_FOUND' });
-    const layers: LayerEntry[][] = [];
+    const records: StoredLayer[] = [];
     for (const l of image.layers) {
-      const entries = await layerEntries(store, l.diffId);
-      if (!entries)
+      const r = await store.getLayerIndex<StoredLayer>(l.diffId);
+      if (!r)
         throw Object.assign(new Error(`the file index of layer ${l.diffId} is missing; pull the image again`), {
           code: 'INDEX_MISSING',
         });
-      layers.push(entries);
+      records.push(r);
     }
+    // Only the entries that bear on the databases are built (a 200 MB layer's index holds tens
+    // of thousands): the links of every layer first, which decide which paths do.
+    const links = records.flatMap((r) =>
+      decodeLayerIndexPicked(r.index, (_, type) => type === 'symlink' || type === 'hardlink'),
+    );
+    const bears = bearsOnDatabases(links);
+    const layers = records.map((r) =>
+      bears ? decodeLayerIndexPicked(r.index, (path) => bears(path)) : decodeLayerIndex(r.index),
+    );
+    const kept = records.map((r) => r.packageFiles && new Map(r.packageFiles.map((f) => [f.offset, f.bytes])));
     const blobs = image.layers.map((l) => l.digest);
-    const history = await packageHistory(layers, (files) => readFromLayers(store, blobs, files));
+    const history = await packageHistory(layers, (files) => readFiles(store, blobs, kept, files));
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
     const view = buildViews(images, tags).find((v) => v.image.id === id);
     const createdBy = await this.#createdBy(store, id, image.layers.length);

@@ -5,12 +5,17 @@
  */
 import type { Digest } from '../core/digest.ts';
 import { encodeLayerIndex, decodeLayerIndex, type EncodedLayerIndex, type LayerEntry } from '../core/layer/entry.ts';
+import type { CapturedFile } from '../core/packages/locate.ts';
 import type { LayerSummary, StorePort } from '../core/pull.ts';
 import type { Store } from '../store/index.ts';
 
 export interface StoredLayer {
   summary: LayerSummary;
   index: EncodedLayerIndex;
+  /** The package database (and os-release) files' bytes, kept at ingest (LIMITS.packageCapture):
+   * the Packages tab reads these instead of decompressing the blob. Absent for layers
+   * ingested before it existed; [] when the layer holds none. */
+  packageFiles?: CapturedFile[];
 }
 
 export function storePort(store: Store): StorePort {
@@ -33,8 +38,12 @@ export function storePort(store: Store): StorePort {
     async getLayerSummary(diffId) {
       return (await store.getLayerIndex<StoredLayer>(diffId))?.summary;
     },
-    async putLayer(summary, entries) {
-      const value: StoredLayer = { summary, index: encodeLayerIndex(entries as LayerEntry[]) };
+    async putLayer(summary, entries, captured) {
+      const value: StoredLayer = {
+        summary,
+        index: encodeLayerIndex(entries as LayerEntry[]),
+        ...(captured ? { packageFiles: [...captured] } : {}),
+      };
       await store.putLayerIndex(summary.diffId, value);
     },
     getImage: (id) => store.getImage(id),

@@ -19,6 +19,16 @@ export const LIMITS = {
   stringLength: 4096,
   /** Rows of one image's history in a config. */
   historyEntries: 10_000,
+  /** Package database files (src/core/packages/locate.ts, CAPTURED_PATHS) whose bytes a layer
+   * ingest keeps beside the layer's index, so listing packages reads no layer blob. A larger
+   * file is not kept (the Packages tab then reads it from the blob, as for layers ingested
+   * before this existed). A 500-package dpkg status is ~0.5 MB; a UBI 9 rpmdb.sqlite ~10 MB. */
+  packageCapture: {
+    /** One file. */
+    fileBytes: 32 << 20,
+    /** All files kept from one layer. */
+    layerBytes: 64 << 20,
+  },
   archive: {
     /** Members of one archive (tar entries). */
     members: 100_000,

@@ -80,7 +80,7 @@ export async function pullLayer(
       uncompressedSize: r.uncompressedSize,
       size: r.size,
     };
-    await store.putLayer(summary, r.entries);
+    await store.putLayer(summary, r.entries, r.captured);
     say('Pull complete');
     return record(summary);
   };
@@ -217,7 +217,7 @@ export async function pullLayer(
     uncompressedSize: result.uncompressedSize,
     size: result.size,
   };
-  await store.putLayer(summary, result.entries);
+  await store.putLayer(summary, result.entries, result.captured);
   say('Pull complete');
   return record(summary);
 }

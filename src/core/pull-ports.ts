@@ -7,6 +7,7 @@
 import type { Digest } from './digest.ts';
 import type { ImageRecord } from './model.ts';
 import type { PullEvent } from './pull-events.ts';
+import type { CapturedFile } from './packages/locate.ts';
 import type { Reference } from './reference.ts';
 
 export interface BlobDescriptor {
@@ -77,8 +78,9 @@ export interface StorePort {
   putBlob(digest: Digest, bytes: Uint8Array, mediaType: string): Promise<void>;
   putManifest(digest: Digest, bytes: Uint8Array, mediaType: string): Promise<void>;
   getLayerSummary(diffId: Digest): Promise<LayerSummary | undefined>;
-  /** Stores the layer's summary and its file index under its diff_id. */
-  putLayer(summary: LayerSummary, entries: readonly unknown[]): Promise<void>;
+  /** Stores the layer's summary and its file index under its diff_id; with `captured`, the
+   * package database bytes ingest kept (so listing packages reads no blob). */
+  putLayer(summary: LayerSummary, entries: readonly unknown[], captured?: readonly CapturedFile[]): Promise<void>;
   getImage(id: Digest): Promise<ImageRecord | undefined>;
   /** The image a tag (normalized `registry/repo:tag`) points to. */
   tagTarget(name: string): Promise<Digest | undefined>;
@@ -116,6 +118,7 @@ export type IngestFn = (
   uncompressedSize: number;
   size: number;
   entries: readonly unknown[];
+  captured?: readonly CapturedFile[];
 }>;
 
 export interface PullOptions {

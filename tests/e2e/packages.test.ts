@@ -153,6 +153,39 @@ describe('the Packages tab', () => {
     expect(new Set(rows.map((r) => r.layer))).toEqual(new Set([0, 1]));
   });
 
+  it('kept each layer’s database bytes at the pull, in the browser’s IndexedDB: what the tab reads instead of the layer blobs', async () => {
+    const diffIds = (JSON.parse(img.configRaw!.toString()) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids;
+    const kept = await page.evaluate(async (ids) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('layerscope');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      try {
+        const out: { path: string; text: string }[][] = [];
+        for (const id of ids) {
+          const req = db.transaction('layerIndex', 'readonly').objectStore('layerIndex').get(id);
+          const rec = await new Promise<{ index: { packageFiles?: { path: string; bytes: Uint8Array }[] } }>(
+            (res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))),
+          );
+          out.push(
+            (rec.index.packageFiles ?? []).map((f) => ({ path: f.path, text: new TextDecoder().decode(f.bytes) })),
+          );
+        }
+        return out;
+      } finally {
+        db.close();
+      }
+    }, diffIds);
+    // Exactly the files the tab reads, byte for byte as in the image's layers.
+    expect(kept.map((l) => l.map((f) => f.path))).toEqual([
+      ['etc/os-release', 'var/lib/dpkg/status'],
+      ['var/lib/dpkg/status'],
+      ['var/lib/dpkg/status'],
+    ]);
+    for (let i = 0; i < 3; i++) expect(kept[i]!.find((f) => f.path === 'var/lib/dpkg/status')!.text).toBe(states[i]);
+  });
+
   it('searches names and versions', async () => {
     const want = dpkgQuery(states[2]!).filter((l) => {
       const [name, version] = l.split(' ');

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/app/engine.ts';
+import { PackageScanner } from '../../src/app/packages.ts';
+import type { StoredLayer } from '../../src/app/store-port.ts';
 import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout, type PushedImage } from '../helpers/registry-images.ts';
@@ -101,9 +103,16 @@ afterAll(async () => {
 
 describe('packages of a pulled image', () => {
   it('lists what dpkg-query (and rpm -qa) list for the final image', async () => {
+    // The database bytes were kept when the layers were ingested: no layer blob is read.
+    const store = await engine.store();
+    const readBlob = store.readBlob.bind(store);
+    const reads: string[] = [];
+    store.readBlob = (d, o) => (reads.push(d), readBlob(d, o));
     const t0 = performance.now();
-    const p = await engine.packages(img.configDigest!);
+    const p = await engine.packages(img.configDigest!).finally(() => (store.readBlob = readBlob));
     const ms = performance.now() - t0;
+    const image = (await store.getImage(img.configDigest! as `sha256:${string}`))!;
+    expect(reads.filter((d) => image.layers.some((l) => l.digest === d))).toEqual([]);
     const deb = p.packages.filter((x) => x.type === 'deb').map((x) => `${x.name} ${x.version} ${x.arch}`);
     expect(deb.sort()).toEqual(dpkgQuery(states[2]!));
     expect(deb.length).toBeGreaterThan(500);
@@ -188,6 +197,52 @@ describe('packages of a pulled image', () => {
     expect(JSON.parse(cdx.text).components.filter((c: { type: string }) => c.type === 'library')).toHaveLength(
       p.packages.length,
     );
+  });
+
+  it('reads from the layer blobs when a layer was stored without its database bytes (ingested before they were kept)', async () => {
+    const store = await engine.store();
+    const image = (await store.getImage(img.configDigest! as `sha256:${string}`))!;
+    const kept: Record<string, number> = {};
+    for (const l of image.layers) {
+      const v = (await store.getLayerIndex<StoredLayer>(l.diffId))!;
+      kept[l.diffId] = v.packageFiles!.length;
+      // As a layer ingested before the capture existed: no packageFiles field.
+      const { packageFiles: _, ...old } = v;
+      await store.putLayerIndex(l.diffId, old);
+    }
+    // Layers 0, 1 and 3 hold a status file (layer 0 also os-release), layer 2 the rpmdb.
+    expect(image.layers.map((l) => kept[l.diffId])).toEqual([2, 1, rpmdb ? 1 : 0, 1]);
+    const readBlob = store.readBlob.bind(store);
+    const reads: string[] = [];
+    store.readBlob = (d, o) => (reads.push(d), readBlob(d, o));
+    try {
+      const p = await new PackageScanner(() => engine.store()).packages(img.configDigest! as `sha256:${string}`);
+      const deb = p.packages.filter((x) => x.type === 'deb').map((x) => `${x.name} ${x.version} ${x.arch}`);
+      expect(deb.sort()).toEqual(dpkgQuery(states[2]!));
+      expect(p.distro).toMatchObject({ id: 'debian', versionId: '12' });
+    } finally {
+      store.readBlob = readBlob;
+    }
+    expect(new Set(reads)).toEqual(new Set(image.layers.filter((_, i) => i !== 2 || rpmdb).map((l) => l.digest)));
+  });
+
+  it('an image loaded from an archive (skopeo’s docker-archive of the same layout) lists its packages reading no layer blob', async () => {
+    const tar = join(tmp, 'x.tar');
+    execFileSync('skopeo', ['copy', `oci:${layout.layout}:x`, `docker-archive:${tar}:packages/x:v1`], {
+      stdio: 'ignore',
+    });
+    const other = await testEngine();
+    const r = await other.importArchive('j', new Blob([readFileSync(tar)]), () => {});
+    expect(r.imageIds).toEqual([img.configDigest]);
+    const store = await other.store();
+    const readBlob = store.readBlob.bind(store);
+    const reads: string[] = [];
+    store.readBlob = (d, o) => (reads.push(d), readBlob(d, o));
+    const p = await other.packages(img.configDigest!).finally(() => (store.readBlob = readBlob));
+    const image = (await store.getImage(img.configDigest! as `sha256:${string}`))!;
+    expect(reads.filter((d) => image.layers.some((l) => l.digest === d))).toEqual([]);
+    const deb = p.packages.filter((x) => x.type === 'deb').map((x) => `${x.name} ${x.version} ${x.arch}`);
+    expect(deb.sort()).toEqual(dpkgQuery(states[2]!));
   });
 
   it('compares the packages of two images', async () => {

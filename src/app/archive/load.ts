@@ -108,7 +108,7 @@ async function prepare(
           uncompressedSize: r.uncompressedSize,
           size: r.size,
         };
-        await port.putLayer(summary, r.entries);
+        await port.putLayer(summary, r.entries, r.captured);
       } catch (e) {
         if (e instanceof LayerError) {
           const code =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLayerIndex, encodeLayerIndex, type LayerEntry } from './entry.ts';
+import { decodeLayerIndex, decodeLayerIndexPicked, encodeLayerIndex, type LayerEntry } from './entry.ts';
 import { layerSize } from './size.ts';
 
 const entries: LayerEntry[] = [
@@ -84,6 +84,16 @@ describe('layer index', () => {
     expect(enc.path).toBeInstanceOf(Int32Array);
     const cloned = structuredClone(enc);
     expect(decodeLayerIndex(cloned)).toEqual(entries);
+  });
+
+  it('decodes only the entries picked by path and type, whole', () => {
+    const enc = structuredClone(encodeLayerIndex(entries));
+    const all = decodeLayerIndex(enc);
+    const pick = (p: string, t: string) => t !== 'file' || p.length % 2 === 0;
+    const want = all.filter((e) => pick(e.path, e.type));
+    expect(want.length).toBeGreaterThan(0);
+    expect(want.length).toBeLessThan(all.length);
+    expect(decodeLayerIndexPicked(enc, pick)).toEqual(want);
   });
 
   it('shares repeated strings', () => {

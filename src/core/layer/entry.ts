@@ -112,6 +112,19 @@ export function encodeLayerIndex(entries: readonly LayerEntry[]): EncodedLayerIn
 }
 
 export function decodeLayerIndex(enc: EncodedLayerIndex): LayerEntry[] {
+  return decode(enc);
+}
+
+/** Only the entries `pick` accepts, decided on path and type before each entry is built: a
+ * reader that needs a few entries of a large index. */
+export function decodeLayerIndexPicked(
+  enc: EncodedLayerIndex,
+  pick: (path: string, type: EntryType) => boolean,
+): LayerEntry[] {
+  return decode(enc, pick);
+}
+
+function decode(enc: EncodedLayerIndex, pick?: (path: string, type: EntryType) => boolean): LayerEntry[] {
   if (enc.version !== LAYER_INDEX_VERSION) {
     throw new Error(`layer index version ${String(enc.version)} is not supported (expected ${LAYER_INDEX_VERSION})`);
   }
@@ -121,12 +134,14 @@ export function decodeLayerIndex(enc: EncodedLayerIndex): LayerEntry[] {
     if (s === undefined) throw new Error(`layer index: string ${i} out of range`);
     return s;
   };
-  const out: LayerEntry[] = new Array(enc.count);
+  const out: LayerEntry[] = pick ? [] : new Array(enc.count);
   for (let i = 0; i < enc.count; i++) {
     const type = TYPES[enc.type[i]!];
     if (type === undefined) throw new Error(`layer index: bad type code ${enc.type[i]} at ${i}`);
+    const path = str(enc.path[i]!) ?? '';
+    if (pick && !pick(path, type)) continue;
     const e: LayerEntry = {
-      path: str(enc.path[i]!) ?? '',
+      path,
       type,
       mode: enc.mode[i]!,
       uid: enc.uid[i]!,
@@ -145,7 +160,8 @@ export function decodeLayerIndex(enc: EncodedLayerIndex): LayerEntry[] {
     if (!Number.isNaN(enc.devminor[i]!)) e.devminor = enc.devminor[i]!;
     const x = str(enc.xattrs[i]!);
     if (x !== undefined) e.xattrs = JSON.parse(x) as Record<string, string>;
-    out[i] = e;
+    if (pick) out.push(e);
+    else out[i] = e;
   }
   return out;
 }

@@ -23,6 +23,8 @@ import { scanTar, type TarReadOptions } from '../tar/reader.ts';
 import type { LayerEntry } from './entry.ts';
 import { LayerError } from './errors.ts';
 import { layerSize } from './size.ts';
+import { LIMITS } from '../limits.ts';
+import { isCapturedPath, type CapturedFile } from '../packages/locate.ts';
 
 export interface IngestOptions extends DecompressOptions {
   expectedDigest?: Digest;
@@ -51,6 +53,12 @@ export interface IngestOptions extends DecompressOptions {
    * beside the decompression (src/workers/hasher.ts). Default: src/core/sha256.ts in this thread.
    */
   hasher?: () => AsyncHasher;
+  /**
+   * Which regular files' bytes to keep while the tar is indexed (`captured` of the result),
+   * within LIMITS.packageCapture. Default: the package databases and os-release files the
+   * Packages tab reads (src/core/packages/locate.ts); `null` keeps none.
+   */
+  capture?: ((path: string) => boolean) | null;
 }
 
 /**
@@ -88,6 +96,9 @@ export interface LayerIngest {
   /** Docker's layer size (see size.ts). */
   size: number;
   entries: LayerEntry[];
+  /** Bytes of the files `capture` chose (by the default, package databases), in tar order;
+   * files over LIMITS.packageCapture are left out. */
+  captured: CapturedFile[];
 }
 
 /**
@@ -196,6 +207,7 @@ async function ingestWith(
       );
     }
   };
+  const capture = opts.capture === undefined ? isCapturedPath : opts.capture;
   const comp = compressed();
   let compression: Compression = 'none';
   let plainIt: AsyncIterator<Uint8Array> | undefined;
@@ -212,7 +224,7 @@ async function ingestWith(
     plainIt = plain;
     // Uncompressed layer: the diff_id is the digest; hashing the same bytes twice would double
     // the dominant cost.
-    index = await indexPlain(plain, compression !== 'none' ? newHash() : undefined, tarOpts, expansion);
+    index = await indexPlain(plain, compression !== 'none' ? newHash() : undefined, tarOpts, expansion, capture);
   } catch (e) {
     await plainIt?.return?.(undefined).catch(() => {});
     if (sourceError) {
@@ -232,7 +244,13 @@ async function ingestWith(
       await checkCompressed();
       const again = opts.reread!();
       const { source } = await sniffSource(iteratorOf(again));
-      index = await indexPlain(decompress(source, 'gzip', { ...opts, gzip: 'fflate' }), newHash(), tarOpts, expansion);
+      index = await indexPlain(
+        decompress(source, 'gzip', { ...opts, gzip: 'fflate' }),
+        newHash(),
+        tarOpts,
+        expansion,
+        capture,
+      );
     } catch (e2) {
       await blobIt.return?.().catch(() => {});
       throw wrap(e2, name);
@@ -248,8 +266,17 @@ async function ingestWith(
       name,
     );
   }
-  const { entries, uncompressedSize } = index;
-  return { digest, diffId, compression, compressedSize, uncompressedSize, size: layerSize(entries), entries };
+  const { entries, uncompressedSize, captured } = index;
+  return {
+    digest,
+    diffId,
+    compression,
+    compressedSize,
+    uncompressedSize,
+    size: layerSize(entries),
+    entries,
+    captured,
+  };
 
   async function checkCompressed(): Promise<Digest> {
     if (opts.expectedSize !== undefined && compressedSize !== opts.expectedSize) {
@@ -270,6 +297,7 @@ async function ingestWith(
 
 interface PlainIndex {
   entries: LayerEntry[];
+  captured: CapturedFile[];
   diffId: Digest | undefined;
   uncompressedSize: number;
 }
@@ -280,6 +308,7 @@ async function indexPlain(
   diffHash: Hash | undefined,
   tarOpts: TarReadOptions,
   checkSize: (uncompressedSize: number) => void,
+  capture: ((path: string) => boolean) | null,
 ): Promise<PlainIndex> {
   let uncompressedSize = 0;
   // A plain iterator rather than an async generator: one hop less per chunk. It has no
@@ -298,11 +327,26 @@ async function indexPlain(
     },
   };
   const entries: LayerEntry[] = [];
-  await scanTar({ [Symbol.asyncIterator]: () => hashed }, tarOpts, (e) => entries.push(e));
+  const captured: CapturedFile[] = [];
+  let capturedBytes = 0;
+  const { fileBytes, layerBytes } = LIMITS.packageCapture;
+  await scanTar(
+    { [Symbol.asyncIterator]: () => hashed },
+    tarOpts,
+    (e) => entries.push(e),
+    capture
+      ? (e) => {
+          if (e.type !== 'file' || e.size > fileBytes || capturedBytes + e.size > layerBytes || !capture(e.path))
+            return undefined;
+          capturedBytes += e.size;
+          return (bytes) => void captured.push({ path: e.path, offset: e.offset, bytes });
+        }
+      : undefined,
+  );
   // The diff_id covers the whole decompressed stream, padding past end-of-archive included.
   for (let r = await hashed.next(); !r.done; r = await hashed.next());
   // Uncompressed: none here, the caller takes the digest (diff_id = digest).
-  return { entries, diffId: diffHash ? await diffHash.digest() : undefined, uncompressedSize };
+  return { entries, captured, diffId: diffHash ? await diffHash.digest() : undefined, uncompressedSize };
 }
 
 export interface ReadFileOptions extends DecompressOptions {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerEntry } from '../layer/entry.ts';
-import { dir, file, symlink, whiteout } from '../union/test-layers.ts';
+import { dir, file, opaque, symlink, whiteout } from '../union/test-layers.ts';
+import { applyLayers } from '../union/index.ts';
 import { fileId, packageHistory, type ReadFiles } from './history.ts';
+import { findDatabases, findOsRelease, relevantEntries } from './locate.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const stanza = (name: string, version: string, arch = 'amd64') =>
@@ -186,5 +188,52 @@ describe('package history', () => {
     expect(h.packages.find((p) => p.name === 'pkg-7-3')!.layer).toBe(7);
     expect(reads).toEqual([10]);
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('relevantEntries', () => {
+  it('keeps what finds the same databases as the full view: links followed across layers, whiteouts, opaque dirs', async () => {
+    const noise = (l: number) =>
+      Array.from({ length: 200 }, (_, i) => [`usr/share/doc/p${l}_${i}/copyright`, 'c'] as [string, string]);
+    const { layers } = image([
+      [
+        ['usr/lib/os-release', 'ID=alpine\n'],
+        ['etc/os-release', { link: '../usr/lib/os-release' }],
+        // merged-usr: lib/apk/db/installed lives in usr/lib/apk/db.
+        ['lib', { link: 'usr/lib' }],
+        ['usr/lib/apk/db/installed', 'P:musl\nV:1.2\nA:x86_64\n'],
+        ['var/lib/rpm', { link: '../../opt/rpmdb' }],
+        ['opt/rpmdb/rpmdb.sqlite', 'not a database'],
+        ['opt/rpmdb/rpmdb.sqlite-wal', ''],
+        ...noise(0),
+      ],
+      [['var/lib/dpkg/status.d/base', stanza('base', '1')], ['var/lib/dpkg/status.d/base.md5sums', 'x'], ...noise(1)],
+      [
+        ['var/lib/dpkg/status.d/base', 'whiteout'],
+        ['var/lib/dpkg/status.d/tzdata', stanza('tzdata', '2')],
+      ],
+      [['usr/lib/apk/db/installed', 'P:busybox\nV:1.36\nA:x86_64\n']],
+    ]);
+    layers[3]!.unshift(opaque('usr/lib/apk/db'));
+    const kept = relevantEntries(layers);
+    const dbs = (ls: readonly (readonly LayerEntry[])[]) => {
+      const out: unknown[] = [];
+      applyLayers(ls, { beforeLayer: (_, below) => out.push(findDatabases(below), findOsRelease(below)) });
+      const v = applyLayers(ls);
+      out.push(findDatabases(v.entries), findOsRelease(v.entries));
+      return out;
+    };
+    expect(dbs(kept)).toEqual(dbs(layers));
+    // The found ones are the ones expected, through the links.
+    const final = applyLayers(kept).entries;
+    expect(findDatabases(final).map((d) => [d.kind, d.files.map((f) => f.path)])).toEqual([
+      ['dpkg-status.d', ['var/lib/dpkg/status.d/tzdata']],
+      ['apk', ['usr/lib/apk/db/installed']],
+      ['rpm-sqlite', ['opt/rpmdb/rpmdb.sqlite']],
+    ]);
+    expect(findOsRelease(final)?.path).toBe('usr/lib/os-release');
+    // And the noise is gone.
+    expect(kept.reduce((n, l) => n + l.length, 0)).toBeLessThan(20);
+    expect(layers.reduce((n, l) => n + l.length, 0)).toBeGreaterThan(400);
   });
 });

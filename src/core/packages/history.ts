@@ -15,6 +15,7 @@ import {
   findDatabases,
   findOsRelease,
   parseOsRelease,
+  relevantEntries,
   touchesDatabase,
   type DbFile,
   type DbKind,
@@ -136,9 +137,11 @@ const sameFiles = (a: DbSnapshot | undefined, b: DbSnapshot | undefined) =>
 
 /** The package history of an image whose layers (bottom first) are `layers`. */
 export async function packageHistory(
-  layers: readonly (readonly LayerEntry[])[],
+  allLayers: readonly (readonly LayerEntry[])[],
   read: ReadFiles,
 ): Promise<PackageHistory> {
+  // Only the entries that bear on the databases: the union view of the rest is most of the cost.
+  const layers = relevantEntries(allLayers);
   const n = layers.length;
   const flagged = layers.map((l) => touchesDatabase(l));
   const snaps = new Map<number, DbSnapshot[]>();

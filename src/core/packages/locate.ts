@@ -24,6 +24,40 @@ export const DB_PATHS: readonly { path: string; kind: DbKind }[] = [
 
 const OS_RELEASE = ['etc/os-release', 'usr/lib/os-release'];
 
+const CAPTURED_FILES = new Set([
+  ...DB_PATHS.filter((d) => d.kind !== 'dpkg-status.d').map((d) => d.path),
+  ...OS_RELEASE,
+]);
+const CAPTURED_DIRS = DB_PATHS.filter((d) => d.kind === 'dpkg-status.d').map((d) => d.path + '/');
+
+/** A database file's bytes, kept while its layer was ingested (stored beside the layer's
+ * index: src/app/store-port.ts). `offset` is the entry's data offset in the layer's tar, as
+ * in LayerEntry and DbFile. */
+export interface CapturedFile {
+  path: string;
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * True for a tar member whose bytes the Packages tab reads: a database file of DB_PATHS, a
+ * file directly in a dpkg status.d directory (not its `.md5sums`), or an os-release file.
+ * Layer ingest keeps these bytes beside the layer's index (LIMITS.packageCapture), so listing
+ * packages needs no layer blob. Called once per tar member: a cheap check first.
+ */
+export function isCapturedPath(path: string): boolean {
+  const c = path.charCodeAt(0);
+  // 'v'ar, 'u'sr, 'l'ib, 'e'tc
+  if (c !== 118 && c !== 117 && c !== 108 && c !== 101) return false;
+  if (CAPTURED_FILES.has(path)) return true;
+  for (const dir of CAPTURED_DIRS) {
+    if (!path.startsWith(dir)) continue;
+    const name = path.slice(dir.length);
+    return name.length > 0 && !name.includes('/') && !name.startsWith('.') && !name.endsWith('.md5sums');
+  }
+  return false;
+}
+
 /** True when a layer entry may change a database as seen in the union view: the database
  * itself, anything inside a database directory, a whiteout of either, or an ancestor
  * directory replaced, whited out or made opaque. */
@@ -41,6 +75,101 @@ export function touchesDatabase(entries: readonly LayerEntry[]): boolean {
     if (e.type === 'symlink' && p.startsWith('var/lib/')) return true;
   }
   return false;
+}
+
+/** Lexical normalization inside the image root: no leading `/`, `.` dropped, `..` clamped. */
+function normalize(path: string): string {
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return out.join('/');
+}
+
+/** The path a whiteout (or opaque marker) entry acts on, or the entry's own path. */
+function affected(p: string): string {
+  const slash = p.lastIndexOf('/');
+  if (!p.startsWith('.wh.', slash + 1)) return p;
+  const base = p.slice(slash + 1);
+  if (base === '.wh..wh..opq') return slash < 0 ? '' : p.slice(0, slash);
+  if (base.startsWith('.wh.')) return (slash < 0 ? '' : p.slice(0, slash + 1)) + base.slice(4);
+  return p;
+}
+
+/** Is a path on, above or below one of `roots`? Built once per call of relevantEntries: a
+ * path is tested with a few set lookups (an index has tens of thousands). */
+function relatedTo(roots: Iterable<string>): (p: string) => boolean {
+  const exact = new Set<string>();
+  const above = new Set<string>(['']);
+  const first = new Set<string>();
+  for (const r of roots) {
+    exact.add(r);
+    first.add(r.split('/', 1)[0]!);
+    for (let i = r.indexOf('/'); i >= 0; i = r.indexOf('/', i + 1)) above.add(r.slice(0, i));
+  }
+  return (p) => {
+    if (above.has(p) || exact.has(p)) return true;
+    const slash = p.indexOf('/');
+    if (slash < 0 || !first.has(p.slice(0, slash))) return false;
+    for (let i = slash; i >= 0; i = p.indexOf('/', i + 1)) if (exact.has(p.slice(0, i))) return true;
+    return false;
+  };
+}
+
+const MAX_ROOTS = 256;
+
+/**
+ * The entries of each layer that can bear on the package databases and os-release: those on,
+ * above or below their paths (whiteouts and opaque markers by the path they act on), after
+ * following symlinks and hard links along the way in any layer (merged-usr `lib → usr/lib`,
+ * `var/lib/rpm → ../../usr/lib/sysimage/rpm`) to a fixed point. The union view of these alone
+ * finds the same databases as the full view at a fraction of the cost (an image's index holds
+ * tens of thousands of entries, its databases a handful). Past MAX_ROOTS paths (a maze of
+ * links) the layers are returned whole.
+ */
+export function relevantEntries(layers: readonly (readonly LayerEntry[])[]): (readonly LayerEntry[])[] {
+  const links: LayerEntry[] = [];
+  for (const l of layers) for (const e of l) if (e.type === 'symlink' || e.type === 'hardlink') links.push(e);
+  const bears = bearsOnDatabases(links);
+  return bears ? layers.map((l) => l.filter((e) => bears(e.path))) : [...layers];
+}
+
+/**
+ * relevantEntries' test as a predicate on an entry's path, given every symlink and hard link
+ * of the image's layers (so a reader can pick entries while decoding an index); undefined when
+ * the links make too many paths relevant (keep everything).
+ */
+export function bearsOnDatabases(links: readonly LayerEntry[]): ((path: string) => boolean) | undefined {
+  const roots = new Set<string>([
+    ...DB_PATHS.map((d) => d.path),
+    ...DB_PATHS.filter((d) => d.kind === 'rpm-sqlite').map((d) => d.path + '-wal'),
+    ...OS_RELEASE,
+  ]);
+  for (let grew = true; grew;) {
+    grew = false;
+    const list = [...roots];
+    for (const e of links) {
+      const p = e.path;
+      const add = (q: string) => {
+        if (!roots.has(q)) {
+          roots.add(q);
+          grew = true;
+        }
+      };
+      if (e.type === 'hardlink') {
+        if (list.some((r) => p === r || p.startsWith(r + '/'))) add(normalize(e.linkname ?? ''));
+        continue;
+      }
+      const target = e.linkname ?? '';
+      const base = target.startsWith('/') ? target : p.slice(0, Math.max(p.lastIndexOf('/'), 0)) + '/' + target;
+      for (const r of list) if (r === p || r.startsWith(p + '/')) add(normalize(base + r.slice(p.length)));
+    }
+    if (roots.size > MAX_ROOTS) return undefined;
+  }
+  const related = relatedTo(roots);
+  return (path) => related(affected(path));
 }
 
 /** A file of a database as it stands in one view: where its bytes are. */

@@ -148,6 +148,9 @@ export async function scanTar(
   source: ByteSource,
   opts: TarReadOptions,
   onEntry: (entry: LayerEntry) => void,
+  /** Called for each entry after onEntry: a function returned here receives a copy of the
+   * entry's body (e.g. the few files whose bytes ingest keeps: src/core/packages/locate.ts). */
+  capture?: (entry: LayerEntry) => ((body: Uint8Array) => void) | undefined,
 ): Promise<void> {
   const it = iteratorOf(source);
   let ended = false;
@@ -158,7 +161,14 @@ export async function scanTar(
       onEntry(h);
       const n = headers.bodySize;
       const pad = padding(n);
-      if (!r.trySkip(n + pad)) {
+      const take = capture?.(h);
+      if (take) {
+        const body = await r.read(n);
+        if (body.length < n) throw new TarError('TAR_TRUNCATED', `archive ends inside the body of ${h.path}`, h.path);
+        // read() may return a view of a chunk the decompressor reuses.
+        take(body.slice());
+        await r.skip(pad);
+      } else if (!r.trySkip(n + pad)) {
         if ((await r.skip(n)) < n)
           throw new TarError('TAR_TRUNCATED', `archive ends inside the body of ${h.path}`, h.path);
         await r.skip(pad); // EOF in the padding ends the archive, as in Go

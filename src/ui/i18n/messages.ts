@@ -334,6 +334,20 @@ export const en = {
   'update.later': 'Later',
   'offline.ready': 'Ready to work offline.',
   'offline.now': 'Offline: stored images stay available; pulling needs the network.',
+  'compare.tab.files': 'Files',
+  'compare.tab.packages': 'Packages',
+  'compare.packages.loading': 'Reading both images’ package databases…',
+  'compare.packages.kinds': 'Show package changes of kind',
+  'compare.packages.search': 'Filter packages (name or version)',
+  'compare.packages.col.change': 'Change',
+  'compare.packages.col.a': 'Version in A',
+  'compare.packages.col.b': 'Version in B',
+  'compare.packages.unchanged.one': '{n} package has the same version in both.',
+  'compare.packages.unchanged.other': '{n} packages have the same version in both.',
+  'compare.packages.shown.one': '{n} package change shown',
+  'compare.packages.shown.other': '{n} package changes shown',
+  'compare.packages.none': 'No package differs between the two images.',
+  'compare.packages.noMatch': 'No package change matches.',
 } as const;
 
 export type MessageKey = keyof typeof en;

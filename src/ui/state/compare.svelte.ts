@@ -4,7 +4,9 @@ import type { EngineClient } from './engine-client.ts';
 import { Latest } from './latest.ts';
 import { findBase } from '../../core/compare/base.ts';
 import { toFailure, type Failure } from './failure.ts';
-import { CHANGE_KINDS, type ChangeKind, type CompareRoute } from './route.ts';
+import { CHANGE_KINDS, PACKAGE_DIFF_KINDS, type ChangeKind, type CompareRoute, type PackageDiffKind } from './route.ts';
+import type { PackageDiff } from '../../core/packages/compare.ts';
+import { countPackageDiff, filterPackageDiff } from './compare-packages.ts';
 
 /** Rows fetched around the visible ones, so scrolling rarely waits for the worker. */
 const OVERSCAN = 60;
@@ -43,6 +45,15 @@ export class CompareState {
   /** The outcome of the last "Compare with base" lookup that found none, or failed. */
   baseMissing = $state(false);
   baseError = $state.raw<Failure | null>(null);
+  /** Files (the default) or the packages changed (whole images only). */
+  tab = $state<'files' | 'packages'>('files');
+  packages = $state.raw<PackageDiff | null>(null);
+  packagesError = $state.raw<Failure | null>(null);
+  pkgKinds = $state.raw<PackageDiffKind[]>([...PACKAGE_DIFF_KINDS]);
+  pkgQuery = $state('');
+  readonly pkgRows = $derived(this.packages ? filterPackageDiff(this.packages.rows, this.pkgKinds, this.pkgQuery) : []);
+  readonly pkgCounts = $derived(this.packages ? countPackageDiff(this.packages.rows) : null);
+  #packaging = new Latest();
   #comparing = new Latest();
   #listing = new Latest();
   #reading = new Latest();
@@ -61,7 +72,15 @@ export class CompareState {
     this.kinds = view.kinds ?? [...CHANGE_KINDS];
     this.path = view.path ?? '';
     this.sort = view.sort ?? 'path';
+    this.pkgKinds = view.pkgKinds ?? [...PACKAGE_DIFF_KINDS];
+    this.pkgQuery = view.pkg ?? '';
+    // Packages are an image's: a comparison of layers has no Packages tab.
+    this.tab = view.tab === 'packages' && t.aLayer === undefined && t.bLayer === undefined ? 'packages' : 'files';
+    if (same && this.tab === 'packages' && !this.packages && !this.packagesError) void this.loadPackages();
     if (!same) {
+      this.#packaging.cancel();
+      this.packages = null;
+      this.packagesError = null;
       this.#listing.cancel();
       this.#reading.cancel();
       this.target = t;
@@ -72,6 +91,7 @@ export class CompareState {
       this.focused = 0;
       this.selected = null;
       this.diff = null;
+      if (this.tab === 'packages') void this.loadPackages();
       const out = await this.#comparing.run(() =>
         this.engine.api.compare({
           a: t.aId,
@@ -93,7 +113,38 @@ export class CompareState {
     if (view.file && view.file !== this.selected) await this.select(view.file);
   }
 
+  /** Shows the files or the packages changed; the packages are asked for once per comparison. */
+  showTab(tab: 'files' | 'packages'): void {
+    if (tab === 'packages' && !this.packagesAvailable) return;
+    this.tab = tab;
+    if (tab === 'packages' && !this.packages && !this.packagesError) void this.loadPackages();
+  }
+
+  get packagesAvailable(): boolean {
+    const t = this.target;
+    return !!t && t.aLayer === undefined && t.bLayer === undefined;
+  }
+
+  async loadPackages(): Promise<void> {
+    const t = this.target;
+    if (!t) return;
+    this.packagesError = null;
+    const out = await this.#packaging.run(() => this.engine.api.comparePackages(t.aId, t.bId));
+    if (!out) return;
+    if (out.ok) this.packages = out.value;
+    else this.packagesError = toFailure(out.error);
+  }
+
+  togglePkgKind(k: PackageDiffKind): void {
+    const on = this.pkgKinds.includes(k);
+    this.pkgKinds = PACKAGE_DIFF_KINDS.filter((x) => (x === k ? !on : this.pkgKinds.includes(x)));
+  }
+
   close(): void {
+    this.#packaging.cancel();
+    this.packages = null;
+    this.packagesError = null;
+    this.tab = 'files';
     this.#comparing.cancel();
     this.#listing.cancel();
     this.#reading.cancel();
@@ -119,6 +170,13 @@ export class CompareState {
       ...(this.path ? { path: this.path } : {}),
       ...(this.sort === 'delta' ? { sort: 'delta' as const } : {}),
       ...(this.selected ? { file: this.selected } : {}),
+      ...(this.tab === 'packages'
+        ? {
+            tab: 'packages' as const,
+            ...(this.pkgKinds.length < PACKAGE_DIFF_KINDS.length ? { pkgKinds: [...this.pkgKinds] } : {}),
+            ...(this.pkgQuery ? { pkg: this.pkgQuery } : {}),
+          }
+        : {}),
     };
   }
 

@@ -79,6 +79,12 @@ describe('resolveRef', () => {
       },
     ],
     ['#/compare/a/b?kind=', { view: 'compare', a: 'a', b: 'b', kinds: [] }],
+    ['#/compare/a/b/packages', { view: 'compare', a: 'a', b: 'b', tab: 'packages' }],
+    [
+      '#/compare/a/b/packages?pkind=added,upgraded&pkg=libc',
+      { view: 'compare', a: 'a', b: 'b', tab: 'packages', pkgKinds: ['added', 'upgraded'], pkg: 'libc' },
+    ],
+    ['#/compare/a/b/packages?pkind=', { view: 'compare', a: 'a', b: 'b', tab: 'packages', pkgKinds: [] }],
   ])('compare: %s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
     expect(parseRoute(formatRoute(route))).toEqual(route);
@@ -104,5 +110,10 @@ describe('resolveRef', () => {
     expect(isNewPlace(r, { ...r, path: 'etc', file: 'etc/x' })).toBe(false);
     expect(isNewPlace(r, { ...r, bLayer: 2 })).toBe(true);
     expect(isNewPlace(r, { ...r, b: 'c' })).toBe(true);
+    expect(isNewPlace(r, { ...r, tab: 'packages' })).toBe(true);
+    expect(isNewPlace({ ...r, tab: 'packages' }, { ...r, tab: 'packages', pkg: 'x', pkgKinds: ['added'] })).toBe(false);
+    // Package filters belong to the Packages tab only; an unknown tab is the files.
+    expect(parseRoute('#/compare/a/b/files?pkind=added&pkg=x')).toEqual({ view: 'compare', a: 'a', b: 'b' });
+    expect(formatRoute({ view: 'compare', a: 'a', b: 'b', pkg: 'x' })).toBe('#/compare/a/b');
   });
 });

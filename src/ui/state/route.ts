@@ -6,6 +6,7 @@
  *   #/settings                   settings
  *   #/image/<ref>/<tab>?layer=2&file=etc/os-release
  *   #/compare/<refA>/<refB>?aLayer=1&bLayer=3&kind=added,modified&path=etc&sort=delta&file=etc/passwd
+ *   #/compare/<refA>/<refB>/packages?pkind=added,upgraded&pkg=libc   (packages changed)
  *
  * `<ref>` is what the person opened: an image ID (`sha256:…`) or a name (`alpine:3.20`),
  * percent-encoded. Parsing is total: anything unknown falls back to the images list, a bad
@@ -34,7 +35,15 @@ export interface CompareRoute {
   path?: string;
   sort?: 'delta';
   file?: string;
+  /** The Packages tab (whole images only); absent: the files. */
+  tab?: 'packages';
+  /** Package changes shown (absent: all kinds), and the name/version filter. */
+  pkgKinds?: PackageDiffKind[];
+  pkg?: string;
 }
+
+export const PACKAGE_DIFF_KINDS = ['added', 'removed', 'upgraded', 'downgraded', 'changed'] as const;
+export type PackageDiffKind = (typeof PACKAGE_DIFF_KINDS)[number];
 
 /** Longest reference or path the router accepts (anything longer is not a real one). */
 const MAX_PART = 4096;
@@ -87,6 +96,16 @@ function parseCompare(parts: string[], query: URLSearchParams): Route {
   if (query.get('sort') === 'delta') route.sort = 'delta';
   const file = query.get('file');
   if (file && file.length <= MAX_PART) route.file = file.replace(/^\/+/, '');
+  if (parts[3] === 'packages') {
+    route.tab = 'packages';
+    const pkind = query.get('pkind');
+    if (pkind !== null) {
+      const kinds = PACKAGE_DIFF_KINDS.filter((k) => pkind.split(',').includes(k));
+      if (kinds.length < PACKAGE_DIFF_KINDS.length) route.pkgKinds = kinds;
+    }
+    const pkg = query.get('pkg');
+    if (pkg && pkg.length <= MAX_PART) route.pkg = pkg;
+  }
   return route;
 }
 
@@ -98,8 +117,13 @@ function formatCompare(r: CompareRoute): string {
   if (r.path) query.set('path', r.path);
   if (r.sort) query.set('sort', r.sort);
   if (r.file) query.set('file', r.file);
+  if (r.tab === 'packages') {
+    if (r.pkgKinds && r.pkgKinds.length < PACKAGE_DIFF_KINDS.length) query.set('pkind', r.pkgKinds.join(','));
+    if (r.pkg) query.set('pkg', r.pkg);
+  }
   const qs = query.toString();
-  return `#/compare/${encodeURIComponent(r.a)}/${encodeURIComponent(r.b)}${qs ? `?${qs}` : ''}`;
+  const tab = r.tab === 'packages' ? '/packages' : '';
+  return `#/compare/${encodeURIComponent(r.a)}/${encodeURIComponent(r.b)}${tab}${qs ? `?${qs}` : ''}`;
 }
 
 export function formatRoute(r: Route): string {
@@ -116,7 +140,13 @@ export function formatRoute(r: Route): string {
 export function isNewPlace(prev: Route, next: Route): boolean {
   if (prev.view !== next.view) return true;
   if (prev.view === 'compare' && next.view === 'compare') {
-    return prev.a !== next.a || prev.b !== next.b || prev.aLayer !== next.aLayer || prev.bLayer !== next.bLayer;
+    return (
+      prev.a !== next.a ||
+      prev.b !== next.b ||
+      prev.aLayer !== next.aLayer ||
+      prev.bLayer !== next.bLayer ||
+      prev.tab !== next.tab
+    );
   }
   if (prev.view !== 'image' || next.view !== 'image') return false;
   return prev.ref !== next.ref || prev.tab !== next.tab;
