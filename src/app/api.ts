@@ -32,6 +32,9 @@ export interface ImageRow {
   createdMs: number;
   size: number;
   sizeText: string;
+  /** What the row names: `repo:tag`, or `repo@sha256:…` for an image known by digest only
+   * (its tag is `<none>`); absent for a dangling image. */
+  reference?: string;
   dangling: boolean;
 }
 

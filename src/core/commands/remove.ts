@@ -8,7 +8,9 @@
  *   and deleted; with references in several places it is a conflict unless forced
  *   (`conflict: unable to delete <id> (must be forced) - image is referenced in multiple
  *   repositories`); with none it is deleted;
- * - prune removes untagged images (`-a`: every image, since no container uses any).
+ * - prune removes dangling images, those with neither tags nor digest names (moby
+ *   daemon/containerd `pruneUnused` with `isDanglingImage`; an image pulled by digest is not
+ *   dangling, see store-view `isDangling`), and with `-a` every image, since no container uses any.
  *
  * Layerscope prints `Deleted: <image ID>` only; Docker's graph drivers also list each removed
  * layer's chain ID, which the containerd image store (Docker 29's default) does not.
@@ -18,7 +20,7 @@ import type { ErrorCode } from '../errors.ts';
 import { parseReference } from '../reference.ts';
 import { humanSize, shortId } from '../docker/format.ts';
 import type { RemovalStep } from '../model.ts';
-import { resolveImage, type ImageView, type RefView } from './store-view.ts';
+import { isDangling, resolveImage, type ImageView, type RefView } from './store-view.ts';
 
 export interface RmiResult {
   arg: string;
@@ -190,7 +192,7 @@ export function planPrune(
   const records: string[] = [];
   const deleted = new Set<Digest>();
   for (const v of candidates) {
-    if (!opts.all && v.tags.length > 0) continue;
+    if (!opts.all && !isDangling(v)) continue;
     for (const r of [...v.tags, ...v.digests].sort(byNormalized)) {
       steps.push(untagStep(v, r));
       records.push(`untagged: ${r.familiar}`);
