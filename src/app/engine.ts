@@ -244,8 +244,9 @@ export class Engine implements EngineApi, PackagesApi {
 
   #explorer = new Explorer(() => this.store());
 
-  imageDetail(id: string): Promise<ImageDetail> {
-    return this.#explorer.detail(parseDigest(id), this.#now());
+  /** `ref`: the reference it was opened by, whose manifest the Summary and Layers show. */
+  imageDetail(id: string, ref?: string): Promise<ImageDetail> {
+    return this.#explorer.detail(parseDigest(id), this.#now(), ref);
   }
 
   files(id: string, query: FileQuery): Promise<FileRowsWindow> {

@@ -10,10 +10,18 @@
  */
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
-import { pushTestImage, pushTestIndex, type PushedImage, type PushedIndex } from '../helpers/registry-images.ts';
+import {
+  pushLayoutImage,
+  pushTestImage,
+  pushTestIndex,
+  TestLayout,
+  type PushedImage,
+  type PushedIndex,
+} from '../helpers/registry-images.ts';
+import type { ImageDetail } from '../../src/app/api.ts';
 import type { Engine } from '../../src/app/engine.ts';
 
 let reg: TestRegistry;
@@ -139,6 +147,55 @@ describe('one index digest pulled for two platforms', () => {
     );
     const store = await e.store();
     expect(await store.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('one image ID through two manifests', () => {
+  it('Summary and Layers show the manifest of the reference opened, not the last one pulled', async () => {
+    // The same umoci layout pushed twice by skopeo, gzip and zstd: one config (the image ID),
+    // two manifests with other layer blobs, media types and sizes.
+    // (Two registries: skopeo's blob cache would reuse the gzip blob within one.)
+    const layout = await TestLayout.create();
+    const reg2 = await startRegistry();
+    let gzImg: PushedImage;
+    let zImg: PushedImage;
+    try {
+      await layout.build({ tag: 'x', layers: [{ 'etc/x': 'x'.repeat(4000) }] });
+      gzImg = await pushLayoutImage(reg, layout, 'x', 'refs/gz', 'v1');
+      zImg = await pushLayoutImage(reg2, layout, 'x', 'refs/zst', 'v1', { compression: 'zstd' });
+    } finally {
+      await layout.cleanup();
+    }
+    onTestFinished(() => reg2.stop());
+    expect(zImg.configDigest).toBe(gzImg.configDigest);
+    expect(zImg.layers[0]!.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+    const e = await testEngine();
+    const gzRef = `${reg.host}/refs/gz:v1`;
+    const zRef = `${reg2.host}/refs/zst:v1`;
+    expect((await run(e, `docker pull ${gzRef}`)).code).toBe(0);
+    expect((await run(e, `docker pull ${zRef}`)).code).toBe(0);
+    const id = gzImg.configDigest!;
+    const layersOf = (d: ImageDetail) =>
+      d.layers.filter((l) => l.index >= 0).map((l) => [l.digest, l.mediaType, l.compressedSize]);
+    for (const [ref, img] of [
+      [gzRef, gzImg],
+      [zRef, zImg],
+    ] as const) {
+      const d = await e.imageDetail(id, ref);
+      expect([d.manifestDigest, d.manifestMediaType]).toEqual([img.manifestDigest, img.mediaType]);
+      expect(layersOf(d)).toEqual(img.layers.map((l) => [l.digest, l.mediaType, l.size]));
+      expect(d.downloadSize).toBe(img.layers.reduce((n, l) => n + l.size, 0));
+    }
+    // Opened by ID: the image's own (last pulled) manifest.
+    expect((await e.imageDetail(id)).manifestDigest).toBe(zImg.manifestDigest);
+    // The older manifest stays stored through a garbage collection while its tag names it.
+    const store = await e.store();
+    await store.gc();
+    expect(await store.getManifest(gzImg.manifestDigest as `sha256:${string}`)).toBeDefined();
+    expect(await store.checkInvariants({ afterGc: true })).toEqual([]);
+    // Once the tag is gone, so is the record of its manifest.
+    expect((await run(e, `docker rmi ${gzRef}`)).code).toBe(0);
+    expect((await e.imageDetail(id, gzRef)).manifestDigest).toBe(zImg.manifestDigest);
   });
 });
 
