@@ -37,6 +37,7 @@ export function storePort(store: Store): StorePort {
       const value: StoredLayer = { summary, index: encodeLayerIndex(entries as LayerEntry[]) };
       await store.putLayerIndex(summary.diffId, value);
     },
+    getLayerEntries: (diffId) => layerEntries(store, diffId),
     getImage: (id) => store.getImage(id),
     async tagTarget(name) {
       return (await store.getTag(name))?.imageId;

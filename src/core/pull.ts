@@ -22,6 +22,8 @@ import {
 } from './pull-ports.ts';
 import { canonicalString, dockerRef, familiarString, referenceString, type Reference } from './reference.ts';
 import { sha256Digest } from './sha256.ts';
+import type { Digest } from './digest.ts';
+import { imageLayerSizes } from './layer/size.ts';
 import { LayerscopeError } from './errors.ts';
 import { humanSize } from './docker/format.ts';
 
@@ -206,6 +208,11 @@ async function pullResolved(
   await store.putManifest(resolved.manifestDigest, resolved.manifestBytes, resolved.manifestMediaType);
   if (resolved.index) await store.putManifest(resolved.index.digest, resolved.index.bytes, resolved.index.mediaType);
 
+  // Docker's size of each layer in this image: a hard link to a lower layer's file counts it.
+  if (store.getLayerEntries) {
+    const sizes = await imageLayerSizes(layerRecords, (d) => store.getLayerEntries!(d as Digest));
+    sizes.forEach((size, i) => (layerRecords[i] = { ...layerRecords[i]!, size }));
+  }
   const previous = await store.getImage(config.digest);
   const image: ImageRecord = {
     id: config.digest,
