@@ -331,6 +331,15 @@ describe('docker images --tree layout (docker/cli tree-command-success goldens)'
 });
 
 describe('docker rmi', () => {
+  it('repo@digest untags that digest reference only; a manifest digest that is no reference is not found', async () => {
+    // moby ImageDelete: a digest reference is one name; the image stays while others remain.
+    const ctx = fixture();
+    const r = await run(`docker rmi ubuntu:ignored@${UBUNTU_DIGEST}`, ctx);
+    expect([r.code, r.out, r.err]).toEqual([0, `Untagged: ubuntu@${UBUNTU_DIGEST}\n`, '']);
+    expect(ctx.state.images.find((i) => i.id === d('a'))?.repoDigests).toEqual([]);
+    const m = await run(`docker rmi ubuntu@${d('a0')}`, ctx);
+    expect([m.code, m.out, m.err]).toEqual([1, '', `Error response from daemon: No such image: ubuntu@${d('a0')}\n`]);
+  });
   it('untags one tag; the last tag of a repository also untags its digests, then deletes', async () => {
     const ctx = fixture();
     const r1 = await run('docker rmi ubuntu:24.04', ctx);
