@@ -32,6 +32,9 @@ export interface ImageRow {
   createdMs: number;
   size: number;
   sizeText: string;
+  /** What the row names: `repo:tag`, or `repo@sha256:…` for an image known by digest only
+   * (its tag is `<none>`); absent for a dangling image. */
+  reference?: string;
   dangling: boolean;
 }
 
@@ -108,7 +111,7 @@ export interface EngineApi extends PackagesApi {
   /** Checks the store's invariants (every tag → image, every image's blobs complete, …). */
   checkStore(): Promise<StoreCheck>;
   // The explorer (src/app/explore.ts)
-  imageDetail(id: string): Promise<ImageDetail>;
+  imageDetail(id: string, ref?: string): Promise<ImageDetail>;
   files(id: string, query: FileQuery): Promise<FileRowsWindow>;
   readFile(id: string, path: string): Promise<FileContent>;
   sharing(): Promise<SharingSnapshot>;
@@ -150,7 +153,10 @@ export interface ImageDetail {
   platform: string;
   created: string;
   createdSince: string;
+  /** The manifest of the reference the image was opened by (a tag pulled through another
+   * manifest than the image's last pull shows its own), its media type and index. */
   manifestDigest: string;
+  manifestMediaType: string;
   indexDigest?: string;
   schema1: boolean;
   size: number;

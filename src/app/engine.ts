@@ -4,6 +4,7 @@
  * with fake-indexeddb and a real registry.
  */
 import { buildViews } from '../core/commands/store-view.ts';
+import { imageRowRefs } from '../core/commands/images.ts';
 import { planPrune, planRmi, reclaimedBytes } from '../core/commands/remove.ts';
 import { runCommand } from '../core/commands/run.ts';
 import { createdSince, humanSizeWithPrecision } from '../core/docker/format.ts';
@@ -160,11 +161,7 @@ export class Engine implements EngineApi, PackagesApi {
         size: v.image.size,
         sizeText: humanSizeWithPrecision(v.image.size, 3), // docker images: 3 significant digits
       };
-      if (v.tags.length === 0) {
-        rows.push({ ...base, repository: v.digests[0]?.familiarName ?? '<none>', tag: '<none>', dangling: true });
-      }
-      for (const t of v.tags)
-        rows.push({ ...base, repository: t.familiarName, tag: t.ref.tag ?? '<none>', dangling: false });
+      for (const r of imageRowRefs(v)) rows.push({ ...base, ...r });
     }
     return {
       rows,
@@ -247,8 +244,9 @@ export class Engine implements EngineApi, PackagesApi {
 
   #explorer = new Explorer(() => this.store());
 
-  imageDetail(id: string): Promise<ImageDetail> {
-    return this.#explorer.detail(parseDigest(id), this.#now());
+  /** `ref`: the reference it was opened by, whose manifest the Summary and Layers show. */
+  imageDetail(id: string, ref?: string): Promise<ImageDetail> {
+    return this.#explorer.detail(parseDigest(id), this.#now(), ref);
   }
 
   files(id: string, query: FileQuery): Promise<FileRowsWindow> {

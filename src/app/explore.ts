@@ -21,6 +21,7 @@ import { LIMITS } from '../core/limits.ts';
 import type { LayerEntry } from '../core/layer/entry.ts';
 import { readFileFromLayer, streamFileFromLayer } from '../core/layer/ingest.ts';
 import { chainLayerSizes } from '../core/layer/size.ts';
+import { manifestLayers, manifestViewOf } from '../core/image-refs.ts';
 import { applyLayers, resolvePath, type UnionView, type ViewEntry } from '../core/union/index.ts';
 import { tarStream, type TarWriteEntry } from '../core/tar/writer.ts';
 import { readTar } from '../core/tar/reader.ts';
@@ -95,7 +96,8 @@ export class Explorer {
     return { view: applyLayers(e.layers.slice(0, layer + 1)), blobs: e.blobs };
   }
 
-  async detail(id: Digest, now: number): Promise<ImageDetail> {
+  /** `ref` is the reference the image was opened by: its manifest is the one shown. */
+  async detail(id: Digest, now: number, ref?: string): Promise<ImageDetail> {
     const store = await this.store();
     const [images, tags] = await Promise.all([store.listImages(), store.listTags()]);
     const view = buildViews(images, tags).find((v) => v.image.id === id);
@@ -108,6 +110,18 @@ export class Explorer {
     const w = wasted(explored.layers, explored.full);
     const sizes = storeSizes(images).images.find((s) => s.id === id);
     const img = view.image;
+    // The manifest of the reference opened (media types, download sizes, digests of its blobs).
+    const shown = manifestViewOf(img, ref);
+    let shownLayers: { digest: Digest; mediaType: string; size: number }[] | undefined;
+    if (shown.manifestDigest !== img.manifestDigest) {
+      const m = await store.getManifest(shown.manifestDigest);
+      if (m) shownLayers = manifestLayers(m.bytes, m.mediaType, img.layers.length);
+    }
+    const layerOf = (i: number) => {
+      const l = img.layers[i]!;
+      const s = shownLayers?.[i];
+      return s ? { ...l, digest: s.digest, mediaType: s.mediaType, compressedSize: s.size } : l;
+    };
 
     // History entries in order, each non-empty one matched to the next layer.
     const history = Array.isArray(config.history) ? (config.history as Record<string, unknown>[]) : [];
@@ -115,7 +129,7 @@ export class Explorer {
     let li = 0;
     for (const h of history.length ? history : img.layers.map((): Record<string, unknown> => ({}))) {
       const empty = h.empty_layer === true;
-      const l = empty ? undefined : img.layers[li];
+      const l = empty || li >= img.layers.length ? undefined : layerOf(li);
       const changes = l ? explored.full.layers[li] : undefined;
       layerInfos.push({
         index: l ? li : -1,
@@ -141,7 +155,7 @@ export class Explorer {
     }
     // Layers the history does not describe (images without history): list them anyway.
     for (; li < img.layers.length; li++) {
-      const l = img.layers[li]!;
+      const l = layerOf(li);
       layerInfos.push({
         index: li,
         createdBy: '',
@@ -167,11 +181,12 @@ export class Explorer {
       platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/'),
       created: img.created,
       createdSince: createdSince(view.created, now) || 'N/A',
-      manifestDigest: img.manifestDigest,
-      ...(img.indexDigest ? { indexDigest: img.indexDigest } : {}),
+      manifestDigest: shown.manifestDigest,
+      manifestMediaType: shown.manifestMediaType,
+      ...(shown.indexDigest ? { indexDigest: shown.indexDigest } : {}),
       schema1: img.schema1 === true,
       size: img.size,
-      downloadSize: img.downloadSize,
+      downloadSize: shownLayers ? shownLayers.reduce((n, l) => n + l.size, 0) : img.downloadSize,
       sharedSize: sizes?.sharedSize ?? 0,
       uniqueSize: sizes?.uniqueSize ?? img.size,
       wastedBytes: w.wastedBytes,

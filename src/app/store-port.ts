@@ -46,6 +46,7 @@ export function storePort(store: Store): StorePort {
       };
       await store.putLayerIndex(summary.diffId, value);
     },
+    getLayerEntries: (diffId) => layerEntries(store, diffId),
     getImage: (id) => store.getImage(id),
     async tagTarget(name) {
       return (await store.getTag(name))?.imageId;

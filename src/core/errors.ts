@@ -52,7 +52,7 @@ export const REGISTRY_ERROR_CODES = [
   'DIGEST_MISMATCH', // bytes did not hash to the digest they were asked by or announced with
   'TOO_LARGE', // a body larger than we accept
   'NO_MATCHING_MANIFEST', // no manifest in an index matches the platform
-  'UNSUPPORTED_MEDIA_TYPE', // a manifest type we do not read
+  'UNSUPPORTED_MEDIA_TYPE', // a manifest type we do not read, or a manifest whose layers are not filesystems
   'TOKEN_INVALID', // the token endpoint answered something unusable
   'RANGE_INVALID', // range answer inconsistent with the request
   'HTTP_ERROR', // any other HTTP failure without a registry error body

@@ -50,8 +50,24 @@ export interface ImageRecord {
   configMediaType: string;
   /** Converted from a schema 1 manifest (deprecated format). */
   schema1?: boolean;
+  /**
+   * Per reference, the manifest it names: a tag (`registry/repo:tag`) the image was pulled by,
+   * or a digest reference it was pulled by (`registry/repo@sha256:…`, which is then one of its
+   * names, as in the containerd image store; a digest recorded by a tag pull is not). Two tags
+   * of one image ID may name different manifests (other compression, other registry). Added to
+   * schema v1 without a migration: records stored before it have none, and read as the image's
+   * own `manifestDigest`.
+   */
+  refManifests?: Record<string, RefManifest>;
   /** When this store first recorded the image (ms since the epoch). */
   storedAt: number;
+}
+
+/** The manifest (and index) one reference of an image names. */
+export interface RefManifest {
+  manifestDigest: Digest;
+  manifestMediaType: string;
+  indexDigest?: Digest;
 }
 
 /** A tag: normalized `registry/repository:tag` → image ID. */

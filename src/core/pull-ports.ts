@@ -5,6 +5,7 @@
  * and fake-indexeddb.
  */
 import type { Digest } from './digest.ts';
+import type { LayerEntry } from './layer/entry.ts';
 import type { ImageRecord } from './model.ts';
 import type { PullEvent } from './pull-events.ts';
 import type { CapturedFile } from './packages/locate.ts';
@@ -78,6 +79,8 @@ export interface StorePort {
   putBlob(digest: Digest, bytes: Uint8Array, mediaType: string): Promise<void>;
   putManifest(digest: Digest, bytes: Uint8Array, mediaType: string): Promise<void>;
   getLayerSummary(diffId: Digest): Promise<LayerSummary | undefined>;
+  /** A layer's file index (what `putLayer` stored), to size hard links into lower layers. */
+  getLayerEntries?(diffId: Digest): Promise<readonly LayerEntry[] | undefined>;
   /** Stores the layer's summary and its file index under its diff_id; with `captured`, the
    * package database bytes ingest kept (so listing packages reads no blob). */
   putLayer(summary: LayerSummary, entries: readonly unknown[], captured?: readonly CapturedFile[]): Promise<void>;

@@ -20,8 +20,10 @@ import {
   type ResolvedImage,
   type StorePort,
 } from './pull-ports.ts';
-import { canonicalString, familiarString, referenceString, type Reference } from './reference.ts';
+import { canonicalString, dockerRef, familiarString, referenceString, type Reference } from './reference.ts';
 import { sha256Digest } from './sha256.ts';
+import type { Digest } from './digest.ts';
+import { imageLayerSizes } from './layer/size.ts';
 import { LayerscopeError } from './errors.ts';
 import { humanSize } from './docker/format.ts';
 
@@ -43,6 +45,7 @@ export async function pull(
   const { registry, store } = deps;
   const emit = opts.onEvent ?? (() => {});
   const signal = opts.signal;
+  ref = dockerRef(ref); // `name:tag@digest` pulls the digest and records no tag, as Docker does
 
   emit({ type: 'start', tagOrDigest: ref.tag ?? ref.digest ?? 'latest', repository: ref.repository });
   const resolved = await registry.resolve(ref, opts.platform, signal);
@@ -92,6 +95,13 @@ async function pullResolved(
   const pulledDigest = resolved.index?.digest ?? resolved.manifestDigest;
   const tagName = ref.tag !== undefined ? `${ref.registry}/${ref.repository}:${ref.tag}` : undefined;
   const displayRef = familiarString(ref);
+  // The manifest this reference names (a tag, or the digest it was pulled by).
+  const refKey = tagName ?? canonicalString(ref, pulledDigest);
+  const refManifest = {
+    manifestDigest: resolved.manifestDigest,
+    manifestMediaType: resolved.manifestMediaType,
+    ...(resolved.index ? { indexDigest: resolved.index.digest } : {}),
+  };
 
   // Up to date: the tag (or digest) already names this image, and every part of it is stored.
   if (config) {
@@ -102,8 +112,20 @@ async function pullResolved(
       (!tagName || (await store.tagTarget(tagName)) === existing.id)
     ) {
       const repoDigests = mergeRepoDigests(existing.repoDigests, canonicalString(ref, pulledDigest));
-      if (repoDigests.length !== existing.repoDigests.length)
-        await store.commitImage({ ...existing, repoDigests }, tagName ? [tagName] : []);
+      const named = existing.refManifests?.[refKey];
+      if (
+        repoDigests.length !== existing.repoDigests.length ||
+        named?.manifestDigest !== refManifest.manifestDigest ||
+        named.indexDigest !== refManifest.indexDigest
+      ) {
+        await store.putManifest(resolved.manifestDigest, resolved.manifestBytes, resolved.manifestMediaType);
+        if (resolved.index)
+          await store.putManifest(resolved.index.digest, resolved.index.bytes, resolved.index.mediaType);
+        await store.commitImage(
+          { ...existing, repoDigests, refManifests: { ...existing.refManifests, [refKey]: refManifest } },
+          tagName ? [tagName] : [],
+        );
+      }
       emit({ type: 'digest', digest: pulledDigest });
       emit({ type: 'status', text: `Image is up to date for ${displayRef}`, upToDate: true });
       emit({ type: 'done', reference: referenceString(ref), imageId: existing.id });
@@ -186,6 +208,11 @@ async function pullResolved(
   await store.putManifest(resolved.manifestDigest, resolved.manifestBytes, resolved.manifestMediaType);
   if (resolved.index) await store.putManifest(resolved.index.digest, resolved.index.bytes, resolved.index.mediaType);
 
+  // Docker's size of each layer in this image: a hard link to a lower layer's file counts it.
+  if (store.getLayerEntries) {
+    const sizes = await imageLayerSizes(layerRecords, (d) => store.getLayerEntries!(d as Digest));
+    sizes.forEach((size, i) => (layerRecords[i] = { ...layerRecords[i]!, size }));
+  }
   const previous = await store.getImage(config.digest);
   const image: ImageRecord = {
     id: config.digest,
@@ -200,6 +227,7 @@ async function pullResolved(
     downloadSize: layerRecords.reduce((n, l) => n + l.compressedSize, 0),
     configMediaType: config.mediaType,
     ...(resolved.config ? {} : { schema1: true }),
+    refManifests: { ...previous?.refManifests, [refKey]: refManifest },
     storedAt: previous?.storedAt ?? now(),
   };
   signal?.throwIfAborted();
@@ -217,9 +245,9 @@ async function imageComplete(store: StorePort, image: ImageRecord): Promise<bool
 }
 
 function mergeRepoDigests(existing: readonly string[], added: string): string[] {
-  // One digest per repository, newest wins (Docker replaces a repository's digest on pull).
-  const repo = added.slice(0, added.indexOf('@'));
-  return [...existing.filter((d) => d.slice(0, d.indexOf('@')) !== repo), added];
+  // Digest references accumulate (moby distribution `addDigestReference`); the store keeps a
+  // reference another image already holds on that image (commitImage).
+  return existing.includes(added) ? [...existing] : [...existing, added];
 }
 
 type ConfigJson = ConfigSummary;

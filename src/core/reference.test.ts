@@ -7,6 +7,7 @@ import {
   InvalidReferenceError,
   isValidTag,
   normalizedName,
+  parseDockerRef,
   parseReference,
   referenceString,
 } from './reference.ts';
@@ -154,5 +155,25 @@ describe('string forms', () => {
     expect(isValidTag('v1.0-rc_1')).toBe(true);
     expect(isValidTag('.x')).toBe(false);
     expect(isValidTag('a'.repeat(129))).toBe(false);
+  });
+});
+
+// distribution/reference normalize_test.go TestParseDockerRef, input → expected String().
+const BUSYBOX_D = 'sha256:e6693c20186f837fc393390135d8a598a96a833917917789d63766cab6c59582';
+describe('parseDockerRef (distribution/reference TestParseDockerRef)', () => {
+  it.each([
+    ['busybox', 'docker.io/library/busybox:latest'],
+    ['busybox:latest', 'docker.io/library/busybox:latest'],
+    [`busybox@${BUSYBOX_D}`, `docker.io/library/busybox@${BUSYBOX_D}`],
+    ['library/busybox', 'docker.io/library/busybox:latest'],
+    ['docker.io/busybox', 'docker.io/library/busybox:latest'],
+    ['docker.io/library/busybox', 'docker.io/library/busybox:latest'],
+    ['docker.io/busybox:latest', 'docker.io/library/busybox:latest'],
+    ['library/busybox:latest', 'docker.io/library/busybox:latest'],
+    ['docker.io/library/busybox:latest', 'docker.io/library/busybox:latest'],
+    ['gcr.io/library/busybox', 'gcr.io/library/busybox:latest'],
+    [`gcr.io/library/busybox:latest@${BUSYBOX_D}`, `gcr.io/library/busybox@${BUSYBOX_D}`],
+  ])('%s', (input, expected) => {
+    expect(referenceString(parseDockerRef(input))).toBe(expected);
   });
 });

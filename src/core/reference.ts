@@ -88,6 +88,22 @@ export function parseReference(s: string): Reference {
   return ref;
 }
 
+/**
+ * distribution/reference `ParseDockerRef`: a reference that names both a tag and a digest
+ * (`alpine:3.19@sha256:…`) keeps only the digest, the image it pins. Docker applies it where
+ * a reference selects content: `docker pull` sends the digest alone to the daemon (docker/cli
+ * client `getAPITagFromNamedRef`) and records no tag; `rmi`, `inspect` and `history` look the
+ * digest up in the repository and ignore the tag (moby daemon/containerd `resolveImage`).
+ */
+export function dockerRef(ref: Reference): Reference {
+  return ref.digest !== undefined ? { registry: ref.registry, repository: ref.repository, digest: ref.digest } : ref;
+}
+
+/** `parseReference` then `dockerRef`: distribution/reference `ParseDockerRef`. */
+export function parseDockerRef(s: string): Reference {
+  return dockerRef(parseReference(s));
+}
+
 /** go-digest's checks, with its messages; Layerscope verifies sha256 only. */
 function validateDigest(d: string): Digest {
   const i = d.indexOf(':');

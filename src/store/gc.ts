@@ -5,6 +5,7 @@
  * commit is protected by its blob locks and its lease (see kernel.ts and README.md).
  */
 import type { Digest } from '../core/digest.ts';
+import { manifestDigestsOf } from '../core/image-refs.ts';
 import { chunkRange, quiet, type StoreKernel } from './kernel.ts';
 import { checkDigest } from './validate.ts';
 
@@ -37,8 +38,7 @@ export function gc(k: StoreKernel): Promise<GcResult> {
       const marked = new Set<string>(held);
       for (const img of await tx.objectStore('images').getAll()) {
         marked.add(img.id);
-        marked.add(img.manifestDigest);
-        if (img.indexDigest) marked.add(img.indexDigest);
+        for (const m of manifestDigestsOf(img)) marked.add(m);
         for (const l of img.layers) {
           marked.add(l.digest);
           marked.add(l.diffId);

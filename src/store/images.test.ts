@@ -434,3 +434,44 @@ describe('space', () => {
     store.close();
   });
 });
+
+describe('per-reference manifests and digest references', () => {
+  it('keeps the manifest each reference names; a moved or removed tag takes its record along', async () => {
+    const e = env();
+    const store = await e.open();
+    const a = fakeImage('a', [bytesOf(300, 1)]);
+    const b = fakeImage('b', [bytesOf(300, 2)]);
+    const other = new TextEncoder().encode('{"schemaVersion":2,"other":true}');
+    await store.putManifest(sha(other), other, 'application/vnd.oci.image.manifest.v1+json');
+    const ref = (m: string) => ({ manifestDigest: m as `sha256:${string}`, manifestMediaType: 'x' });
+    const digestRef = `docker.io/library/ubuntu@${sha(new Uint8Array([1]))}`;
+    await pull(
+      store,
+      {
+        ...a,
+        image: {
+          ...a.image,
+          repoDigests: [digestRef],
+          refManifests: { [UBUNTU]: ref(sha(other)), [UBUNTU_22]: ref(a.image.manifestDigest) },
+        },
+      },
+      [UBUNTU, UBUNTU_22],
+    );
+    // gc keeps the other manifest while a tag names it.
+    await store.gc();
+    expect(await store.getManifest(sha(other))).toBeDefined();
+    await ok(store, true);
+    // The digest reference stays with the first image: b does not get it.
+    await pull(store, { ...b, image: { ...b.image, repoDigests: [digestRef] } }, [UBUNTU]);
+    expect((await store.getImage(b.image.id))!.repoDigests).toEqual([]);
+    expect((await store.getImage(a.image.id))!.repoDigests).toEqual([digestRef]);
+    // ubuntu:latest moved to b: a no longer records its manifest, and gc may sweep it.
+    expect(Object.keys((await store.getImage(a.image.id))!.refManifests!)).toEqual([UBUNTU_22]);
+    await store.gc();
+    expect(await store.getManifest(sha(other))).toBeUndefined();
+    await store.untag(UBUNTU_22);
+    expect((await store.getImage(a.image.id))!.refManifests).toEqual({});
+    await ok(store, true);
+    store.close();
+  });
+});

@@ -5,6 +5,7 @@
  * be changing. Deleting an image leaves its blobs to the next gc.
  */
 import type { Digest } from '../core/digest.ts';
+import { manifestDigestsOf, withoutRefManifests } from '../core/image-refs.ts';
 import type { ImageRecord, RemovalStep, TagRecord } from '../core/model.ts';
 import { StoreError } from './errors.ts';
 import { quiet, type StoreKernel } from './kernel.ts';
@@ -32,7 +33,7 @@ export async function commitImage(k: StoreKernel, image: ImageRecord, tagNames: 
     async (tx) => {
       const manifests = tx.objectStore('manifests');
       const blobs = tx.objectStore('blobs');
-      const manifestKeys = [image.manifestDigest, ...(image.indexDigest ? [image.indexDigest] : [])];
+      const manifestKeys = manifestDigestsOf(image);
       const missingManifests: string[] = [];
       for (const d of manifestKeys) if ((await manifests.getKey(d)) === undefined) missingManifests.push(d);
       if (missingManifests.length) {
@@ -56,13 +57,24 @@ export async function commitImage(k: StoreKernel, image: ImageRecord, tagNames: 
       }
       const images = tx.objectStore('images');
       const existing = await images.get(image.id);
+      let repoDigests = [...new Set([...(existing?.repoDigests ?? []), ...image.repoDigests])];
+      const refManifests = { ...existing?.refManifests, ...image.refManifests };
+      // A digest reference names one image: the first to get it keeps it (moby's reference
+      // store refuses to move a digest; distribution `addDigestReference` logs "cannot update").
+      const added = repoDigests.filter((d) => !existing?.repoDigests.includes(d));
+      if (added.length > 0) {
+        const held = new Set<string>();
+        for (const other of await images.getAll()) {
+          if (other.id === image.id) continue;
+          for (const d of other.repoDigests) if (added.includes(d)) held.add(d);
+        }
+        if (held.size > 0) repoDigests = repoDigests.filter((d) => !held.has(d));
+        for (const d of held) delete refManifests[d];
+      }
+      const refs = Object.keys(refManifests).length > 0 ? { refManifests } : {};
       const record: ImageRecord = existing
-        ? {
-            ...image,
-            repoDigests: [...new Set([...existing.repoDigests, ...image.repoDigests])],
-            storedAt: Math.min(existing.storedAt, image.storedAt),
-          }
-        : image;
+        ? { ...image, repoDigests, ...refs, storedAt: Math.min(existing.storedAt, image.storedAt) }
+        : { ...image, repoDigests, ...refs };
       await images.put(record);
       const tags = tx.objectStore('tags');
       const out: CommitResult = { imageId: image.id, newImage: !existing, moved: [], added: [], unchanged: [] };
@@ -72,8 +84,11 @@ export async function commitImage(k: StoreKernel, image: ImageRecord, tagNames: 
           out.unchanged.push(name);
           continue;
         }
-        if (prev) out.moved.push({ name, from: prev.imageId });
-        else out.added.push(name);
+        if (prev) {
+          out.moved.push({ name, from: prev.imageId });
+          const old = await images.get(prev.imageId);
+          if (old?.refManifests?.[name]) await images.put(withoutRefManifests(old, [name]));
+        } else out.added.push(name);
         await tags.put({ name, imageId: image.id });
       }
       return out;
@@ -95,6 +110,7 @@ export async function tag(k: StoreKernel, imageId: Digest, name: string): Promis
       const tags = tx.objectStore('tags');
       const prev = await tags.get(name);
       if (prev?.imageId !== imageId) await tags.put({ name, imageId });
+      if (prev && prev.imageId !== imageId) await dropRefManifests(tx.objectStore('images'), prev.imageId, [name]);
       return prev && prev.imageId !== imageId ? { previous: prev.imageId } : {};
     },
     { lock: 'store', announce: () => ({ op: 'tag', imageId, names: [name] }) },
@@ -104,13 +120,14 @@ export async function tag(k: StoreKernel, imageId: Digest, name: string): Promis
 export async function untag(k: StoreKernel, name: string): Promise<Digest> {
   checkTagName(name);
   return k.write(
-    ['tags'],
+    ['tags', 'images'],
     `untag ${name}`,
     async (tx) => {
       const tags = tx.objectStore('tags');
       const prev = await tags.get(name);
       if (!prev) throw new StoreError('NOT_FOUND', `No such image: ${name}`, { name });
       await tags.delete(name);
+      await dropRefManifests(tx.objectStore('images'), prev.imageId, [name]);
       return prev.imageId;
     },
     { lock: 'store', announce: (imageId) => ({ op: 'untag', imageId, names: [name] }) },
@@ -156,13 +173,15 @@ export async function applyRemoval(k: StoreKernel, steps: readonly RemovalStep[]
       const images = tx.objectStore('images');
       for (const st of steps) {
         if (st.kind === 'untag') {
-          if ((await tags.getKey(st.name)) === undefined)
-            throw new StoreError('NOT_FOUND', `No such image: ${st.name}`, { name: st.name });
+          const t = await tags.get(st.name);
+          if (t === undefined) throw new StoreError('NOT_FOUND', `No such image: ${st.name}`, { name: st.name });
           await tags.delete(st.name);
+          await dropRefManifests(images, t.imageId, [st.name]);
         } else if (st.kind === 'untagDigest') {
           const img = await images.get(st.imageId);
           if (!img) throw new StoreError('NOT_FOUND', `No such image: ${st.imageId}`, { imageId: st.imageId });
-          await images.put({ ...img, repoDigests: img.repoDigests.filter((d) => d !== st.reference) });
+          const kept = withoutRefManifests(img, [st.reference]);
+          await images.put({ ...kept, repoDigests: img.repoDigests.filter((d) => d !== st.reference) });
         } else {
           if ((await images.getKey(st.imageId)) === undefined)
             throw new StoreError('NOT_FOUND', `No such image: ${st.imageId}`, { imageId: st.imageId });
@@ -183,6 +202,18 @@ export async function applyRemoval(k: StoreKernel, steps: readonly RemovalStep[]
       announce: () => ({ op: 'deleteImage', names: steps.flatMap((s) => (s.kind === 'untag' ? [s.name] : [])) }),
     },
   );
+}
+
+/** Inside a write transaction: the image no longer has these references (tags or digests). */
+async function dropRefManifests(
+  images: { get(id: string): Promise<ImageRecord | undefined>; put(v: ImageRecord): Promise<unknown> },
+  id: Digest,
+  names: readonly string[],
+): Promise<void> {
+  const img = await images.get(id);
+  if (!img) return;
+  const next = withoutRefManifests(img, names);
+  if (next !== img) await images.put(next);
 }
 
 // ── reads ────────────────────────────────────────────────────────────────────────────────

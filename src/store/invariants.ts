@@ -5,6 +5,7 @@
  * what its record says; after a gc, nothing unreferenced survives but what a lock protects.
  */
 import { isDigest } from '../core/digest.ts';
+import { manifestDigestsOf } from '../core/image-refs.ts';
 import type { StoreKernel } from './kernel.ts';
 import { short } from './validate.ts';
 
@@ -28,7 +29,7 @@ export async function checkInvariants(
     const referenced = new Set<string>();
     for (const img of images) {
       if (!isDigest(img.id)) problems.push(`image with invalid id ${JSON.stringify(img.id)}`);
-      for (const m of [img.manifestDigest, ...(img.indexDigest ? [img.indexDigest] : [])]) {
+      for (const m of manifestDigestsOf(img)) {
         referenced.add(m);
         if (!manifestKeys.has(m)) problems.push(`image ${short(img.id)}: manifest ${m} missing`);
       }

@@ -82,6 +82,15 @@ export function checkImage(image: ImageRecord): void {
     checkDigest(l.diffId, `layer ${i} diffId`);
   });
   if (!Array.isArray(image.repoDigests)) throw new StoreError('INVALID_ARGUMENT', 'image repoDigests must be an array');
+  if (image.refManifests !== undefined) {
+    if (typeof image.refManifests !== 'object' || image.refManifests === null)
+      throw new StoreError('INVALID_ARGUMENT', 'image refManifests must be an object');
+    for (const [name, m] of Object.entries(image.refManifests)) {
+      if (name.length > MAX_TAG_NAME) throw new StoreError('INVALID_ARGUMENT', 'refManifests: reference too long');
+      checkDigest(m?.manifestDigest, `manifest digest of ${name.slice(0, 120)}`);
+      if (m.indexDigest !== undefined) checkDigest(m.indexDigest, `index digest of ${name.slice(0, 120)}`);
+    }
+  }
 }
 
 export function checkRemovalSteps(steps: readonly RemovalStep[]): void {

@@ -28,7 +28,7 @@ export const useSettings = (): SettingsState => getApp().settings;
 export interface CompareContext {
   compare: CompareState;
   /** Stored images' rows, to pick the other side and name it. */
-  rows: () => readonly { repository: string; tag: string; id: string; dangling: boolean }[];
+  rows: () => readonly { repository: string; tag: string; id: string; reference?: string; dangling: boolean }[];
   open: (t: CompareTarget) => void;
 }
 const [getCompare, setCompare] = createContext<CompareContext>();

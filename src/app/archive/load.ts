@@ -32,7 +32,8 @@ import { parseManifest, type ImageManifest } from '../../core/registry/manifests
 import { sha256Digest } from '../../core/sha256.ts';
 import { tarStream, type TarWriteEntry } from '../../core/tar/writer.ts';
 import type { Store } from '../../store/index.ts';
-import { storePort, type StoredLayer } from '../store-port.ts';
+import { layerEntries, storePort, type StoredLayer } from '../store-port.ts';
+import { imageLayerSizes } from '../../core/layer/size.ts';
 import { dockerCandidates, ociCandidates, type Candidate } from './candidates.ts';
 import { archiveErrorOf, LoadSession, type LoadArchiveOptions } from './session.ts';
 
@@ -135,6 +136,10 @@ async function prepare(
     });
   }
 
+  // Docker's size of each layer in this image: a hard link to a lower layer's file counts it.
+  const sizes = await imageLayerSizes(layers, (d) => layerEntries(store, d as Digest));
+  sizes.forEach((size, i) => (layers[i] = { ...layers[i]!, size }));
+
   let manifest = c.manifest;
   if (!manifest) {
     // docker-archive without an OCI layout: describe the layers as Docker 25+ would.
@@ -161,6 +166,21 @@ async function prepare(
     size: layers.reduce((n, l) => n + l.size, 0),
     downloadSize: layers.reduce((n, l) => n + l.compressedSize, 0),
     configMediaType,
+    // Each loaded tag names the archive's manifest (the containerd image store's image target).
+    ...(c.names.length > 0
+      ? {
+          refManifests: Object.fromEntries(
+            c.names.map((n) => [
+              n,
+              {
+                manifestDigest: manifest.digest,
+                manifestMediaType: manifest.mediaType,
+                ...(manifest.indexDigest ? { indexDigest: manifest.indexDigest } : {}),
+              },
+            ]),
+          ),
+        }
+      : {}),
     storedAt: Date.now(),
   };
   return { image, names: c.names };
@@ -222,7 +242,11 @@ export async function loadArchive(
       const existing = await store.getImage(p.image.id);
       // An image already stored keeps its record (its blobs as pulled); only tags are added.
       const record = existing
-        ? { ...existing, repoDigests: [...new Set([...existing.repoDigests, ...p.image.repoDigests])] }
+        ? {
+            ...existing,
+            repoDigests: [...new Set([...existing.repoDigests, ...p.image.repoDigests])],
+            ...(p.image.refManifests ? { refManifests: { ...existing.refManifests, ...p.image.refManifests } } : {}),
+          }
         : p.image;
       const r = await store.commitImage(record, p.names);
       const loaded: LoadedImage = { imageId: p.image.id, repoTags: p.names };

@@ -37,7 +37,16 @@ const OLD_DIGEST = d('d0');
 function fixture(): FakeDockerContext {
   const ubuntu = image('a', '2024-01-02T15:04:05Z', [L1], [`docker.io/library/ubuntu@${UBUNTU_DIGEST}`]);
   const app = image('b', '2024-03-01T00:00:00Z', [L1, L2]);
-  const old = image('c', '2023-12-01T00:00:00Z', [L3], [`docker.io/library/ubuntu@${OLD_DIGEST}`]);
+  // Pulled by digest (`docker pull ubuntu@sha256:d0…`): the digest reference is one of its names.
+  const old: ImageRecord = {
+    ...image('c', '2023-12-01T00:00:00Z', [L3], [`docker.io/library/ubuntu@${OLD_DIGEST}`]),
+    refManifests: {
+      [`docker.io/library/ubuntu@${OLD_DIGEST}`]: {
+        manifestDigest: OLD_DIGEST,
+        manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+      },
+    },
+  };
   const bare = image('e', '', []);
   const configs = new Map<Digest, unknown>([
     [
@@ -110,7 +119,9 @@ const A = 'aaaaaaaaaaaa',
 describe('docker images', () => {
   // docker/cli v29 prints the tree view unless -q, --no-trunc, --digests or --format asks for the
   // classic table (list.go shouldUseTree); `--format table` is the classic table.
-  it('prints the classic table: one row per tag, newest first, untagged hidden', async () => {
+  it('prints the classic table: one row per tag, newest first, dangling hidden', async () => {
+    // An image known only by a digest reference is not dangling: `repo <none>` (docker/cli
+    // formatter imageFormatTaggedAndDigest, its digest column empty without --digests).
     const r = await run('docker images --format table');
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
@@ -119,12 +130,13 @@ describe('docker images', () => {
         `ghcr.io/o/app   dev       ${B}   2 weeks ago    82.9MB\n` +
         `user/app        1.0       ${B}   2 weeks ago    82.9MB\n` +
         `ubuntu          24.04     ${A}   2 months ago   77.9MB\n` +
-        `ubuntu          latest    ${A}   2 months ago   77.9MB\n`,
+        `ubuntu          latest    ${A}   2 months ago   77.9MB\n` +
+        `ubuntu          <none>    ${C}   3 months ago   1kB\n`,
     );
     expect((await run('docker image ls --format table')).out).toBe(r.out);
     expect((await run('docker image list --format table')).out).toBe(r.out);
   });
-  it('-a shows digest-only and dangling images', async () => {
+  it('-a shows dangling images too', async () => {
     const r = await run('docker images -a --format table');
     expect(r.out.split('\n').slice(5)).toEqual([
       `ubuntu          <none>    ${C}   3 months ago   1kB`,
@@ -139,19 +151,21 @@ describe('docker images', () => {
     );
   });
   it('-q, --no-trunc, --digests', async () => {
-    expect((await run('docker images -q')).out).toBe(`${B}\n${B}\n${A}\n${A}\n`);
+    expect((await run('docker images -q')).out).toBe(`${B}\n${B}\n${A}\n${A}\n${C}\n`);
     expect((await run('docker images -q --no-trunc ubuntu:latest')).out).toBe(`${d('a')}\n`);
     const r = await run('docker images --digests ubuntu');
     expect(r.out).toBe(
       'REPOSITORY   TAG       DIGEST                                                                    IMAGE ID       CREATED        SIZE\n' +
         `ubuntu       24.04     ${UBUNTU_DIGEST}   ${A}   2 months ago   77.9MB\n` +
-        `ubuntu       latest    ${UBUNTU_DIGEST}   ${A}   2 months ago   77.9MB\n`,
+        `ubuntu       latest    ${UBUNTU_DIGEST}   ${A}   2 months ago   77.9MB\n` +
+        `ubuntu       <none>    ${OLD_DIGEST}   ${C}   3 months ago   1kB\n`,
     );
   });
   it('filters: dangling, reference globs, before/since, label, until', async () => {
     const ids = async (line: string): Promise<string> => (await run(line)).out.trim().split('\n').join(',');
-    expect(await ids('docker images -q -f dangling=true')).toBe(`${C},${E}`);
-    expect(await ids('docker images -q --filter dangling=false')).toBe(`${B},${B},${A},${A}`);
+    // Dangling: neither tags nor digests (moby daemon/containerd isDanglingImage).
+    expect(await ids('docker images -q -f dangling=true')).toBe(`${E}`);
+    expect(await ids('docker images -q --filter dangling=false')).toBe(`${B},${B},${A},${A},${C}`);
     expect(await ids("docker images --format '{{.Repository}}:{{.Tag}}' --filter 'reference=*/app'")).toBe(
       'user/app:1.0',
     );
@@ -165,8 +179,8 @@ describe('docker images', () => {
     expect(await ids('docker images -q --filter since=ubuntu')).toBe(`${B},${B}`);
     expect(await ids('docker images -q --filter label=maintainer')).toBe(`${B},${B}`);
     expect(await ids('docker images -q --filter label=maintainer=you')).toBe('');
-    expect(await ids('docker images -q --filter until=2024-02-01')).toBe(`${A},${A}`);
-    expect(await ids('docker images -q --filter until=240h')).toBe(`${B},${B},${A},${A}`);
+    expect(await ids('docker images -q --filter until=2024-02-01')).toBe(`${A},${A},${C}`);
+    expect(await ids('docker images -q --filter until=240h')).toBe(`${B},${B},${A},${A},${C}`);
   });
   it("filter errors in the daemon's words", async () => {
     const bad = await run('docker images --filter foo=bar');
@@ -197,19 +211,23 @@ describe('docker images', () => {
   });
   it('without flags, docker/cli v29 prints the collapsed tree: one row per tag, sorted by name', async () => {
     // list.go shouldUseTree + tree.go runTree (not expanded) and printImageTree for output that
-    // is not a terminal: no legend, the first column as wide as the widest name (17 here).
+    // is not a terminal: no legend, the first column as wide as the widest name. The image known
+    // by digest only is named `ubuntu@sha256:…` (moby daemon/containerd image_list.go puts an
+    // image's digest name in RepoTags), 78 bytes wide.
     const r = await run('docker images');
     expect([r.code, r.err]).toEqual([0, '']);
+    const n = (s: string): string => s.padEnd(`ubuntu@${OLD_DIGEST}`.length);
     expect(r.out).toBe(
-      'IMAGE               ID             DISK USAGE   CONTENT SIZE   EXTRA\n' +
-        `ghcr.io/o/app:dev   ${B}       82.9MB         27.6MB        \n` +
-        `ubuntu:24.04        ${A}       77.9MB           26MB        \n` +
-        `ubuntu:latest       ${A}       77.9MB           26MB        \n` +
-        `user/app:1.0        ${B}       82.9MB         27.6MB        \n`,
+      `${n('IMAGE')}   ID             DISK USAGE   CONTENT SIZE   EXTRA\n` +
+        `${n('ghcr.io/o/app:dev')}   ${B}       82.9MB         27.6MB        \n` +
+        `${n('ubuntu:24.04')}   ${A}       77.9MB           26MB        \n` +
+        `${n('ubuntu:latest')}   ${A}       77.9MB           26MB        \n` +
+        `${n(`ubuntu@${OLD_DIGEST}`)}   ${C}          1kB           333B        \n` +
+        `${n('user/app:1.0')}   ${B}       82.9MB         27.6MB        \n`,
     );
     expect((await run('docker image ls')).out).toBe(r.out);
     // -q, --no-trunc, --digests and --format choose the classic table; with --tree, an error.
-    expect((await run('docker images -q')).out).toBe(`${B}\n${B}\n${A}\n${A}\n`);
+    expect((await run('docker images -q')).out).toBe(`${B}\n${B}\n${A}\n${A}\n${C}\n`);
     for (const [flag, name] of [
       ['-q', '--quiet'],
       ['--no-trunc', '--no-trunc'],
@@ -222,16 +240,21 @@ describe('docker images', () => {
   });
   it('--tree lists each image with its platform', async () => {
     const r = await run('docker images --tree');
+    // The first column is as wide as its widest value in bytes (Go's len): `ubuntu@sha256:…`, 78
+    // (`└─ linux/amd64` is 18).
+    const n = (s: string): string => s.padEnd(`ubuntu@${OLD_DIGEST}`.length);
     expect(r.out).toBe(
-      // The first column is as wide as `└─ linux/amd64` in bytes (Go's len): 18.
-      'IMAGE                ID             DISK USAGE   CONTENT SIZE   EXTRA\n' +
-        'ghcr.io/o/app:dev \n' +
-        `user/app:1.0         ${B}       82.9MB         27.6MB        \n` +
-        `└─ linux/amd64       ${'b0'.repeat(6)}       82.9MB         27.6MB        \n` +
+      `${n('IMAGE')}   ID             DISK USAGE   CONTENT SIZE   EXTRA\n` +
+        `${n('ghcr.io/o/app:dev')}\n` +
+        `${n('user/app:1.0')}   ${B}       82.9MB         27.6MB        \n` +
+        `${n('└─ linux/amd64')}   ${'b0'.repeat(6)}       82.9MB         27.6MB        \n` +
         '\n' +
-        'ubuntu:24.04      \n' +
-        `ubuntu:latest        ${A}       77.9MB           26MB        \n` +
-        `└─ linux/amd64       ${'a0'.repeat(6)}       77.9MB           26MB        \n` +
+        `${n('ubuntu:24.04')}\n` +
+        `${n('ubuntu:latest')}   ${A}       77.9MB           26MB        \n` +
+        `${n('└─ linux/amd64')}   ${'a0'.repeat(6)}       77.9MB           26MB        \n` +
+        '\n' +
+        `${n(`ubuntu@${OLD_DIGEST}`)}   ${C}          1kB           333B        \n` +
+        `${n('└─ linux/amd64')}   ${'c0'.repeat(6)}          1kB           333B        \n` +
         '\n',
     );
   });
@@ -308,6 +331,15 @@ describe('docker images --tree layout (docker/cli tree-command-success goldens)'
 });
 
 describe('docker rmi', () => {
+  it('repo@digest untags that digest reference only; a manifest digest that is no reference is not found', async () => {
+    // moby ImageDelete: a digest reference is one name; the image stays while others remain.
+    const ctx = fixture();
+    const r = await run(`docker rmi ubuntu:ignored@${UBUNTU_DIGEST}`, ctx);
+    expect([r.code, r.out, r.err]).toEqual([0, `Untagged: ubuntu@${UBUNTU_DIGEST}\n`, '']);
+    expect(ctx.state.images.find((i) => i.id === d('a'))?.repoDigests).toEqual([]);
+    const m = await run(`docker rmi ubuntu@${d('a0')}`, ctx);
+    expect([m.code, m.out, m.err]).toEqual([1, '', `Error response from daemon: No such image: ubuntu@${d('a0')}\n`]);
+  });
   it('untags one tag; the last tag of a repository also untags its digests, then deletes', async () => {
     const ctx = fixture();
     const r1 = await run('docker rmi ubuntu:24.04', ctx);
@@ -351,12 +383,13 @@ describe('docker rmi', () => {
 });
 
 describe('docker image prune', () => {
-  it('-f removes untagged images and reports', async () => {
+  it('-f removes dangling images (neither tags nor digests) and reports', async () => {
+    // moby daemon/containerd pruneUnused: only isDanglingImage; the image known by digest stays.
     const r = await run('docker image prune -f');
     expect(r.out).toBe(
-      `Deleted Images:\nuntagged: ubuntu@${OLD_DIGEST}\ndeleted: ${d('c')}\ndeleted: ${d('e')}\n\nTotal images deleted/untagged: 3\nTotal reclaimed space: 1kB\n`,
+      `Deleted Images:\ndeleted: ${d('e')}\n\nTotal images deleted/untagged: 1\nTotal reclaimed space: 0B\n`,
     );
-    expect(r.ctx.state.images.length).toBe(2);
+    expect(r.ctx.state.images.length).toBe(3);
   });
   it('-a -f removes everything; shared layers are counted once', async () => {
     const r = await run('docker image prune -a -f');
@@ -734,7 +767,7 @@ describe('hostile or broken store data', () => {
     expect([h.code, h.out]).toEqual([0, 'IMAGE     CREATED   CREATED BY   SIZE      COMMENT\n']);
     const i = await run("docker image inspect -f '{{json .Config}} {{.Os}} {{.Created}}' user/app:1.0", ctx);
     expect(i.out).toBe('{} linux \n');
-    expect((await run('docker images -q', ctx)).out).toBe(`${B}\n${B}\n${A}\n${A}\n`);
+    expect((await run('docker images -q', ctx)).out).toBe(`${B}\n${B}\n${A}\n${A}\n${C}\n`);
   });
   it('history entries beyond the cap are ignored, not looped over', async () => {
     const ctx = fixture();

@@ -7,7 +7,7 @@
  */
 import { humanSizeWithPrecision, shortId } from '../docker/format.ts';
 import type { FilteredImage } from './images.ts';
-import { platformString } from './store-view.ts';
+import { digestNames, platformString } from './store-view.ts';
 
 interface TreeDetails {
   id: string;
@@ -30,7 +30,12 @@ export function treeImages(images: readonly FilteredImage[], expanded = true): T
     const size = humanSizeWithPrecision(v.image.size, 3);
     const content = humanSizeWithPrecision(v.image.downloadSize, 3);
     const details: TreeDetails = { id: v.image.id, diskUsage: size, contentSize: content, inUse: false };
-    const names = v.tags.map((t) => t.familiar).sort(byteCompare);
+    // The containerd image store names an image pulled by digest `repo@sha256:…` (its RepoTags
+    // hold that name): a digest name shows when its repository has no tag there.
+    const tagged = new Set(v.tags.map((t) => t.familiarName));
+    const names = [...v.tags, ...digestNames(v).filter((d) => !tagged.has(d.familiarName))]
+      .map((t) => t.familiar)
+      .sort(byteCompare);
     if (expanded) {
       const child = {
         platform: platformString(v.image.platform),

@@ -4,15 +4,18 @@
  * formatter/image.go: one row per repository tag, digest rows with `--digests`), plus the
  * tree view of Docker CLI v29 (`--tree`, cli/command/image/tree.go layout).
  *
- * Layerscope hides untagged images unless `-a` or a `dangling` filter asks, as the current
- * CLI does; Docker's map-ordered rows (Go map iteration is random) are sorted by name here.
+ * Dangling means neither tags nor digest names, the digest references an image was pulled by
+ * (moby daemon/containerd `isDanglingImage`, for the `dangling` filter and `image prune`; a
+ * digest a tag pull recorded leaves with the tag). Without `-a` or a `dangling=true` filter,
+ * Docker CLI v29 hides dangling images (cli/command/image/list.go); an image pulled by digest
+ * only is listed as `repo <none>` (the containerd image store lists its digest name). Docker's map-ordered rows (Go map iteration is random) are sorted by name here.
  */
 import { BadPatternError, pathMatch as goPathMatch } from './path-match.ts';
 import { GoStruct } from '../docker/template.ts';
 import { codedError } from '../errors.ts';
 import { createdSince, goTimeString, humanSize, humanSizeWithPrecision, truncateId } from '../docker/format.ts';
 import { renderRows, isTableFormat } from '../docker/formatter.ts';
-import { resolveImage, type ImageView, type RefView } from './store-view.ts';
+import { isDangling as danglingView, resolveImage, type ImageView, type RefView } from './store-view.ts';
 
 export const DEFAULT_IMAGE_TABLE =
   'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
@@ -93,7 +96,7 @@ export function parseTimestamp(value: string, nowMs: number): number {
 }
 
 export interface FilteredImage extends ImageView {
-  /** True when the image had no references at all before filtering (`<none>:<none>`). */
+  /** Neither tags nor digest names before filtering (store-view `isDangling`). */
   dangling: boolean;
 }
 
@@ -144,16 +147,12 @@ export async function filterImages(
     const tags = v.tags.filter(keep);
     const digests = v.digests.filter(keep);
     const noRefs = v.tags.length === 0 && v.digests.length === 0;
-    if (tags.length === 0 && digests.length === 0) {
-      if (!noRefs || patterns.length > 0) continue; // references exist but none matched
-      if (dangling && !danglingOnly) continue;
-      if (!dangling && !opts.all) continue;
-    } else {
-      if (danglingOnly && tags.length > 0) continue;
-      if (dangling && !danglingOnly && tags.length === 0) continue;
-      if (!dangling && !opts.all && tags.length === 0) continue;
-    }
-    out.push({ ...v, tags, digests, dangling: noRefs });
+    // references exist but none matched; or none exist and a reference filter asks for some
+    if (tags.length === 0 && digests.length === 0 && (!noRefs || patterns.length > 0)) continue;
+    const isDangling = danglingView(v);
+    if (dangling && danglingOnly !== isDangling) continue; // the daemon's `dangling=` filter
+    if (!dangling && !opts.all && isDangling) continue; // the CLI hides dangling images unless -a
+    out.push({ ...v, tags, digests, dangling: isDangling });
   }
   return out;
 }
@@ -215,6 +214,32 @@ export function rowsOf(v: FilteredImage, o: ImageRowOptions): GoStruct[] {
   for (const [repo, digests] of [...digestsByRepo].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (o.digest) for (const d of digests) rows.push(imageRow(v, repo, '<none>', d, o));
     else rows.push(imageRow(v, repo, '<none>', '', o));
+  }
+  return rows;
+}
+
+/**
+ * The references of one image as the images table lists them, the rows of `docker images`
+ * without `--digests` (formatter `imageFormat`): one per tag, one `repo <none>` per repository
+ * that has digest references but no tag (`reference` is then its first digest reference,
+ * `repo@sha256:…`), and `<none> <none>` for a dangling image.
+ */
+export function imageRowRefs(
+  v: ImageView,
+): { repository: string; tag: string; reference?: string; dangling: boolean }[] {
+  if (v.tags.length === 0 && v.digests.length === 0) return [{ repository: '<none>', tag: '<none>', dangling: true }];
+  const dangling = danglingView(v);
+  const rows: { repository: string; tag: string; reference?: string; dangling: boolean }[] = v.tags.map((t) => ({
+    repository: t.familiarName,
+    tag: t.ref.tag!,
+    reference: t.familiar,
+    dangling: false,
+  }));
+  const tagged = new Set(v.tags.map((t) => t.familiarName));
+  for (const d of v.digests) {
+    if (tagged.has(d.familiarName)) continue;
+    tagged.add(d.familiarName);
+    rows.push({ repository: d.familiarName, tag: '<none>', reference: d.familiar, dangling });
   }
   return rows;
 }

@@ -8,17 +8,19 @@
  *   and deleted; with references in several places it is a conflict unless forced
  *   (`conflict: unable to delete <id> (must be forced) - image is referenced in multiple
  *   repositories`); with none it is deleted;
- * - prune removes untagged images (`-a`: every image, since no container uses any).
+ * - prune removes dangling images, those with neither tags nor digest names (moby
+ *   daemon/containerd `pruneUnused` with `isDanglingImage`; an image pulled by digest is not
+ *   dangling, see store-view `isDangling`), and with `-a` every image, since no container uses any.
  *
  * Layerscope prints `Deleted: <image ID>` only; Docker's graph drivers also list each removed
  * layer's chain ID, which the containerd image store (Docker 29's default) does not.
  */
 import type { Digest } from '../digest.ts';
 import type { ErrorCode } from '../errors.ts';
-import { parseReference } from '../reference.ts';
+import { dockerRef, familiarString, parseReference } from '../reference.ts';
 import { humanSize, shortId } from '../docker/format.ts';
 import type { RemovalStep } from '../model.ts';
-import { resolveImage, type ImageView, type RefView } from './store-view.ts';
+import { isDangling, resolveImage, type ImageView, type RefView } from './store-view.ts';
 
 export interface RmiResult {
   arg: string;
@@ -85,20 +87,22 @@ export function planRmi(args: readonly string[], views: readonly ImageView[], op
       dropRef(v, r);
     };
     if (!found.byId) {
-      const ref = parseReference(arg);
+      const ref = dockerRef(parseReference(arg)); // ParseDockerRef: a tag beside a digest is ignored
       const key =
         ref.digest !== undefined
           ? `${ref.registry}/${ref.repository}@${ref.digest}`
           : `${ref.registry}/${ref.repository}:${ref.tag}`;
       const target = [...v.tags, ...v.digests].find((r) => r.name === key);
-      if (target) {
-        untag(target);
-        if (target.ref.digest === undefined && !v.tags.some((t) => t.repo === target.repo)) {
-          for (const d of v.digests.filter((d) => d.repo === target.repo).sort(byNormalized)) untag(d);
-        }
-      } else {
-        // Found through the manifest digest of one of its repositories: untag that repository's digests.
-        for (const d of v.digests.filter((d) => d.repo === `${ref.registry}/${ref.repository}`)) untag(d);
+      if (!target) {
+        // A manifest digest that is no reference of the image (its platform manifest under an
+        // index): the daemon's reference store has no such name.
+        res.error = `Error response from daemon: No such image: ${familiarString(ref)}`;
+        res.errorCode = 'NOT_FOUND';
+        continue;
+      }
+      untag(target); // a digest reference: that reference only
+      if (target.ref.digest === undefined && !v.tags.some((t) => t.repo === target.repo)) {
+        for (const d of v.digests.filter((d) => d.repo === target.repo).sort(byNormalized)) untag(d);
       }
       if (v.tags.length + v.digests.length > 0) continue;
     } else {
@@ -190,7 +194,7 @@ export function planPrune(
   const records: string[] = [];
   const deleted = new Set<Digest>();
   for (const v of candidates) {
-    if (!opts.all && v.tags.length > 0) continue;
+    if (!opts.all && !isDangling(v)) continue;
     for (const r of [...v.tags, ...v.digests].sort(byNormalized)) {
       steps.push(untagStep(v, r));
       records.push(`untagged: ${r.familiar}`);

@@ -69,6 +69,20 @@ export function buildViews(images: readonly ImageRecord[], tags: readonly TagRec
   return views;
 }
 
+/**
+ * The digest references that are names of the image: those it was pulled by (`docker pull
+ * repo@sha256:…`; the containerd image store names such an image by that reference). A digest
+ * recorded by a tag pull is not a name: it goes with the tag.
+ */
+export function digestNames(v: Pick<ImageView, 'image' | 'digests'>): RefView[] {
+  return v.digests.filter((d) => v.image.refManifests?.[d.name] !== undefined);
+}
+
+/** Dangling: neither tags nor digest names (moby daemon/containerd `isDanglingImage`). */
+export function isDangling(v: Pick<ImageView, 'image' | 'digests' | 'tags'>): boolean {
+  return v.tags.length === 0 && digestNames(v).length === 0;
+}
+
 export type Resolved =
   | { ok: true; view: ImageView; byId: boolean }
   | { ok: false; error: string; code: Extract<ErrorCode, 'NOT_FOUND' | 'AMBIGUOUS_ID'> };

@@ -75,3 +75,37 @@ export function chainLayerSizes(layers: readonly (readonly LayerEntry[])[]): { s
   });
   return { sizes, view };
 }
+
+/** A hard link whose target is no path written earlier in the same layer: it may name a file
+ * of a lower layer, whose size then counts in this layer (see `layerSize`). */
+export function linksBelow(entries: Iterable<LayerEntry>): boolean {
+  const here = new Set<string>();
+  for (const e of entries) {
+    if (e.type === 'hardlink' && !here.has(e.linkname ?? '')) return true;
+    here.add(e.path);
+  }
+  return false;
+}
+
+/**
+ * Each layer's size in its image, as `docker images` and `docker history` count it (the pull
+ * stores these, so the command bar needs no file index): a layer measured alone at ingest is
+ * right unless it hard-links a file of a lower layer. Only then are all the layers' indexes
+ * read and the view below each layer built. `entriesOf` reads a layer's index by diff_id.
+ */
+export async function imageLayerSizes(
+  layers: readonly { diffId: string; size: number }[],
+  entriesOf: (diffId: string) => Promise<readonly LayerEntry[] | undefined>,
+): Promise<number[]> {
+  const alone = layers.map((l) => l.size);
+  if (layers.length < 2) return alone;
+  const read: (readonly LayerEntry[])[] = [];
+  let needed = false;
+  for (const [i, l] of layers.entries()) {
+    const entries = await entriesOf(l.diffId);
+    if (!entries) return alone;
+    read.push(entries);
+    if (i > 0 && !needed && linksBelow(entries)) needed = true;
+  }
+  return needed ? chainLayerSizes(read).sizes : alone;
+}

@@ -4,7 +4,7 @@
  */
 import type { Digest } from '../digest.ts';
 import { parseConfigObject, platformOfConfig } from '../image-config.ts';
-import { isConfig } from '../media-types.ts';
+import { isConfig, isLayer } from '../media-types.ts';
 import type { Platform } from '../model.ts';
 import type { Reference } from '../reference.ts';
 import { fetchBlobBytes } from './blobs.ts';
@@ -57,6 +57,26 @@ function configPlatform(bytes: Uint8Array): Platform | undefined {
       : new RegistryError('MANIFEST_INVALID', 'image config is not JSON', { retryable: false }),
   );
   return typeof c.os === 'string' && typeof c.architecture === 'string' ? platformOfConfig(c) : undefined;
+}
+
+/**
+ * A manifest whose layers are not filesystems is not an image to unpack: BuildKit's attestation
+ * manifests carry `application/vnd.in-toto+json` layers under an image config media type
+ * (moby buildkit docs/attestations/attestation-storage.md). Refused before any blob is fetched,
+ * naming the layer: a JSON (`+json`) layer, or no filesystem layer at all (containerd's
+ * `isImageManifest`, which moby's image list applies).
+ */
+function checkFilesystemLayers(digest: Digest, im: ImageManifest): void {
+  const i = im.layers.findIndex((l) => !isLayer(l.mediaType) && /\+json$/i.test(l.mediaType));
+  const j = i >= 0 ? i : im.layers.length > 0 && !im.layers.some((l) => isLayer(l.mediaType)) ? 0 : -1;
+  if (j < 0) return;
+  const mt = JSON.stringify(im.layers[j]!.mediaType.slice(0, 200));
+  throw new RegistryError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `not a container image: layer ${j + 1} of manifest ${digest} is ${mt}, not a filesystem layer` +
+      (/in-toto/i.test(mt) ? ' (an attestation manifest)' : ''),
+    { retryable: false },
+  );
 }
 
 export async function resolveImage(
@@ -112,6 +132,7 @@ export async function resolveImage(
     out.configDigest = im.config.digest;
     out.configBytes = configBytes;
     out.configMediaType = im.config.mediaType;
+    checkFilesystemLayers(m.digest, im);
     out.layers = im.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType }));
     out.platform = configPlatform(configBytes) ?? entryPlatform ?? { os: '', architecture: '' };
   }

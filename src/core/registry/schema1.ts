@@ -183,11 +183,18 @@ export function schema1View(m: Schema1Manifest): Schema1View {
   for (let i = rows.length - 1; i >= 0; i--) {
     const { v1, blobSum } = rows[i]!;
     const throwaway = v1.throwaway === true;
-    const h: HistoryEntry = { created: typeof v1.created === 'string' ? v1.created : '' };
-    if (typeof v1.author === 'string' && v1.author) h.author = v1.author;
-    const cmd = v1.container_config?.Cmd;
-    if (Array.isArray(cmd) && cmd.length > 0) h.created_by = cmd.map(String).join(' ');
-    if (typeof v1.comment === 'string' && v1.comment) h.comment = v1.comment;
+    // moby image/v1 HistoryFromConfig: the v1 JSON decoded into its V1Image struct (keys
+    // matched case-insensitively, as Go's encoding/json does; a string Cmd is a one-element list).
+    const created = goField(v1, 'created');
+    const h: HistoryEntry = { created: typeof created === 'string' ? created : '' };
+    const author = goField(v1, 'author');
+    if (typeof author === 'string' && author) h.author = author;
+    const cc = goField(v1, 'container_config');
+    const cmd = cc && typeof cc === 'object' ? goField(cc as Record<string, unknown>, 'Cmd') : undefined;
+    const cmdList = typeof cmd === 'string' ? [cmd] : Array.isArray(cmd) ? cmd : [];
+    if (cmdList.length > 0) h.created_by = cmdList.map((c) => (typeof c === 'string' ? c : '')).join(' ');
+    const comment = goField(v1, 'comment');
+    if (typeof comment === 'string' && comment) h.comment = comment;
     if (throwaway) h.empty_layer = true;
     history.push(h);
     if (!throwaway) layers.push({ digest: blobSum, mediaType: DOCKER_LAYER_TAR_GZIP, v1Id: v1.id! });
@@ -286,18 +293,22 @@ function topLevelMembers(text: string): Map<string, string> {
 }
 
 /** Go time.Time MarshalJSON (RFC 3339 with nanoseconds, trailing zeros trimmed). */
+const GO_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i;
+
 function goTime(s: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i.exec(s);
+  const m = GO_TIME.exec(s);
   if (!m) return s ? s : '0001-01-01T00:00:00Z';
   const frac = (m[2] ?? '').slice(0, 9).replace(/0+$/, '');
   const zone = m[3]!.toUpperCase() === 'Z' || m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3]!;
   return `${m[1]}${frac ? '.' + frac : ''}${zone}`;
 }
 
+/** ocispec.History as moby ≥ 25 marshals it (image.History is that type since moby v25): created
+ * (omitted when the v1 image has none), created_by, author, comment, empty_layer. */
 function historyJson(h: HistoryEntry): string {
-  const parts = [`"created":${goString(goTime(h.created))}`];
-  if (h.author) parts.push(`"author":${goString(h.author)}`);
+  const parts = h.created ? [`"created":${goString(goTime(h.created))}`] : [];
   if (h.created_by) parts.push(`"created_by":${goString(h.created_by)}`);
+  if (h.author) parts.push(`"author":${goString(h.author)}`);
   if (h.comment) parts.push(`"comment":${goString(h.comment)}`);
   if (h.empty_layer) parts.push('"empty_layer":true');
   return `{${parts.join(',')}}`;
@@ -316,8 +327,8 @@ function utf8Compare(a: string, b: string): number {
  * Synthesize the image config of a schema 1 image once its layers' diff_ids are known
  * (moby `MakeConfigFromV1Config`): the top v1 image JSON without its v1-only fields, plus
  * `rootfs` and `history`, keys sorted, compact. The image ID is `configDigest`.
- * (moby re-encodes images built by Docker older than 1.8.3 through its struct first; such
- * images may get a different ID here.)
+ * A v1 image whose `docker_version` is older than 1.8.3 (or absent) is first decoded into
+ * moby's `V1Image` struct and encoded again (`v1ImageJson`), as moby does for those.
  */
 export async function schema1ToConfig(
   manifest: Schema1Manifest,
@@ -327,7 +338,8 @@ export async function schema1ToConfig(
   if (diffIds.length !== view.layers.length) {
     throw invalid(`${diffIds.length} diff_ids for ${view.layers.length} layers`);
   }
-  const members = topLevelMembers(view.topV1Compatibility);
+  const top = view.topV1Compatibility;
+  const members = topLevelMembers(dockerVersionBefore183(top) ? v1ImageJson(top) : top);
   for (const k of ['id', 'parent', 'Size', 'parent_id', 'layer_id', 'throwaway']) members.delete(k);
   const rootfs =
     diffIds.length > 0
@@ -347,4 +359,165 @@ export async function schema1ToConfig(
   let hex = '';
   for (const b of new Uint8Array(buf)) hex += b.toString(16).padStart(2, '0');
   return { configBytes, configDigest: `sha256:${hex}` };
+}
+
+// --- moby image/v1 MakeConfigFromV1Config's fallback for images of Docker before 1.8.3 ---
+
+/** encoding/json's field lookup: the exact key, else the last key equal under case folding. */
+function goField(o: object, name: string): unknown {
+  const r = o as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(r, name)) return r[name];
+  let v: unknown;
+  for (const k of Object.keys(r)) if (k.toLowerCase() === name.toLowerCase()) v = r[k];
+  return v;
+}
+
+/** moby api/types/versions LessThan(docker_version, "1.8.3"): dot-separated integers, a part
+ * that is not one counts 0 (strconv.Atoi's error ignored). */
+function dockerVersionBefore183(raw: string): boolean {
+  let v: unknown;
+  try {
+    v = goField(JSON.parse(raw) as Record<string, unknown>, 'docker_version');
+  } catch {
+    throw invalid('v1Compatibility is not JSON');
+  }
+  const version = typeof v === 'string' ? v : '';
+  if (version === '1.8.3') return false;
+  const a = version.split('.');
+  const b = [1, 8, 3];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = i < a.length && /^[+-]?\d{1,18}$/.test(a[i]!) ? Number(a[i]) : 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+const typeError = (what: string) => invalid(`v1Compatibility: ${what} has the wrong type`);
+
+function goStr(v: unknown, what: string): string {
+  if (v === undefined || v === null) return '""';
+  if (typeof v !== 'string') throw typeError(what);
+  return goString(v);
+}
+function goBool(v: unknown, what: string): string {
+  if (v === undefined || v === null) return 'false';
+  if (typeof v !== 'boolean') throw typeError(what);
+  return String(v);
+}
+function goInt(v: unknown, what: string): string {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw typeError(what);
+  return String(v);
+}
+/** []string; `single` also takes one string (strslice.StrSlice). undefined: nil. */
+function goStrings(v: unknown, what: string, single = false): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (single && typeof v === 'string') return `[${goString(v)}]`;
+  if (!Array.isArray(v)) throw typeError(what);
+  return `[${v.map((x, i) => goStr(x, `${what}[${i}]`)).join(',')}]`;
+}
+/** A Go map with string keys, sorted by bytes; undefined: nil. */
+function goMap(v: unknown, what: string, value: (x: unknown, what: string) => string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw typeError(what);
+  const keys = Object.keys(v).sort(utf8Compare);
+  return `{${keys.map((k) => `${goString(k)}:${value((v as Record<string, unknown>)[k], `${what}.${k}`)}`).join(',')}}`;
+}
+/** struct{} decoded from anything an object (or null) can be. */
+function goEmpty(v: unknown, what: string): string {
+  if (v !== null && v !== undefined && (typeof v !== 'object' || Array.isArray(v))) throw typeError(what);
+  return '{}';
+}
+
+/** api/types/container.Config (moby v28.1), in its field order with its omitempty rules. */
+function goContainerConfig(raw: unknown, what: string): string {
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) throw typeError(what);
+  const o = (raw ?? {}) as Record<string, unknown>;
+  const f = (k: string) => goField(o, k);
+  const parts: string[] = [];
+  const put = (k: string, v: string | undefined) => v !== undefined && parts.push(`"${k}":${v}`);
+  for (const k of ['Hostname', 'Domainname', 'User']) put(k, goStr(f(k), `${what}.${k}`));
+  for (const k of ['AttachStdin', 'AttachStdout', 'AttachStderr']) put(k, goBool(f(k), `${what}.${k}`));
+  const ports = goMap(f('ExposedPorts'), `${what}.ExposedPorts`, goEmpty);
+  if (ports !== undefined && ports !== '{}') put('ExposedPorts', ports);
+  for (const k of ['Tty', 'OpenStdin', 'StdinOnce']) put(k, goBool(f(k), `${what}.${k}`));
+  put('Env', goStrings(f('Env'), `${what}.Env`) ?? 'null');
+  put('Cmd', goStrings(f('Cmd'), `${what}.Cmd`, true) ?? 'null');
+  const hc = f('Healthcheck');
+  if (hc !== undefined && hc !== null) put('Healthcheck', goHealthcheck(hc, `${what}.Healthcheck`));
+  if (goBool(f('ArgsEscaped'), `${what}.ArgsEscaped`) === 'true') put('ArgsEscaped', 'true');
+  put('Image', goStr(f('Image'), `${what}.Image`));
+  put('Volumes', goMap(f('Volumes'), `${what}.Volumes`, goEmpty) ?? 'null');
+  put('WorkingDir', goStr(f('WorkingDir'), `${what}.WorkingDir`));
+  put('Entrypoint', goStrings(f('Entrypoint'), `${what}.Entrypoint`, true) ?? 'null');
+  if (goBool(f('NetworkDisabled'), `${what}.NetworkDisabled`) === 'true') put('NetworkDisabled', 'true');
+  const mac = goStr(f('MacAddress'), `${what}.MacAddress`);
+  if (mac !== '""') put('MacAddress', mac);
+  put('OnBuild', goStrings(f('OnBuild'), `${what}.OnBuild`) ?? 'null');
+  put('Labels', goMap(f('Labels'), `${what}.Labels`, goStr) ?? 'null');
+  const stop = goStr(f('StopSignal'), `${what}.StopSignal`);
+  if (stop !== '""') put('StopSignal', stop);
+  const timeout = f('StopTimeout');
+  if (timeout !== undefined && timeout !== null) put('StopTimeout', goInt(timeout, `${what}.StopTimeout`));
+  const shell = goStrings(f('Shell'), `${what}.Shell`, true);
+  if (shell !== undefined && shell !== '[]') put('Shell', shell);
+  return `{${parts.join(',')}}`;
+}
+
+/** HealthcheckConfig: every field omitempty. */
+function goHealthcheck(raw: unknown, what: string): string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw typeError(what);
+  const o = raw as Record<string, unknown>;
+  const parts: string[] = [];
+  const test = goStrings(goField(o, 'Test'), `${what}.Test`);
+  if (test !== undefined && test !== '[]') parts.push(`"Test":${test}`);
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries']) {
+    const v = goField(o, k);
+    if (v === undefined || v === null) continue;
+    const n = goInt(v, `${what}.${k}`);
+    if (n !== '0') parts.push(`"${k}":${n}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * moby's `V1Image` (image/image.go, v28.1) decoded from a v1 image JSON and encoded again, as
+ * MakeConfigFromV1Config does for images of Docker before 1.8.3: fields it does not know go,
+ * `container_config` is always there, the configs get every field of `container.Config`, and
+ * empty `omitempty` fields go.
+ */
+export function v1ImageJson(raw: string): string {
+  let j: unknown;
+  try {
+    j = JSON.parse(raw);
+  } catch {
+    throw invalid('v1Compatibility is not JSON');
+  }
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) throw invalid('v1Compatibility is not an object');
+  const o = j as Record<string, unknown>;
+  const f = (k: string) => goField(o, k);
+  const parts: string[] = [];
+  const opt = (k: string, field = k) => {
+    const v = goStr(f(field), k);
+    if (v !== '""') parts.push(`"${k}":${v}`);
+  };
+  opt('id');
+  opt('parent');
+  opt('comment');
+  const created = f('created');
+  if (created === undefined || created === null) parts.push('"created":null');
+  else if (typeof created !== 'string' || !GO_TIME.test(created)) throw typeError('created');
+  else parts.push(`"created":${goString(goTime(created))}`);
+  opt('container');
+  parts.push(`"container_config":${goContainerConfig(f('container_config'), 'container_config')}`);
+  opt('docker_version');
+  opt('author');
+  const config = f('config');
+  if (config !== undefined && config !== null) parts.push(`"config":${goContainerConfig(config, 'config')}`);
+  opt('architecture');
+  opt('variant');
+  opt('os');
+  const size = f('Size');
+  if (size !== undefined && size !== null && goInt(size, 'Size') !== '0') parts.push(`"Size":${goInt(size, 'Size')}`);
+  return `{${parts.join(',')}}`;
 }

@@ -155,6 +155,7 @@ export const ja: Catalog = {
   'image.created': '作成',
   'image.id': 'イメージ ID',
   'image.manifest': 'マニフェストのダイジェスト',
+  'image.manifestType': 'マニフェストのメディアタイプ',
   'image.index': 'インデックスのダイジェスト',
   'image.size': 'サイズ（docker images の表示と同じ）',
   'image.download': 'ダウンロードサイズ（圧縮レイヤー）',

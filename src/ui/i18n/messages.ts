@@ -159,6 +159,7 @@ export const en = {
   'image.created': 'Created',
   'image.id': 'Image ID',
   'image.manifest': 'Manifest digest',
+  'image.manifestType': 'Manifest media type',
   'image.index': 'Index digest',
   'image.size': 'Size (as docker images shows it)',
   'image.download': 'Download size (compressed layers)',

@@ -63,7 +63,7 @@ export class ExplorerState {
     this.focused = 0;
     this.total = 0;
     this.rows = [];
-    const out = await this.#opening.run(() => this.engine.api.imageDetail(id));
+    const out = await this.#opening.run(() => this.engine.api.imageDetail(id, ref));
     if (!out) return;
     if (!out.ok) {
       this.error = toFailure(out.error);

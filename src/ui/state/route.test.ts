@@ -49,6 +49,12 @@ describe('resolveRef', () => {
   const rows = [
     { repository: 'alpine', tag: 'latest', id: ID },
     { repository: 'localhost:5000/app', tag: 'v1', id: `sha256:${'cd34'.repeat(16)}` },
+    {
+      repository: 'busybox',
+      tag: '<none>',
+      id: `sha256:${'ef56'.repeat(16)}`,
+      reference: `busybox@sha256:${'01'.repeat(32)}`,
+    },
   ];
   it.each([
     [ID, ID],
@@ -60,6 +66,8 @@ describe('resolveRef', () => {
     ['localhost:5000/app', undefined],
     ['nginx', undefined],
     ['abc', undefined],
+    [`busybox@sha256:${'01'.repeat(32)}`, rows[2]!.id],
+    ['busybox', undefined],
   ])('%s', (ref, id) => expect(resolveRef(ref, rows)).toBe(id));
 
   it.each<[string, Route]>([

@@ -152,11 +152,14 @@ export function isNewPlace(prev: Route, next: Route): boolean {
   return prev.ref !== next.ref || prev.tab !== next.tab;
 }
 
-/** Which stored image a reference names: an ID (full or short), `repo:tag`, or `repo` (:latest). */
+/** Which stored image a reference names: an ID (full or short), `repo:tag`, `repo@sha256:…` (a
+ * row's reference), or `repo` (:latest). */
 export function resolveRef(
   ref: string,
-  rows: readonly { repository: string; tag: string; id: string }[],
+  rows: readonly { repository: string; tag: string; id: string; reference?: string }[],
 ): string | undefined {
+  const named = rows.find((r) => r.reference !== undefined && r.reference === ref);
+  if (named) return named.id;
   const hex = ref.startsWith('sha256:') ? ref.slice(7) : ref;
   if (/^[0-9a-f]{12,64}$/.test(hex)) {
     const byId = rows.find((r) => r.id.slice(7).startsWith(hex));

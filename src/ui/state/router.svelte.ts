@@ -99,7 +99,7 @@ export class Router {
         this.missing = r.ref;
         return;
       }
-      if (this.explorer.id !== id) await this.explorer.open(id, r.ref);
+      if (this.explorer.id !== id || this.explorer.ref !== r.ref) await this.explorer.open(id, r.ref);
       this.explorer.tab = r.tab;
       if (r.layer !== this.explorer.layer) {
         this.explorer.setQuery(r.layer === undefined ? { layer: undefined } : { layer: r.layer, mode: 'own' });
