@@ -330,4 +330,28 @@ export const ja: Catalog = {
   'update.later': '後で',
   'offline.ready': 'オフラインで使えるようになりました。',
   'offline.now': 'オフライン: 保存済みのイメージは使えます。取得にはネットワークが必要です。',
+  // イメージ一覧: 複数選択、一括操作、参照のコピー (issue 11)
+  'images.select.row': '{name} を選択',
+  'images.select.all': '表示中のイメージをすべて選択',
+  'images.selected.one': '{n} 件選択中',
+  'images.selected.other': '{n} 件選択中',
+  'images.bulk.label': '選択したイメージ',
+  'images.bulk.export': '選択をエクスポート…',
+  'images.bulk.remove': '選択を削除…',
+  'images.bulk.clear': '選択を解除',
+  'images.bulk.hint': 'Space で行を選択、Shift+クリックで最後に選んだ行までまとめて選択します。',
+  'images.copyRef': '名前をコピー',
+  'images.copyRef.label': '参照 {ref} をコピー',
+  'manage.removeMany.title.one': 'イメージ名 {n} 個を削除',
+  'manage.removeMany.title.other': 'イメージ名 {n} 個を削除',
+  'manage.removeMany.intro':
+    'docker rmi と同じく名前を 1 つずつ削除します。最後の名前がなくなったイメージは削除されます。削除できない名前があっても他の名前の削除は続きます。',
+  'manage.removeMany.names': '削除する名前',
+  'manage.removeMany.results': '名前ごとの結果',
+  'manage.removeMany.outcome': '削除 {ok} 件、失敗 {failed} 件',
+  'manage.removeMany.removed': '削除しました',
+  'manage.removeMany.failed': '削除できませんでした',
+  'image.removed.title': 'このイメージは削除されました',
+  'image.removed.body':
+    '{name} はもう保存されていません。別のタブかウィンドウで削除されました。ここに表示できるものはありません。',
 };
