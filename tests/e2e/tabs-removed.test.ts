@@ -100,6 +100,8 @@ describe('an open image that another tab removes', () => {
     await a.waitForTimeout(3_000);
     console.log(`tabs-removed: the download ${downloaded ? 'completed before the gc' : 'was cut by the removal'}`);
     expect(problems).toEqual([]);
+    // Before, the page said only "Error: Failed to fetch" (Response.blob() hid the real error).
+    expect(await a.locator('main').textContent()).not.toContain('Failed to fetch');
     expect(await checkStore(a)).toMatch(/^All good: 0 images/);
   });
 });
