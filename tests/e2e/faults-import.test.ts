@@ -12,7 +12,7 @@
  * Reload points: as soon as a partial blob appears, and at random fractions of the time a clean
  * import of that archive took (so they land in the read pass, the copy and the commit).
  *
- * Seed: FAULT_SEED=<n> replays a run; IMPORT_TRIALS=<n> changes the trials per archive (default 6).
+ * Seed: FAULT_SEED=<n> replays a run; IMPORT_TRIALS=<n> changes the trials per archive (default 4).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { prng, noise } from '../helpers/prng.ts';
 import { tarBuilder } from '../../src/core/tar/builder.ts';
 
 const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 2 ** 31);
-const TRIALS = Number(process.env.IMPORT_TRIALS ?? 6);
+const TRIALS = Number(process.env.IMPORT_TRIALS ?? 4);
 const MiB = 1024 * 1024;
 const rand = prng(SEED);
 
