@@ -88,7 +88,7 @@ describe('images list: select, bulk actions, copy a reference', () => {
   });
 
   it('copies a row’s reference', async () => {
-    await page.getByRole('button', { name: 'Copy the reference e2e/b:1' }).click();
+    await page.getByRole('button', { name: 'Copy name e2e/b:1' }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('e2e/b:1');
     await expect.poll(() => page.locator('.sr-live').textContent()).toContain('Copied e2e/b:1');
   });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { axe } from './axe.ts';
 import { checkStore, openSession, runCommand, tableIds, withoutSavePicker, type Session } from './ui.ts';
 import { imageConfig, legacyDockerSave, sha } from '../helpers/archive.ts';
 import { noise } from '../helpers/prng.ts';
@@ -81,6 +82,12 @@ describe('an open image that another tab removes', () => {
     // The panels are gone (nothing fails on the next click); focus is on the notice.
     expect(await a.getByRole('tab', { name: 'Files' }).count()).toBe(0);
     expect(await a.evaluate(() => document.activeElement?.id)).toBe('removed-title');
+    // The notice passes axe-core in both colour schemes.
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await a.emulateMedia({ colorScheme });
+      expect(await axe(a), colorScheme).toEqual([]);
+    }
+    await a.emulateMedia({ colorScheme: 'light' });
     await notice().getByRole('button', { name: 'All images' }).click();
     await a.getByRole('table', { name: 'Images' }).waitFor();
     expect(new URL(a.url()).hash).toBe('#/images');

@@ -341,7 +341,7 @@ export const ja: Catalog = {
   'images.bulk.clear': '選択を解除',
   'images.bulk.hint': 'Space で行を選択、Shift+クリックで最後に選んだ行までまとめて選択します。',
   'images.copyRef': '名前をコピー',
-  'images.copyRef.label': '参照 {ref} をコピー',
+  'images.copyRef.label': '名前をコピー {ref}',
   'manage.removeMany.title.one': 'イメージ名 {n} 個を削除',
   'manage.removeMany.title.other': 'イメージ名 {n} 個を削除',
   'manage.removeMany.intro':

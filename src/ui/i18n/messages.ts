@@ -345,7 +345,7 @@ export const en = {
   'images.bulk.clear': 'Clear selection',
   'images.bulk.hint': 'Space ticks a row; Shift+click ticks every row up to the last one you ticked.',
   'images.copyRef': 'Copy name',
-  'images.copyRef.label': 'Copy the reference {ref}',
+  'images.copyRef.label': 'Copy name {ref}',
   'manage.removeMany.title.one': 'Remove {n} image name',
   'manage.removeMany.title.other': 'Remove {n} image names',
   'manage.removeMany.intro':
