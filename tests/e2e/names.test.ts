@@ -41,7 +41,7 @@ beforeAll(async () => {
       architecture: 'amd64',
       os: 'linux',
       created: '2024-01-01T00:00:00Z',
-      config: {},
+      config: { Labels: { 'org.example.file': `bin/${RLO}hs.exe` } },
       rootfs: { type: 'layers', diff_ids: [sha(layer)] },
       history: [{ created: '2024-01-01T00:00:00Z', created_by: createdBy }],
     }),
@@ -104,7 +104,7 @@ describe('names with bidi, zero-width and control characters', () => {
     expect(await text(viewer)).not.toMatch(HIDDEN);
   });
 
-  it('History (the table and the Dockerfile) and Layers show created_by escaped', async () => {
+  it('History (the table and the Dockerfile), Inspect and Layers show created_by escaped', async () => {
     await openTab('History');
     const cell = page.locator('td.created-by').first();
     const line = await text(cell);
@@ -114,6 +114,19 @@ describe('names with bidi, zero-width and control characters', () => {
     const dockerfile = await text(page.getByLabel('Reconstructed Dockerfile'));
     expect(dockerfile).toContain('\\u202ehs.exe');
     expect(dockerfile).not.toMatch(HIDDEN);
+
+    await openTab('Inspect');
+    // Inspect's JSON (a label carries the name): the escape JSON itself would write, never the
+    // raw character.
+    const labels = page
+      .getByRole('tabpanel')
+      .locator('.jn')
+      .filter({ has: page.locator(':scope > .jk', { hasText: '"Labels"' }) });
+    await labels.locator(':scope > .twisty-btn').click(); // collapsed below depth 3
+    await expect.poll(() => text(page.getByRole('tabpanel'))).toContain('hs.exe');
+    const inspect = await text(page.getByRole('tabpanel'));
+    expect(inspect).toContain('"bin/\\u202ehs.exe"');
+    expect(inspect).not.toMatch(HIDDEN);
 
     await openTab('Layers');
     const layers = await text(page.locator('td.created-by').first());
