@@ -339,6 +339,7 @@ export const ja: Catalog = {
   'images.bulk.export': '選択をエクスポート…',
   'images.bulk.remove': '選択を削除…',
   'images.bulk.clear': '選択を解除',
+  'images.bulk.none': '選択なし',
   'images.bulk.hint': 'Space で行を選択、Shift+クリックで最後に選んだ行までまとめて選択します。',
   'images.copyRef': '名前をコピー',
   'images.copyRef.label': '名前をコピー {ref}',

@@ -343,6 +343,7 @@ export const en = {
   'images.bulk.export': 'Export selected…',
   'images.bulk.remove': 'Remove selected…',
   'images.bulk.clear': 'Clear selection',
+  'images.bulk.none': 'None selected',
   'images.bulk.hint': 'Space ticks a row; Shift+click ticks every row up to the last one you ticked.',
   'images.copyRef': 'Copy name',
   'images.copyRef.label': 'Copy name {ref}',
