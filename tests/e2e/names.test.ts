@@ -84,10 +84,12 @@ async function openTab(name: string): Promise<void> {
 describe('names with bidi, zero-width and control characters', () => {
   it('the tree and the viewer show them escaped', async () => {
     await openTab('Files');
-    await page.locator('[data-path="bin"]').click();
-    await page.locator('[data-path="etc"]').click();
     const tree = page.getByRole('tree', { name: 'Files' });
+    // One directory at a time: expanding one moves the rows below it.
+    await tree.locator('[data-path="bin"]').click();
     await tree.locator(`[data-path="bin/${RLO}hs.exe"]`).waitFor();
+    await tree.locator('[data-path="etc"]').click();
+    await tree.locator(`[data-path="etc/pass${ZWSP}wd"]`).waitFor();
     const rows = await tree.getByRole('treeitem').allTextContents();
     const shown = rows.join('\n');
     expect(shown).toContain('\\u202ehs.exe');
