@@ -79,7 +79,28 @@ export async function writeOut(
     await stream.pipeTo(writable);
     return null;
   }
-  return new Response(stream, { headers: { 'content-type': type } }).blob();
+  // Response.blob() reports any error of the stream as a bare `TypeError: Failed to fetch`
+  // (Chromium): relay the stream and rethrow what actually failed (a blob another tab removed).
+  const reader = stream.getReader();
+  let failure: unknown;
+  const relay = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const r = await reader.read();
+        if (r.done) c.close();
+        else c.enqueue(r.value);
+      } catch (e) {
+        failure = e;
+        c.error(e);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  try {
+    return await new Response(relay, { headers: { 'content-type': type } }).blob();
+  } catch (e) {
+    throw failure ?? e;
+  }
 }
 
 /**

@@ -46,8 +46,16 @@ async function openTab(name: string): Promise<void> {
 }
 
 /** Each view: how to get there, and what shows it is there. */
+/** Ticks every row of the images list (the header checkbox): the bulk actions show. */
+async function selectAll(): Promise<void> {
+  await toImages();
+  await page.getByRole('checkbox', { name: 'Select all shown images' }).check();
+  await page.getByRole('group', { name: 'Selected images' }).waitFor();
+}
+
 const views: [string, () => Promise<void>][] = [
   ['images', toImages],
+  ['images, rows selected', selectAll],
   ['summary', () => openTab('Summary')],
   ['layers', () => openTab('Layers')],
   [
@@ -104,6 +112,20 @@ const dialogs: [string, () => Promise<void>][] = [
   ['tag', () => page.getByRole('button', { name: 'Tag… layerscope/sample:1.0' }).click()],
   ['remove', () => page.getByRole('button', { name: 'Remove… layerscope/sample:1.0' }).click()],
   ['prune', () => page.getByRole('button', { name: 'Prune…' }).click()],
+  [
+    'remove selected',
+    async () => {
+      await selectAll();
+      await page.getByRole('button', { name: 'Remove selected…' }).click();
+    },
+  ],
+  [
+    'export selected',
+    async () => {
+      await selectAll();
+      await page.getByRole('button', { name: 'Export selected…' }).click();
+    },
+  ],
   ['compare', () => page.getByRole('button', { name: 'Compare layerscope/sample:1.0 with another image' }).click()],
 ];
 

@@ -145,3 +145,32 @@ export function displayName(s: string): string {
   }
   return out;
 }
+
+// What `visibleText` escapes: controls other than tab and newline, escaped bytes, bidi controls,
+// zero-width and invisible format characters. Backslashes stay as they are (commands use them).
+const NEEDS_TEXT_ESCAPE =
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+/**
+ * Text that is not a name but may carry one (a `created_by` line, a command's output) made safe
+ * to show: the characters `displayName` escapes are escaped the same way, except that tab and
+ * newline stay (they lay the text out) and a backslash stays one backslash. So `RUN echo
+ * \u202eexe.sh` cannot pose as something else, and the output's own layout is kept.
+ */
+export function visibleText(s: string): string {
+  if (!NEEDS_TEXT_ESCAPE.test(s)) return s;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c || c === 0x09 || c === 0x0a) continue;
+    const ch = s[i]!;
+    const esc = displayName(ch);
+    if (esc === ch) continue;
+    // A lone low surrogate after a high one is half of a valid pair, not an escaped byte.
+    if (c >= 0xdc80 && c <= 0xdcff && i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff) continue;
+    out += s.slice(from, i) + esc;
+    from = i + 1;
+  }
+  return out + s.slice(from);
+}

@@ -349,6 +349,31 @@ export const en = {
   'compare.packages.shown.other': '{n} package changes shown',
   'compare.packages.none': 'No package differs between the two images.',
   'compare.packages.noMatch': 'No package change matches.',
+  // Images list: multi-select, bulk actions, copy a reference (issue 11).
+  'images.select.row': 'Select {name}',
+  'images.select.all': 'Select all shown images',
+  'images.selected.one': '{n} selected',
+  'images.selected.other': '{n} selected',
+  'images.bulk.label': 'Selected images',
+  'images.bulk.export': 'Export selected…',
+  'images.bulk.remove': 'Remove selected…',
+  'images.bulk.clear': 'Clear selection',
+  'images.bulk.none': 'None selected',
+  'images.bulk.hint': 'Space ticks a row; Shift+click ticks every row up to the last one you ticked.',
+  'images.copyRef': 'Copy name',
+  'images.copyRef.label': 'Copy name {ref}',
+  'manage.removeMany.title.one': 'Remove {n} image name',
+  'manage.removeMany.title.other': 'Remove {n} image names',
+  'manage.removeMany.intro':
+    'Each name is removed in turn, as docker rmi does: an image goes when its last name goes. A name that cannot be removed does not stop the others.',
+  'manage.removeMany.names': 'Names to remove',
+  'manage.removeMany.results': 'Outcome for each name',
+  'manage.removeMany.outcome': '{ok} removed, {failed} failed',
+  'manage.removeMany.removed': 'removed',
+  'manage.removeMany.failed': 'not removed',
+  'image.removed.title': 'This image was removed',
+  'image.removed.body':
+    '{name} is no longer stored: another tab or window removed it. Nothing of it is left to show here.',
 } as const;
 
 export type MessageKey = keyof typeof en;

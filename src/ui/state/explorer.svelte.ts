@@ -38,6 +38,10 @@ export class ExplorerState {
   /** A download of a file or the filesystem that failed. */
   downloadError = $state.raw<Failure | null>(null);
   busy = $state(false);
+  /** The image went from the store while it was open (another tab or window removed it). */
+  removed = $state(false);
+  /** The open image has been seen in a listing, so its absence from one means it was removed. */
+  #listed = false;
   #opening = new Latest();
   #listing = new Latest();
   #reading = new Latest();
@@ -60,6 +64,8 @@ export class ExplorerState {
     this.file = null;
     this.fileError = null;
     this.downloadError = null;
+    this.removed = false;
+    this.#listed = false;
     this.focused = 0;
     this.total = 0;
     this.rows = [];
@@ -71,6 +77,19 @@ export class ExplorerState {
     }
     this.detail = out.value;
     await this.reload();
+  }
+
+  /**
+   * The images list changed (here or in another tab): the open image is gone if a listing
+   * that had it no longer does. A listing that never had it (a pull that just committed, a
+   * refresh still on its way) proves nothing.
+   */
+  noticeListing(ids: ReadonlySet<string>): void {
+    if (!this.id) return;
+    if (ids.has(this.id)) {
+      this.#listed = true;
+      this.removed = false;
+    } else if (this.#listed) this.removed = true;
   }
 
   close(): void {

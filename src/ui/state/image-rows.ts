@@ -1,6 +1,20 @@
 /** Filtering and sorting the images table: pure, so the GUI's order is tested in Node. */
 import type { ImageRow } from '../../app/api.ts';
 
+/** A row's stable key: one row per tag, so repository, tag and image ID together. */
+export const rowKey = (r: { repository: string; tag: string; id: string }): string =>
+  `${r.repository}:${r.tag}@${r.id}`;
+
+/** The name a row's actions pass to `docker …`: the reference the row stands for (`repo:tag`, or
+ * `repo@sha256:…` for a digest-only row), else `repo:tag`, or the short ID of a dangling image. */
+export const rowRef = (r: {
+  repository: string;
+  tag: string;
+  id: string;
+  dangling: boolean;
+  reference?: string;
+}): string => r.reference ?? (r.dangling ? r.id.slice(7, 19) : `${r.repository}:${r.tag}`);
+
 export type SortKey = 'repository' | 'tag' | 'id' | 'created' | 'size';
 export type SortDir = 'asc' | 'desc';
 

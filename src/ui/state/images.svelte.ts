@@ -3,7 +3,8 @@ import { toFailure, type Failure } from './failure.ts';
 import { Latest } from './latest.ts';
 import { sharingFigures } from './sharing-figures.ts';
 import type { EngineClient } from './engine-client.ts';
-import { filterRows, sortRows, type SortDir, type SortKey } from './image-rows.ts';
+import { filterRows, rowKey, sortRows, type SortDir, type SortKey } from './image-rows.ts';
+import { allState, emptySelection, retain, setAll, toggle, type Selection } from './selection.ts';
 
 export class ImagesState {
   rows = $state.raw<ImageRow[]>([]);
@@ -16,6 +17,12 @@ export class ImagesState {
   sortKey = $state<SortKey>('created');
   sortDir = $state<SortDir>('desc');
   visible = $derived(sortRows(filterRows(this.rows, this.filter, this.showDangling), this.sortKey, this.sortDir));
+
+  /** Rows ticked for a bulk action (Remove, Export), by rowKey. */
+  selection = $state.raw<Selection>(emptySelection);
+  /** The ticked rows that are shown: bulk actions act on these only. */
+  selected = $derived(this.visible.filter((r) => this.selection.keys.has(rowKey(r))));
+  selectAllState = $derived(allState(this.selection, this.visible.map(rowKey)));
 
   /** The one source of the sharing figures the header and the sharing panel show. */
   figures = $derived(this.summary ? sharingFigures(this.summary, this.sharing) : null);
@@ -47,12 +54,27 @@ export class ImagesState {
     if (!out) return;
     if (out.ok) {
       this.rows = out.value.snap.rows;
+      this.selection = retain(this.selection, this.rows.map(rowKey));
       this.summary = out.value.snap.summary;
       this.sharing = out.value.sharing;
       this.error = null;
     } else this.error = toFailure(out.error);
     this.loaded = true;
     this.#loaded();
+  }
+
+  /** A row's checkbox: Space or a click toggles it; Shift+click ticks the range from the last one. */
+  toggleRow(key: string, range: boolean): void {
+    this.selection = toggle(this.selection, this.visible.map(rowKey), key, range);
+  }
+
+  /** The header checkbox: every shown row, or none. */
+  selectAll(on: boolean): void {
+    this.selection = setAll(this.selection, this.visible.map(rowKey), on);
+  }
+
+  clearSelection(): void {
+    this.selection = emptySelection;
   }
 
   sortBy(key: SortKey): void {
