@@ -50,6 +50,8 @@ export const ja: Catalog = {
   'error.hostNotAllowed':
     'プロキシがこのレジストリホストを許可していません。プロキシ側の PROXY_ALLOW_HOSTS に追加してください。',
   'error.generic': 'エラー: {message}',
+  'error.peekChanged':
+    'このファイルはピークの索引に記録された内容と一致しません。レジストリがこのレイヤーに別のバイトを返しています。イメージをもう一度索引付けするか、取得してください。',
   'error.offline':
     'オフラインです。取得にはネットワークが必要です（保存済みのイメージは使えます）。オンラインに戻ってからやり直してください。',
   'error.quota':

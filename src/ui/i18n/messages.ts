@@ -54,6 +54,8 @@ export const en = {
   'error.hostNotAllowed':
     'The proxy does not allow this registry host. Add it to PROXY_ALLOW_HOSTS where the proxy runs.',
   'error.generic': 'Error: {message}',
+  'error.peekChanged':
+    'This file is not what the peek index recorded: the registry now serves other bytes for its layer. Index the image again, or pull it.',
   'error.offline':
     'You are offline. Pulling needs the network; stored images stay available. Try again when you are back online.',
   'error.quota':

@@ -90,6 +90,8 @@ export function messageKeyForCode(code: ErrorCode): MessageKey {
     case 'parent-not-dir':
     case 'symlink-loop':
     // Pull.
+    case 'LAYER_FILE_MISMATCH':
+      return 'error.peekChanged';
     case 'CONFIG_MISSING':
     case 'CONFIG_INVALID':
     case 'CONFIG_TOO_LARGE':
