@@ -189,7 +189,7 @@ export async function peekIndexLayer(
 
   const entries: LayerEntry[] = [];
   const hashes: Uint8Array[] = [];
-  let compression: Compression = 'none';
+  let compression: Compression;
   try {
     const sniffed = await sniffSource(compressed());
     compression = sniffed.compression;

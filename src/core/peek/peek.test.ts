@@ -211,3 +211,23 @@ describe('peek: index a layer, read every file through its checkpoints', () => {
     });
   });
 });
+
+describe('peek: the stored form', () => {
+  it('round-trips through encode/decode and reads the same from the decoded index', async () => {
+    const { encodePeekLayer, decodePeekLayer, decodeLayerIndex, fileHashLookup } = await import('./encode.ts');
+    const blob = gnuGzip(tar);
+    const layer = await peekIndexLayer(streamOfBytes(blob), { checkpointEvery: 512 << 10 });
+    const stored = encodePeekLayer(layer);
+    const back = decodePeekLayer(structuredClone(stored));
+    expect(decodeLayerIndex(back.index)).toEqual(layer.entries);
+    expect(back.points).toEqual(layer.points);
+    expect(back.windows).toEqual(layer.windows);
+    const hashOf = fileHashLookup(back.index, back.fileHashes);
+    const i = layer.entries.findIndex((x) => x.path === 'usr/lib/big.txt');
+    const h = bytesHex(hashOf(i)!);
+    expect(h).toBe(sha(files.get('usr/lib/big.txt')!));
+    const got = await readPlanned(rangeOf(blob), planRead(back, layer.entries[i]!), h);
+    expect(Buffer.from(got.bytes).equals(Buffer.from(files.get('usr/lib/big.txt')!))).toBe(true);
+    expect(() => decodePeekLayer({ ...stored, packed: stored.packed.subarray(0, 100) })).toThrow(/damaged/);
+  });
+});
