@@ -467,6 +467,7 @@ export class Engine implements EngineApi, PackagesApi {
       loaded: () => this.#explorer.forget(),
       defaultPlatform: this.#defaultPlatform,
       comparer: this.#comparer,
+      peeker: this.#peeker,
       packages: this.#packages,
       ...(sink ? { sink } : {}),
       files,

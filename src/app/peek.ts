@@ -25,6 +25,7 @@ import {
   type StoredPeekLayer,
 } from '../core/peek/encode.ts';
 import { planRead, readPlanned, type RangeFetch } from '../core/peek/read.ts';
+import type { PeekPort } from '../core/peek/command.ts';
 import { parsePlatform } from '../core/platform.ts';
 import { familiarString, normalizedName, parseReference, referenceString, type Reference } from '../core/reference.ts';
 import { fetchBlob } from '../core/registry/blobs.ts';
@@ -508,4 +509,18 @@ export class Peeker {
       rangeIgnored: got.rangeIgnored,
     };
   }
+}
+
+/** The command bar's `peek` over a Peeker (src/core/peek/command.ts). */
+export function peekPort(p: Peeker): PeekPort {
+  return {
+    peek: (ref, platform) => p.peek(ref, platform),
+    index: async (id, onLayer) => {
+      const s = await p.index(id, (e) => onLayer({ layer: e.layer, digest: e.digest, done: e.done }));
+      return s;
+    },
+    list: () => p.list(),
+    readFile: (id, path) => p.readFile(id, path),
+    remove: (id) => p.remove(id),
+  };
 }

@@ -282,3 +282,32 @@ describe('peek: faults', () => {
     expect((await (await e.store()).peekUsage()).layers).toBe(0);
   }, 120_000);
 });
+
+describe('peek: the command bar', () => {
+  it('peek, peek index, peek cat, peek ls, peek rm', async () => {
+    const e = await testEngine();
+    let stdout = '';
+    let stderr = '';
+    const sink = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
+    expect(await e.run('c', `peek ${gz.reference}`, sink)).toBe(0);
+    expect(stdout).toContain(`Image ID: ${gz.configDigest}`);
+    expect(stdout).toContain('no layer pulled');
+    expect(stdout.match(/ no\n/g)).toHaveLength(3);
+    stdout = '';
+    expect(await e.run('c', `peek index ${gz.reference}`, sink)).toBe(0);
+    expect(stdout.match(/: Indexed\n/g)).toHaveLength(3);
+    expect(stdout).toMatch(/LAYER +COMPRESSION +SIZE +ENTRIES +CHECKPOINTS +INDEX +OF LAYER\n/);
+    expect(stdout).toContain(' gzip ');
+    stdout = '';
+    expect(await e.run('c', `peek cat ${gz.configDigest!.slice(7, 19)} etc/app.conf`, sink), stderr).toBe(0);
+    expect(stdout).toBe('listen 8080\nworkers 4\n');
+    expect(stderr).toContain('with one Range request');
+    stdout = '';
+    expect(await e.run('c', 'peek ls', sink)).toBe(0);
+    expect(stdout).toContain('3/3');
+    expect(await e.run('c', `peek rm ${gz.reference}`, sink)).toBe(0);
+    stderr = '';
+    expect(await e.run('c', 'peek cat nothing x', sink)).toBe(1);
+    expect(stderr).toContain('No such peeked image');
+  }, 120_000);
+});
