@@ -338,8 +338,8 @@ export class Engine implements EngineApi, PackagesApi {
     return this.#peeker.files(id, query);
   }
 
-  peekReadFile(id: string, path: string): Promise<PeekFileContent> {
-    return this.#peeker.readFile(id, path);
+  peekReadFile(id: string, path: string, whole = false): Promise<PeekFileContent> {
+    return this.#peeker.readFile(id, path, { whole });
   }
 
   /** Compares two stored images (or layers of them) and keeps the result for rows and diffs. */

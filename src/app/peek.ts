@@ -110,7 +110,8 @@ export interface PeekApi {
   peekList(): Promise<PeekListItem[]>;
   peekRemove(id: string): Promise<boolean>;
   peekFiles(id: string, query: FileQuery): Promise<FileRowsWindow>;
-  peekReadFile(id: string, path: string): Promise<PeekFileContent>;
+  /** `whole`: the whole file (a download), not the first 2 MiB (the viewer). */
+  peekReadFile(id: string, path: string, whole?: boolean): Promise<PeekFileContent>;
 }
 
 export interface PeekDeps {
