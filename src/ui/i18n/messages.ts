@@ -13,7 +13,7 @@ export const en = {
   'peek.title': 'Peek at a registry image',
   'peek.explain':
     'See an image in its registry without pulling it: manifest, config, history and layer sizes at once (only the config is downloaded). Index its layers to browse and open files: each layer is streamed once and only a small index is kept; a file is then read with one HTTP Range request.',
-  'peek.reference': 'Image reference',
+  'peek.reference': 'Reference to peek at',
   'peek.go': 'Peek',
   'peek.list': 'Peeked images',
   'peek.none': 'No peeked images yet. Peeked images are kept apart from pulled ones.',
