@@ -134,7 +134,7 @@ interface Peeked {
 const dec = new TextDecoder();
 
 /** One ranged GET of a blob through the registry client (auth, proxy and redirects as a pull). */
-export function rangeFetcher(client: RegistryClient, ref: Reference, digest: Digest): RangeFetch {
+function rangeFetcher(client: RegistryClient, ref: Reference, digest: Digest): RangeFetch {
   return async (start, end, signal) => {
     const what = `blob ${digest} of ${ref.repository}`;
     const res = await client.request(ref, `/v2/${ref.repository}/blobs/${digest}`, {

@@ -272,6 +272,9 @@ describe('peek: faults', () => {
     const e = await testEngine();
     const s = await e.peek(gz.reference);
     await e.peekIndex('j', s.id, () => {});
+    // The pull's garbage collection leaves peeked images alone.
+    await (await e.store()).gc();
+    expect((await (await e.store()).peekUsage()).layers).toBe(3);
     const list = await e.peekList();
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ id: gz.configDigest, layers: 3, indexedLayers: 3 });

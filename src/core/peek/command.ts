@@ -53,7 +53,7 @@ export interface PeekPort {
   remove(id: string): Promise<boolean>;
 }
 
-export const PEEK_USAGE = `Usage:  peek [--platform PLATFORM] REF
+const PEEK_USAGE = `Usage:  peek [--platform PLATFORM] REF
         peek index REF|ID
         peek ls
         peek cat REF|ID PATH

@@ -12,7 +12,7 @@ import { decodeLayerIndex, encodeLayerIndex, type EncodedLayerIndex } from '../l
 import { LayerError } from '../layer/errors.ts';
 import type { AccessPoint, PeekLayer } from './index-layer.ts';
 
-export const PEEK_INDEX_VERSION = 1;
+const PEEK_INDEX_VERSION = 1;
 
 export interface StoredPeekLayer {
   version: 1;

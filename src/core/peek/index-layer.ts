@@ -77,8 +77,8 @@ export interface PeekIndexOptions {
   maxZstdWindow?: number;
 }
 
-export const DEFAULT_CHECKPOINT_EVERY = 4 << 20;
-export const DEFAULT_MARK_EVERY = 64 << 10;
+const DEFAULT_CHECKPOINT_EVERY = 4 << 20;
+const DEFAULT_MARK_EVERY = 64 << 10;
 
 function wrap(e: unknown, layer: string): unknown {
   if (e instanceof TarError) return new LayerError(e.code, `layer ${layer}: ${e.message}`, layer, e.path);
@@ -256,7 +256,7 @@ export async function peekIndexLayer(
   };
 }
 
-export function hexBytes(d: Digest): Uint8Array {
+function hexBytes(d: Digest): Uint8Array {
   const hex = d.slice(7);
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
