@@ -6,6 +6,7 @@ import type { PullEvent } from '../core/pull-events.ts';
 import type { ImageSizes, StoreSizes } from '../core/analysis/store-sizes.ts';
 import type { ErrorData } from '../core/errors.ts';
 import type { PackagesApi } from './packages.ts';
+import type { PeekApi } from './peek.ts';
 import type {
   CompareRequest,
   CompareRowsQuery,
@@ -84,7 +85,7 @@ export interface ImportResult {
   imageIds: string[];
 }
 
-export interface EngineApi extends PackagesApi {
+export interface EngineApi extends PackagesApi, PeekApi {
   configure(settings: EngineSettings): Promise<void>;
   images(): Promise<ImagesSnapshot>;
   pull(

@@ -14,6 +14,7 @@ import type { CommandSink } from './api.ts';
 import { loadArchive, saveArchive } from './archive.ts';
 import type { Comparer } from './compare.ts';
 import type { PackageScanner } from './packages.ts';
+import { peekPort, type Peeker } from './peek.ts';
 import type { Digest } from '../core/digest.ts';
 
 export interface DockerContextDeps {
@@ -35,6 +36,8 @@ export interface DockerContextDeps {
   comparer?: Comparer;
   /** The command bar's `packages`. */
   packages?: PackageScanner;
+  /** The command bar's `peek`. */
+  peeker?: Peeker;
 }
 
 export function engineDockerContext(d: DockerContextDeps): DockerContext {
@@ -44,6 +47,7 @@ export function engineDockerContext(d: DockerContextDeps): DockerContext {
     version: '0.1.0',
     ...(d.comparer ? { compare: compareText(d.comparer) } : {}),
     ...(d.packages ? { packages: (id: Digest) => d.packages!.packages(id) } : {}),
+    ...(d.peeker ? { peek: peekPort(d.peeker) } : {}),
     listImages: () => store.listImages(),
     listTags: () => store.listTags(),
     getConfig: async (id) => {

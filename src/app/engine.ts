@@ -57,6 +57,7 @@ import { parseDigest } from '../core/digest.ts';
 import { storePort } from './store-port.ts';
 import { credentialKey, proxyMapper, registryPort } from './registry-port.ts';
 import { engineDockerContext } from './docker-context.ts';
+import { Peeker, type PeekFileContent, type PeekIndexProgress, type PeekListItem, type PeekSummary } from './peek.ts';
 
 export interface EngineEnv {
   fetch: FetchLike;
@@ -311,6 +312,55 @@ export class Engine implements EngineApi, PackagesApi {
     return this.#packages.compare(parseDigest(a), parseDigest(b));
   }
 
+  // ── peek (src/app/peek.ts): browse a registry image without pulling it ────────────────
+
+  #peeker = new Peeker({
+    store: () => this.store(),
+    client: () => this.#registry(),
+    hasher: workerHasher,
+    now: () => this.#now(),
+    defaultPlatform: () => this.#settings.defaultPlatform,
+  });
+
+  /** The peeker, for the command bar. */
+  get peeker(): Peeker {
+    return this.#peeker;
+  }
+
+  peek(reference: string, platform?: string): Promise<PeekSummary> {
+    return this.#peeker.peek(reference, platform);
+  }
+
+  peekSummary(id: string): Promise<PeekSummary> {
+    return this.#peeker.summary(id);
+  }
+
+  async peekIndex(jobId: string, id: string, onProgress: (p: PeekIndexProgress) => void): Promise<PeekSummary> {
+    const ac = new AbortController();
+    this.#jobs.set(jobId, ac);
+    try {
+      return await this.#peeker.index(id, onProgress, ac.signal);
+    } finally {
+      this.#jobs.delete(jobId);
+    }
+  }
+
+  peekList(): Promise<PeekListItem[]> {
+    return this.#peeker.list();
+  }
+
+  peekRemove(id: string): Promise<boolean> {
+    return this.#peeker.remove(id);
+  }
+
+  peekFiles(id: string, query: FileQuery): Promise<FileRowsWindow> {
+    return this.#peeker.files(id, query);
+  }
+
+  peekReadFile(id: string, path: string, whole = false): Promise<PeekFileContent> {
+    return this.#peeker.readFile(id, path, { whole });
+  }
+
   /** Compares two stored images (or layers of them) and keeps the result for rows and diffs. */
   compare(req: CompareRequest): Promise<ComparisonResult> {
     return this.#comparer.compare(req);
@@ -436,6 +486,7 @@ export class Engine implements EngineApi, PackagesApi {
       loaded: () => this.#explorer.forget(),
       defaultPlatform: this.#defaultPlatform,
       comparer: this.#comparer,
+      peeker: this.#peeker,
       packages: this.#packages,
       ...(sink ? { sink } : {}),
       files,

@@ -75,6 +75,7 @@ const LAYER_ERROR_CODES = [
   'LAYER_SIZE_MISMATCH',
   'LAYER_CORRUPT', // decompression failed (bad gzip/zstd data, truncated stream)
   'LAYER_LIMIT', // a bound was hit (zstd window, file larger than maxBytes)
+  'LAYER_FILE_MISMATCH', // a file read through a peek index is not what the index recorded (blob changed)
 ] as const;
 
 const COMPRESSION_ERROR_CODES = ['COMPRESSION_CORRUPT', 'COMPRESSION_LIMIT'] as const;

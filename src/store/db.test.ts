@@ -20,11 +20,11 @@ const v2: Migration = (_db, tx) => {
 };
 
 describe('schema and upgrades', () => {
-  it('v1 has the object stores of docs/ARCHITECTURE.md', async () => {
+  it('v2 has the object stores of docs/ARCHITECTURE.md (v1 and the peek stores)', async () => {
     const e = env();
     const db = await openDatabase({ indexedDB: e.factory });
     expect(db.version).toBe(DB_VERSION);
-    expect(DB_VERSION).toBe(1);
+    expect(DB_VERSION).toBe(2);
     expect([...db.objectStoreNames].sort()).toEqual([...STORE_NAMES].sort());
     const tx = db.transaction(['tags', 'chunks'], 'readonly');
     expect([...tx.objectStore('tags').indexNames]).toEqual(['imageId']);
@@ -32,7 +32,21 @@ describe('schema and upgrades', () => {
     db.close();
   });
 
-  it('upgrades v1 with data in it to a test-only v2; data intact, the new index works', async () => {
+  it('upgrades a v1 database with data in it to v2: data intact, the peek stores added', async () => {
+    const e = env(1000);
+    const s1 = await e.open({ migrations: MIGRATIONS.slice(0, 1) });
+    const f = fakeImage('w', [bytesOf(2500, 5)]);
+    await pull(s1, f, ['docker.io/library/w:latest']);
+    s1.close();
+    const s2 = await e.open();
+    expect(await s2.getImage(f.image.id)).toEqual(f.image);
+    expect(await s2.listTags()).toEqual([{ name: 'docker.io/library/w:latest', imageId: f.image.id }]);
+    expect(await s2.listPeekImages()).toEqual([]);
+    await ok(s2);
+    s2.close();
+  });
+
+  it('upgrades the current version with data in it to a test-only next one; data intact, the new index works', async () => {
     const e = env(1000);
     const s1 = await e.open();
     const f = fakeImage('u', [bytesOf(2500, 1), bytesOf(700, 2)]);
@@ -56,7 +70,7 @@ describe('schema and upgrades', () => {
     s2.close();
 
     const raw = await openDatabase({ indexedDB: e.factory, migrations: [...MIGRATIONS, v2] });
-    expect(raw.version).toBe(2);
+    expect(raw.version).toBe(MIGRATIONS.length + 1);
     const byType = await (raw as unknown as IDBPDatabase).getAllKeysFromIndex(
       'blobs',
       'mediaType',

@@ -38,7 +38,7 @@ export const DEFAULT_PARTIAL_GRACE_MS = 60 * 60 * 1000;
 export interface StoreChange {
   type: 'layerscope-store-change';
   db: string;
-  op: 'blob' | 'manifest' | 'layerIndex' | 'commitImage' | 'tag' | 'untag' | 'deleteImage' | 'gc';
+  op: 'blob' | 'manifest' | 'layerIndex' | 'commitImage' | 'tag' | 'untag' | 'deleteImage' | 'gc' | 'peek';
   digest?: string;
   imageId?: string;
   names?: string[];

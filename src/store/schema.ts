@@ -62,6 +62,30 @@ export interface LayerIndexRecord<T = unknown> {
   storedAt: number;
 }
 
+/** `peekLayers`: a layer indexed without storing its blob (src/core/peek/encode.ts), by blob digest. */
+export interface PeekLayerRecord {
+  digest: Digest;
+  /** StoredPeekLayer, opaque to the store. */
+  layer: unknown;
+  /** Bytes of the packed index (what it costs on disk, about). */
+  bytes: number;
+  storedAt: number;
+}
+
+/** `peekImages`: an image seen without pulling it: its manifest and config bytes, its layers. */
+export interface PeekImageRecord {
+  /** Image ID: the config digest. */
+  id: Digest;
+  /** Normalized reference it was peeked by (`registry/repo:tag` or `@digest`). */
+  reference: string;
+  manifestDigest: Digest;
+  manifestMediaType: string;
+  manifestBytes: Uint8Array;
+  configBytes: Uint8Array;
+  layers: { digest: Digest; size: number; mediaType: string }[];
+  peekedAt: number;
+}
+
 export interface LayerscopeDB extends DBSchema {
   blobs: { key: string; value: BlobRecord };
   chunks: { key: [string, number]; value: ChunkRecord };
@@ -69,11 +93,22 @@ export interface LayerscopeDB extends DBSchema {
   images: { key: string; value: ImageRecord };
   tags: { key: string; value: TagRecord; indexes: { imageId: string } };
   layerIndex: { key: string; value: LayerIndexRecord };
+  peekImages: { key: string; value: PeekImageRecord };
+  peekLayers: { key: string; value: PeekLayerRecord };
 }
 
 export type StoreName = StoreNames<LayerscopeDB>;
 
-export const STORE_NAMES: readonly StoreName[] = ['blobs', 'chunks', 'manifests', 'images', 'tags', 'layerIndex'];
+export const STORE_NAMES: readonly StoreName[] = [
+  'blobs',
+  'chunks',
+  'manifests',
+  'images',
+  'tags',
+  'layerIndex',
+  'peekImages',
+  'peekLayers',
+];
 
 /**
  * One upgrade step. Typed loosely on purpose: a step targets the schema of its own version,
@@ -95,8 +130,14 @@ const v1: Migration = (db) => {
   db.createObjectStore('layerIndex', { keyPath: 'diffId' });
 };
 
+/** v1 → v2: peeked images and their layer indexes (additive: nothing else changes). */
+const v2: Migration = (db) => {
+  db.createObjectStore('peekImages', { keyPath: 'id' });
+  db.createObjectStore('peekLayers', { keyPath: 'digest' });
+};
+
 /** Append only. `MIGRATIONS.length` is the schema version. */
-export const MIGRATIONS: readonly Migration[] = [v1];
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
 
 export const DB_VERSION = MIGRATIONS.length;
 
@@ -113,5 +154,8 @@ export function upgrade(
 ): void {
   const target = newVersion ?? migrations.length;
   if (target > migrations.length) throw new Error(`no upgrade step to schema version ${target}`);
-  for (let v = oldVersion; v < target; v++) migrations[v]!(db, tx);
+  // A database someone opened without a version (created empty at version 1, see db.ts) has
+  // none of our stores: every step applies, the first one included.
+  const from = oldVersion > 0 && db.objectStoreNames.length === 0 ? 0 : oldVersion;
+  for (let v = from; v < target; v++) migrations[v]!(db, tx);
 }

@@ -18,7 +18,8 @@ import type { CommitResult } from './images.ts';
 import { checkInvariants } from './invariants.ts';
 import { StoreKernel, type KernelOptions, type StoreChange } from './kernel.ts';
 import * as manifests from './manifests.ts';
-import type { BlobRecord, LayerscopeDB } from './schema.ts';
+import * as peek from './peek.ts';
+import type { BlobRecord, LayerscopeDB, PeekImageRecord, PeekLayerRecord } from './schema.ts';
 import * as space from './usage.ts';
 import type { StorageLike, Usage } from './usage.ts';
 
@@ -243,5 +244,39 @@ export class Store {
    */
   checkInvariants(opts: { afterGc?: boolean; deep?: boolean } = {}): Promise<string[]> {
     return checkInvariants(this.k, opts);
+  }
+
+  // ── peeked images (src/store/peek.ts) ─────────────────────────────────────────────────
+
+  putPeekLayer(digest: Digest, layer: unknown, bytes: number): Promise<void> {
+    return peek.putPeekLayer(this.k, digest, layer, bytes);
+  }
+
+  getPeekLayer(digest: Digest): Promise<PeekLayerRecord | undefined> {
+    return peek.getPeekLayer(this.k, digest);
+  }
+
+  peekLayersPresent(digests: Digest[]): Promise<boolean[]> {
+    return peek.peekLayersPresent(this.k, digests);
+  }
+
+  putPeekImage(rec: PeekImageRecord): Promise<void> {
+    return peek.putPeekImage(this.k, rec);
+  }
+
+  getPeekImage(id: Digest): Promise<PeekImageRecord | undefined> {
+    return peek.getPeekImage(this.k, id);
+  }
+
+  listPeekImages(): Promise<PeekImageRecord[]> {
+    return peek.listPeekImages(this.k);
+  }
+
+  deletePeekImage(id: Digest): Promise<{ removed: boolean; layers: number }> {
+    return peek.deletePeekImage(this.k, id);
+  }
+
+  peekUsage(): Promise<{ images: number; layers: number; indexBytes: number }> {
+    return peek.peekUsage(this.k);
   }
 }

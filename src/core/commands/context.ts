@@ -7,6 +7,7 @@
 import type { Digest } from '../digest.ts';
 import type { ImageRecord, Platform, RemovalStep, TagRecord } from '../model.ts';
 import type { PackageHistory } from '../packages/history.ts';
+import type { PeekPort } from '../peek/command.ts';
 import type { PullEvent } from '../pull-events.ts';
 import type { Reference } from '../reference.ts';
 
@@ -97,6 +98,8 @@ export interface DockerContext {
   ): Promise<string>;
   /** The image's OS packages and the layer of each (the command bar's `packages`). */
   packages?(imageId: Digest): Promise<PackageHistory>;
+  /** The command bar's `peek` (src/core/peek/command.ts). */
+  peek?: PeekPort;
   /** Layerscope's version for `docker version`. */
   readonly version?: string;
 }

@@ -17,6 +17,7 @@ import { tag, rmi, prune } from './run-manage.ts';
 import { save, load, version } from './run-archive.ts';
 import { isCompareLine, runCompare } from './compare.ts';
 import { runPackagesCommand } from './packages.ts';
+import { runPeekCommand } from '../peek/command.ts';
 import { splitCommandLine } from '../docker/shell-words.ts';
 
 /** Run one command line. Never throws for a command's own failure; returns the exit status. */
@@ -39,6 +40,17 @@ export async function runCommand(
         return 1;
       },
     );
+  }
+  const peekWords = /^\s*peek(\s|$)/.test(line) ? splitCommandLine(line) : undefined;
+  if (peekWords) {
+    if (!ctx.peek) {
+      out.stderr('peek: not available here\n');
+      return 1;
+    }
+    return runPeekCommand(peekWords.slice(1), ctx.peek, out).catch((e: unknown) => {
+      out.stderr(`Error: ${errorText(e)}\n`);
+      return 1;
+    });
   }
   if (isCompareLine(line))
     return runCompare(line, ctx, out, signal).catch((e: unknown) => {

@@ -6,6 +6,36 @@ export const ja: Catalog = {
   'app.tagline': 'ブラウザで見るコンテナイメージ',
   'nav.images': 'イメージ',
   'nav.settings': '設定',
+  'nav.peek': 'ピーク',
+  'peek.title': 'レジストリのイメージをのぞく',
+  'peek.explain':
+    'イメージを取得せずにレジストリ上で見ます。マニフェスト、設定、履歴、レイヤーのサイズをすぐに表示します（ダウンロードするのは設定だけです）。レイヤーを索引付けするとファイルを一覧して開けます。各レイヤーは一度だけストリームで読み、小さな索引だけを保存します。ファイルは HTTP の Range リクエスト 1 回で読みます。',
+  'peek.reference': 'のぞくイメージの参照',
+  'peek.go': 'のぞく',
+  'peek.list': 'のぞいたイメージ',
+  'peek.none': 'のぞいたイメージはまだありません。取得したイメージとは別に保存されます。',
+  'peek.storage': 'ピークの索引はこのブラウザで {size} を使っています。',
+  'peek.col.indexed': '索引',
+  'peek.col.download': 'ダウンロードサイズ',
+  'peek.col.index': '索引のサイズ',
+  'peek.remove': '削除',
+  'peek.removeOne': 'のぞいたイメージ {ref} を削除',
+  'peek.back': 'のぞいたイメージ',
+  'peek.loading': 'マニフェストと設定を読んでいます…',
+  'peek.nothingPulled':
+    '何も取得していません。取得したのはマニフェストと設定の {fetched} です（レイヤーは {download}）。',
+  'peek.index': 'レイヤーを索引付け',
+  'peek.indexing': 'レイヤー {layer} を索引付け中',
+  'peek.pull': 'このイメージを取得',
+  'peek.indexedYes': '済み：{entries} 項目、チェックポイント {checkpoints}',
+  'peek.indexedNo': 'まだ',
+  'peek.filesNeedIndex': 'ファイルを一覧して開くには、レイヤーを索引付けしてください。',
+  'peek.more': '{total} 行のうち最初の {shown} 行です。検索で絞り込んでください。',
+  'peek.readRange':
+    'Range リクエスト 1 回で {fetched} を取得しました（バイト {from}–{to}）。索引付けのときに記録した SHA-256 と照合済みです。',
+  'peek.readStreamed':
+    'レジストリが Range リクエストを無視したため、レイヤーを先頭からストリームで読みました（{fetched} を取得）。',
+  'peek.manifest': 'マニフェスト',
   'nav.language': '言語',
   'images.pull': 'イメージを取得',
   'images.empty.title': 'イメージはまだありません',
@@ -50,6 +80,8 @@ export const ja: Catalog = {
   'error.hostNotAllowed':
     'プロキシがこのレジストリホストを許可していません。プロキシ側の PROXY_ALLOW_HOSTS に追加してください。',
   'error.generic': 'エラー: {message}',
+  'error.peekChanged':
+    'このファイルはピークの索引に記録された内容と一致しません。レジストリがこのレイヤーに別のバイトを返しています。イメージをもう一度索引付けするか、取得してください。',
   'error.offline':
     'オフラインです。取得にはネットワークが必要です（保存済みのイメージは使えます）。オンラインに戻ってからやり直してください。',
   'error.quota':

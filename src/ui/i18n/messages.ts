@@ -9,6 +9,35 @@ export const en = {
   'app.tagline': 'Container images, in your browser',
   'nav.images': 'Images',
   'nav.settings': 'Settings',
+  'nav.peek': 'Peek',
+  'peek.title': 'Peek at a registry image',
+  'peek.explain':
+    'See an image in its registry without pulling it: manifest, config, history and layer sizes at once (only the config is downloaded). Index its layers to browse and open files: each layer is streamed once and only a small index is kept; a file is then read with one HTTP Range request.',
+  'peek.reference': 'Reference to peek at',
+  'peek.go': 'Peek',
+  'peek.list': 'Peeked images',
+  'peek.none': 'No peeked images yet. Peeked images are kept apart from pulled ones.',
+  'peek.storage': 'Peek indexes take {size} in this browser.',
+  'peek.col.indexed': 'Indexed',
+  'peek.col.download': 'Download size',
+  'peek.col.index': 'Index size',
+  'peek.remove': 'Remove',
+  'peek.removeOne': 'Remove the peeked image {ref}',
+  'peek.back': 'Peeked images',
+  'peek.loading': 'Reading the manifest and config…',
+  'peek.nothingPulled': 'Nothing pulled: {fetched} fetched (manifest and config) of {download} of layers.',
+  'peek.index': 'Index layers',
+  'peek.indexing': 'Indexing layer {layer}',
+  'peek.pull': 'Pull this image',
+  'peek.indexedYes': 'yes: {entries} entries, {checkpoints} checkpoints',
+  'peek.indexedNo': 'not yet',
+  'peek.filesNeedIndex': 'Index the layers to list and open the files.',
+  'peek.more': 'First {shown} of {total} rows: search to narrow them.',
+  'peek.readRange':
+    '{fetched} fetched with one Range request (bytes {from}–{to}), verified against the SHA-256 recorded while indexing.',
+  'peek.readStreamed':
+    'The registry ignored the Range request: the layer was streamed from its start ({fetched} fetched).',
+  'peek.manifest': 'Manifest',
   'nav.language': 'Language',
   'images.pull': 'Pull image',
   'images.empty.title': 'No images yet',
@@ -54,6 +83,8 @@ export const en = {
   'error.hostNotAllowed':
     'The proxy does not allow this registry host. Add it to PROXY_ALLOW_HOSTS where the proxy runs.',
   'error.generic': 'Error: {message}',
+  'error.peekChanged':
+    'This file is not what the peek index recorded: the registry now serves other bytes for its layer. Index the image again, or pull it.',
   'error.offline':
     'You are offline. Pulling needs the network; stored images stay available. Try again when you are back online.',
   'error.quota':

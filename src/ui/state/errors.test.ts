@@ -12,6 +12,8 @@ describe('pull errors in plain words', () => {
     ['HOST_NOT_ALLOWED', 'error.hostNotAllowed'],
     ['QUOTA_EXCEEDED', 'error.quota'],
     ['LAYER_DIGEST_MISMATCH', 'error.generic'],
+    ['LAYER_FILE_MISMATCH', 'error.peekChanged'],
+    ['LAYER_DIFFID_MISMATCH', 'error.generic'],
   ])('%s → %s', (code, key) => {
     expect(errorMessageKey({ code, message: 'x' })).toBe(key);
   });

@@ -8,6 +8,9 @@ import { isErrorCode, type ErrorCode, type RateLimit } from '../../core/errors.t
  */
 export function messageKeyForCode(code: ErrorCode): MessageKey {
   switch (code) {
+    // A file read through a peek index (src/core/peek/read.ts) is not what was indexed.
+    case 'LAYER_FILE_MISMATCH':
+      return 'error.peekChanged';
     case 'MANIFEST_UNKNOWN':
     case 'NAME_UNKNOWN':
     case 'BLOB_UNKNOWN':

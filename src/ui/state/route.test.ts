@@ -124,4 +124,24 @@ describe('resolveRef', () => {
     expect(parseRoute('#/compare/a/b/files?pkind=added&pkg=x')).toEqual({ view: 'compare', a: 'a', b: 'b' });
     expect(formatRoute({ view: 'compare', a: 'a', b: 'b', pkg: 'x' })).toBe('#/compare/a/b');
   });
+
+  it.each<[string, Route]>([
+    ['#/peek', { view: 'peek' }],
+    ['#/peek/alpine%3A3.20', { view: 'peek', ref: 'alpine:3.20' }],
+    [
+      '#/peek/127.0.0.1%3A5000%2Fx%3Av1?file=etc%2Fos-release',
+      { view: 'peek', ref: '127.0.0.1:5000/x:v1', file: 'etc/os-release' },
+    ],
+  ])('peek: %s', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+    expect(parseRoute(formatRoute(route))).toEqual(route);
+  });
+
+  it('another peeked image is a new place; a file in it is not', () => {
+    const r: Route = { view: 'peek', ref: 'a' };
+    expect(isNewPlace(r, { ...r, file: 'etc/x' })).toBe(false);
+    expect(isNewPlace(r, { view: 'peek', ref: 'b' })).toBe(true);
+    expect(isNewPlace({ view: 'peek' }, r)).toBe(true);
+    expect(parseRoute('#/peek/%E0%A4%A')).toEqual({ view: 'peek' });
+  });
 });

@@ -7,6 +7,8 @@
  *   #/image/<ref>/<tab>?layer=2&file=etc/os-release
  *   #/compare/<refA>/<refB>?aLayer=1&bLayer=3&kind=added,modified&path=etc&sort=delta&file=etc/passwd
  *   #/compare/<refA>/<refB>/packages?pkind=added,upgraded&pkg=libc   (packages changed)
+ *   #/peek                       peeked images, and a reference to peek at
+ *   #/peek/<ref>?file=etc/os-release   an image peeked at in its registry (nothing pulled)
  *
  * `<ref>` is what the person opened: an image ID (`sha256:…`) or a name (`alpine:3.20`),
  * percent-encoded. Parsing is total: anything unknown falls back to the images list, a bad
@@ -19,7 +21,15 @@ export type Route =
   | { view: 'images' }
   | { view: 'settings' }
   | { view: 'image'; ref: string; tab: RouteTab; layer?: number; file?: string }
-  | CompareRoute;
+  | CompareRoute
+  | PeekRoute;
+
+/** A registry image browsed without pulling it (src/app/peek.ts); no ref: the peek list. */
+export interface PeekRoute {
+  view: 'peek';
+  ref?: string;
+  file?: string;
+}
 
 export const CHANGE_KINDS = ['added', 'removed', 'modified', 'metadata'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -65,6 +75,16 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter((p) => p !== '');
   if (parts[0] === 'settings') return { view: 'settings' };
   if (parts[0] === 'compare') return parseCompare(parts, query);
+  if (parts[0] === 'peek') {
+    const r: PeekRoute = { view: 'peek' };
+    const ref = parts[1] ? decode(parts[1]) : null;
+    if (ref) {
+      r.ref = ref;
+      const file = query.get('file');
+      if (file && file.length <= MAX_PART) r.file = file.replace(/^\/+/, '');
+    }
+    return r;
+  }
   if (parts[0] !== 'image' || !parts[1]) return { view: 'images' };
   const ref = decode(parts[1]);
   if (!ref) return { view: 'images' };
@@ -128,6 +148,10 @@ function formatCompare(r: CompareRoute): string {
 
 export function formatRoute(r: Route): string {
   if (r.view === 'compare') return formatCompare(r);
+  if (r.view === 'peek') {
+    if (!r.ref) return '#/peek';
+    return `#/peek/${encodeURIComponent(r.ref)}${r.file ? `?${new URLSearchParams({ file: r.file }).toString()}` : ''}`;
+  }
   if (r.view !== 'image') return `#/${r.view}`;
   const query = new URLSearchParams();
   if (r.layer !== undefined) query.set('layer', String(r.layer));
@@ -148,6 +172,7 @@ export function isNewPlace(prev: Route, next: Route): boolean {
       prev.tab !== next.tab
     );
   }
+  if (prev.view === 'peek' && next.view === 'peek') return prev.ref !== next.ref;
   if (prev.view !== 'image' || next.view !== 'image') return false;
   return prev.ref !== next.ref || prev.tab !== next.tab;
 }

@@ -2,6 +2,7 @@ import type { ExplorerState } from './explorer.svelte.ts';
 import type { ImagesState } from './images.svelte.ts';
 import { formatRoute, isNewPlace, parseRoute, resolveRef, type Route } from './route.ts';
 import type { CompareState, CompareTarget } from './compare.svelte.ts';
+import type { PeekState } from './peek.svelte.ts';
 
 /**
  * Keeps the URL and the screen in step, both ways: what the person does is written to the
@@ -10,7 +11,7 @@ import type { CompareState, CompareTarget } from './compare.svelte.ts';
  * first load) is shown. A link to an image this browser does not store offers to pull it.
  */
 export class Router {
-  view = $state<'images' | 'settings' | 'compare'>('images');
+  view = $state<'images' | 'settings' | 'compare' | 'peek'>('images');
   /** The reference a link named that no stored image answers to. */
   missing = $state<string | null>(null);
   applying = $state(false);
@@ -20,12 +21,14 @@ export class Router {
     private explorer: ExplorerState,
     private images: ImagesState,
     private compare?: CompareState,
+    private peek?: PeekState,
   ) {}
 
   /** The route the screen shows now (reads reactive state: call it from an effect). */
   route(): Route {
     if (this.view === 'settings') return { view: 'settings' };
     if (this.view === 'compare') return this.compare?.route() ?? { view: 'images' };
+    if (this.view === 'peek') return this.peek?.route() ?? { view: 'peek' };
     const e = this.explorer;
     if (e.id) {
       return {
@@ -60,6 +63,13 @@ export class Router {
       this.missing = null;
       if (r.view === 'settings') {
         this.view = 'settings';
+        return;
+      }
+      if (r.view === 'peek') {
+        this.explorer.close();
+        this.compare?.close();
+        this.view = 'peek';
+        await this.peek?.show(r.ref, r.file);
         return;
       }
       if (r.view === 'compare') {
@@ -112,11 +122,15 @@ export class Router {
   }
 
   /** The main navigation. */
-  go(view: 'images' | 'settings'): void {
+  go(view: 'images' | 'settings' | 'peek'): void {
     this.missing = null;
     if (this.view === 'compare') this.compare?.close();
     this.view = view;
     if (view === 'images') this.explorer.close();
+    if (view === 'peek') {
+      this.explorer.close();
+      void this.peek?.show(undefined);
+    }
   }
 
   /** Opens a comparison (from the images list or an image's view). */
