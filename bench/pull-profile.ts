@@ -1,0 +1,230 @@
+/**
+ * CPU profiles of a pull in Chromium, over the Chrome DevTools Protocol: the V8 sampling
+ * profiler of the page and of every worker, nested ones included (the hash workers live inside
+ * the engine worker). playwright-core's CDPSession speaks to the page target only, so workers
+ * are reached with Target.setAutoAttach (flatten: false) and their messages wrapped in
+ * Target.sendMessageToTarget, recursively; each worker waits for the debugger at start, so its
+ * profile covers its whole life.
+ *
+ * `classify` sorts each sample by the innermost frame of its stack that names the work
+ * (hashing, decompression, tar, IndexedDB, copies between threads, …); what no rule names is
+ * listed by function so the table can be extended.
+ */
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  parent?: number;
+  children?: number[];
+}
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+export interface TargetProfile {
+  /** `page`, or the worker's name (`engine`, `sha256`). */
+  name: string;
+  profile: CpuProfile;
+}
+
+type Params = Record<string, unknown>;
+interface Channel {
+  send(method: string, params?: Params): Promise<Params>;
+  on(method: string, fn: (params: Params) => void): void;
+}
+
+function fromSession(s: CDPSession): Channel {
+  return {
+    send: (m, p) => s.send(m as 'Profiler.enable', p as never) as Promise<Params>,
+    on: (m, fn) => s.on(m as 'Profiler.consoleProfileStarted', fn as never),
+  };
+}
+
+/** A target attached below `parent` in non-flat mode: its messages ride on the parent's. */
+function childChannel(parent: Channel, sessionId: string): Channel {
+  let next = 0;
+  const pending = new Map<number, { resolve(p: Params): void; reject(e: Error): void }>();
+  const handlers = new Map<string, ((p: Params) => void)[]>();
+  parent.on('Target.receivedMessageFromTarget', (p) => {
+    if (p.sessionId !== sessionId) return;
+    const m = JSON.parse(p.message as string) as {
+      id?: number;
+      method?: string;
+      params?: Params;
+      result?: Params;
+      error?: { message: string };
+    };
+    if (m.id !== undefined) {
+      const w = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error) w?.reject(new Error(m.error.message));
+      else w?.resolve(m.result ?? {});
+    } else if (m.method) {
+      for (const fn of handlers.get(m.method) ?? []) fn(m.params ?? {});
+    }
+  });
+  parent.on('Target.detachedFromTarget', (p) => {
+    if (p.sessionId !== sessionId) return;
+    for (const w of pending.values()) w.reject(new Error('target detached'));
+    pending.clear();
+  });
+  return {
+    send(method, params = {}) {
+      const id = ++next;
+      return new Promise<Params>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        parent
+          .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+          .catch(reject);
+      });
+    },
+    on(method, fn) {
+      const list = handlers.get(method) ?? [];
+      list.push(fn);
+      handlers.set(method, list);
+    },
+  };
+}
+
+export interface Profiling {
+  stop(): Promise<TargetProfile[]>;
+}
+
+/** Starts profiling the page and every worker it (or its workers) starts from now on. */
+export async function startProfiling(context: BrowserContext, page: Page, intervalUs = 500): Promise<Profiling> {
+  const targets: { name: string; ch: Channel; alive: boolean }[] = [];
+  const setup = async (ch: Channel, name: string, waiting: boolean): Promise<void> => {
+    const t = { name, ch, alive: true };
+    targets.push(t);
+    ch.on('Target.attachedToTarget', (p) => {
+      const info = p.targetInfo as { type: string; title: string; url: string };
+      const child = childChannel(ch, p.sessionId as string);
+      const label = info.title && !info.title.startsWith('http') ? info.title : info.url.split('/').pop() || info.type;
+      void setup(child, label, Boolean(p.waitingForDebugger)).catch((e: Error) =>
+        console.log(`  profile: could not attach to ${label}: ${e.message}`),
+      );
+    });
+    ch.on('Target.detachedFromTarget', () => {});
+    await ch.send('Profiler.enable');
+    await ch.send('Profiler.setSamplingInterval', { interval: intervalUs });
+    await ch.send('Profiler.start');
+    await ch
+      .send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: false })
+      .catch(() => {});
+    if (waiting) await ch.send('Runtime.runIfWaitingForDebugger');
+  };
+  const session = await context.newCDPSession(page);
+  await setup(fromSession(session), 'page', false);
+  return {
+    async stop() {
+      const out: TargetProfile[] = [];
+      for (const t of targets) {
+        try {
+          const r = (await t.ch.send('Profiler.stop')) as { profile: CpuProfile };
+          out.push({ name: t.name, profile: r.profile });
+        } catch (e) {
+          console.log(`  profile: ${t.name} gave no profile (${(e as Error).message})`);
+        }
+      }
+      await session.detach().catch(() => {});
+      return out;
+    },
+  };
+}
+
+/** Rules, innermost frame first: the first frame of a sample's stack that a rule names decides. */
+const RULES: [string, (f: CallFrame) => boolean][] = [
+  [
+    'SHA-256 (JS)',
+    (f) => /^(compressBlocks|update|digest)$/.test(f.functionName) && /sha256|hasher/i.test(f.url + f.functionName),
+  ],
+  ['SHA-256 (JS)', (f) => f.functionName === 'compressBlocks'],
+  ['WebCrypto digest', (f) => f.functionName === 'digest' && f.url === ''],
+  ['copy into hash batches', (f) => f.functionName === 'set' && f.url === ''],
+  ['postMessage (structured clone / transfer)', (f) => f.functionName === 'postMessage'],
+  [
+    'IndexedDB (put/get/transactions, value clone)',
+    (f) => /^(put|get|add|getAll|transaction|objectStore|commit)$/.test(f.functionName) && f.url === '',
+  ],
+  [
+    'tar index',
+    (f) => /scanTar|readTar|parseHeader|header|octal|ByteReader|pax|entry|LayerEntry/i.test(f.functionName),
+  ],
+  ['decompression (fflate / fzstd)', (f) => /inflt|inflate|Gunzip|Decompress|zstd|rzb|rhu|fzstd/i.test(f.functionName)],
+  ['garbage collection', (f) => f.functionName === '(garbage collector)'],
+  ['idle', (f) => f.functionName === '(idle)'],
+  ['native, no JS on the stack (streams, DecompressionStream, fetch, IPC)', (f) => f.functionName === '(program)'],
+  [
+    'Svelte / UI',
+    (f) =>
+      /svelte|flush|update_effect|schedule|internal_set|set_text/i.test(f.url + ' ' + f.functionName) &&
+      !/worker/i.test(f.url),
+  ],
+];
+
+export interface Breakdown {
+  name: string;
+  /** ms by category. */
+  byCategory: Map<string, number>;
+  /** ms of self time by function (`name @ file:line`), for what no rule names. */
+  unnamed: Map<string, number>;
+  totalMs: number;
+  busyMs: number;
+}
+
+export function classify(tp: TargetProfile): Breakdown {
+  const p = tp.profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, string | undefined>();
+  const categoryOf = (id: number): string | undefined => {
+    if (memo.has(id)) return memo.get(id);
+    const n = byId.get(id)!;
+    let cat: string | undefined;
+    for (const [c, test] of RULES)
+      if (test(n.callFrame)) {
+        cat = c;
+        break;
+      }
+    if (cat === undefined) {
+      const up = parent.get(id);
+      cat = up !== undefined ? categoryOf(up) : undefined;
+    }
+    memo.set(id, cat);
+    return cat;
+  };
+  const byCategory = new Map<string, number>();
+  const unnamed = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    // timeDeltas[i] is the time since the previous sample: it belongs to the previous one.
+    const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const id = p.samples[i]!;
+    total += ms;
+    const cat = categoryOf(id);
+    if (cat) byCategory.set(cat, (byCategory.get(cat) ?? 0) + ms);
+    else {
+      // The function and its callers, three deep: natives (`read`, `(anonymous)`) are told
+      // apart by who called them.
+      const names: string[] = [];
+      for (let q: number | undefined = id; q !== undefined && names.length < 4; q = parent.get(q)) {
+        const f = byId.get(q)!.callFrame;
+        names.push(`${f.functionName || '(anonymous)'}@${f.url.split('/').pop()}:${f.lineNumber + 1}`);
+      }
+      const key = names.join(' < ');
+      unnamed.set(key, (unnamed.get(key) ?? 0) + ms);
+      byCategory.set('other JS', (byCategory.get('other JS') ?? 0) + ms);
+    }
+  }
+  return { name: tp.name, byCategory, unnamed, totalMs: total, busyMs: total - (byCategory.get('idle') ?? 0) };
+}
