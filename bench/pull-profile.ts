@@ -6,10 +6,12 @@
  * Target.sendMessageToTarget, recursively; each worker waits for the debugger at start, so its
  * profile covers its whole life.
  *
- * `classify` sorts each sample by the innermost frame of its stack that names the work
- * (hashing, decompression, tar, IndexedDB, copies between threads, …); what no rule names is
- * listed by function so the table can be extended.
+ * `classify` sorts each sample by the module its innermost JS frame comes from (hashing, tar,
+ * IndexedDB, copies between threads, …; an unminified build marks its modules), natives by name
+ * or by their caller; what no rule names is listed by function so the table can be extended.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 
 interface CallFrame {
@@ -141,47 +143,72 @@ export async function startProfiling(context: BrowserContext, page: Page, interv
   };
 }
 
-/** Rules, innermost frame first: the first frame of a sample's stack that a rule names decides. */
-const RULES: [string, (f: CallFrame) => boolean][] = [
-  [
-    'SHA-256 (JS)',
-    (f) => /^(compressBlocks|update|digest)$/.test(f.functionName) && /sha256|hasher/i.test(f.url + f.functionName),
-  ],
-  ['SHA-256 (JS)', (f) => f.functionName === 'compressBlocks'],
-  ['WebCrypto digest', (f) => f.functionName === 'digest' && f.url === ''],
-  ['copy into hash batches', (f) => f.functionName === 'set' && f.url === ''],
-  ['postMessage (structured clone / transfer)', (f) => f.functionName === 'postMessage'],
-  [
-    'IndexedDB (put/get/transactions, value clone)',
-    (f) => /^(put|get|add|getAll|transaction|objectStore|commit)$/.test(f.functionName) && f.url === '',
-  ],
-  [
-    'tar index',
-    (f) => /scanTar|readTar|parseHeader|header|octal|ByteReader|pax|entry|LayerEntry/i.test(f.functionName),
-  ],
-  ['decompression (fflate / fzstd)', (f) => /inflt|inflate|Gunzip|Decompress|zstd|rzb|rhu|fzstd/i.test(f.functionName)],
-  ['garbage collection', (f) => f.functionName === '(garbage collector)'],
-  ['idle', (f) => f.functionName === '(idle)'],
-  ['native, no JS on the stack (streams, DecompressionStream, fetch, IPC)', (f) => f.functionName === '(program)'],
-  [
-    'Svelte / UI',
-    (f) =>
-      /svelte|flush|update_effect|schedule|internal_set|set_text/i.test(f.url + ' ' + f.functionName) &&
-      !/worker/i.test(f.url),
-  ],
+/**
+ * The source module of each line of a bundle built with `--minify false`: rolldown marks each
+ * module with a `// src/…` or `// node_modules/…` comment line.
+ */
+export function moduleMap(dist: string): (url: string, line: number) => string | undefined {
+  const cache = new Map<string, [number, string][]>();
+  return (url, line) => {
+    const file = url.split('/').pop() ?? '';
+    if (!file.endsWith('.js')) return undefined;
+    let marks = cache.get(file);
+    if (!marks) {
+      marks = [];
+      try {
+        const lines = readFileSync(join(dist, 'assets', file), 'utf8').split('\n');
+        lines.forEach((l, i) => {
+          const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(l);
+          if (m) marks!.push([i, m[1]!]);
+        });
+      } catch {
+        // not one of ours (a Chromium-internal script)
+      }
+      cache.set(file, marks);
+    }
+    let found: string | undefined;
+    for (const [at, mod] of marks) {
+      if (at > line) break;
+      found = mod;
+    }
+    return found;
+  };
+}
+
+/** What a module's code does in a pull, first match wins. */
+const MODULES: [RegExp, string][] = [
+  [/^src\/core\/sha256/, 'SHA-256 (JS)'],
+  [/^src\/workers\/hasher/, 'hash batches: copy, postMessage (transfer)'],
+  [/^src\/store\/blob-writer/, 'copy into 4 MiB chunks (blob writer)'],
+  [/^(src\/store\/|node_modules\/idb\/)/, 'IndexedDB (store code, idb, value clone)'],
+  [/^src\/core\/tar\/bytes/, 'stream plumbing (fetch body → decoder → tar)'],
+  [/^src\/core\/(tar\/|layer\/entry|layer\/size)/, 'tar index'],
+  [/^src\/core\/(layer\/ingest|pull-layer|compression)/, 'stream plumbing (fetch body → decoder → tar)'],
+  [/^node_modules\/fflate|^node_modules\/fzstd/, 'decompression (JS)'],
+  [/^src\/core\/registry\//, 'registry client'],
+  [/^(node_modules\/comlink|src\/app\/)/, 'events to the page (comlink), engine'],
+  [/^(src\/ui\/|node_modules\/svelte|node_modules\/esm-env)/, 'UI (Svelte)'],
 ];
+const IDB_API = new Set(['put', 'get', 'getAll', 'add', 'delete', 'transaction', 'objectStore', 'openCursor', 'count']);
 
 export interface Breakdown {
   name: string;
   /** ms by category. */
   byCategory: Map<string, number>;
-  /** ms of self time by function (`name @ file:line`), for what no rule names. */
+  /** ms of what no rule names, by function and its callers, for extending the rules. */
   unnamed: Map<string, number>;
   totalMs: number;
   busyMs: number;
 }
 
-export function classify(tp: TargetProfile): Breakdown {
+/**
+ * Each sample goes to a category by its innermost frame: V8's own entries (GC, idle,
+ * program), IndexedDB's and postMessage's native API functions by name, JS by the module it
+ * comes from (`moduleOf`), other natives to their caller's category; a native called straight
+ * from the event loop (no JS caller) is a callback of the platform: DecompressionStream's inflate
+ * and the other stream internals.
+ */
+export function classify(tp: TargetProfile, moduleOf: (url: string, line: number) => string | undefined): Breakdown {
   const p = tp.profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -189,16 +216,22 @@ export function classify(tp: TargetProfile): Breakdown {
   const memo = new Map<number, string | undefined>();
   const categoryOf = (id: number): string | undefined => {
     if (memo.has(id)) return memo.get(id);
-    const n = byId.get(id)!;
+    const f = byId.get(id)!.callFrame;
     let cat: string | undefined;
-    for (const [c, test] of RULES)
-      if (test(n.callFrame)) {
-        cat = c;
-        break;
-      }
-    if (cat === undefined) {
+    if (f.functionName === '(garbage collector)') cat = 'garbage collection';
+    else if (f.functionName === '(idle)') cat = 'idle';
+    else if (f.functionName === '(program)') cat = 'native, outside JS (V8 and Blink work between tasks)';
+    else if (f.functionName === '(root)')
+      cat = 'native callbacks from the event loop (DecompressionStream inflate, stream internals)';
+    else if (f.url === '' && IDB_API.has(f.functionName)) cat = 'IndexedDB (store code, idb, value clone)';
+    else if (f.url === '' && f.functionName === 'postMessage') cat = 'postMessage';
+    else if (f.url === '' && f.functionName === 'digest') cat = 'WebCrypto digest';
+    else if (f.url === '') {
       const up = parent.get(id);
       cat = up !== undefined ? categoryOf(up) : undefined;
+    } else {
+      const mod = moduleOf(f.url, f.lineNumber);
+      cat = mod ? (MODULES.find(([re]) => re.test(mod))?.[1] ?? `other JS (${mod})`) : undefined;
     }
     memo.set(id, cat);
     return cat;
@@ -214,8 +247,6 @@ export function classify(tp: TargetProfile): Breakdown {
     const cat = categoryOf(id);
     if (cat) byCategory.set(cat, (byCategory.get(cat) ?? 0) + ms);
     else {
-      // The function and its callers, three deep: natives (`read`, `(anonymous)`) are told
-      // apart by who called them.
       const names: string[] = [];
       for (let q: number | undefined = id; q !== undefined && names.length < 4; q = parent.get(q)) {
         const f = byId.get(q)!.callFrame;
@@ -223,7 +254,7 @@ export function classify(tp: TargetProfile): Breakdown {
       }
       const key = names.join(' < ');
       unnamed.set(key, (unnamed.get(key) ?? 0) + ms);
-      byCategory.set('other JS', (byCategory.get('other JS') ?? 0) + ms);
+      byCategory.set('other', (byCategory.get('other') ?? 0) + ms);
     }
   }
   return { name: tp.name, byCategory, unnamed, totalMs: total, busyMs: total - (byCategory.get('idle') ?? 0) };

@@ -34,7 +34,7 @@ import { startApp, type RunningApp } from '../tests/e2e/app.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../tests/e2e/browser.ts';
 import { startRegistry, type TestRegistry } from '../tests/helpers/registry.ts';
 import { startDockerd, type Dockerd } from './pull-docker.ts';
-import { classify, startProfiling, type TargetProfile } from './pull-profile.ts';
+import { classify, moduleMap, startProfiling, type TargetProfile } from './pull-profile.ts';
 import { writeSection } from './results.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -377,14 +377,15 @@ async function browserPull(
 }
 
 /** One pull with the V8 profiler on in the page and every worker: where Chromium's CPU goes. */
-async function profileRun(app: RunningApp, ref: string, manifestDigest: string): Promise<void> {
+async function profileRun(app: RunningApp, ref: string, manifestDigest: string, dist: string): Promise<void> {
   const b = await browserPull(app, ref, manifestDigest, { profile: true });
+  const moduleOf = moduleMap(dist);
   const chromiumCpu = [...b.cpu].filter(([k]) => /chrom/i.test(k)).reduce((n, [, v]) => n + v, 0);
   const lines: string[] = [];
   const rows: string[] = [];
   let jsBusy = 0;
   for (const tp of b.profiles ?? []) {
-    const r = classify(tp);
+    const r = classify(tp, moduleOf);
     jsBusy += r.busyMs;
     const cats = [...r.byCategory].filter(([k]) => k !== 'idle').sort((x, y) => y[1] - x[1]);
     rows.push(
@@ -401,14 +402,16 @@ async function profileRun(app: RunningApp, ref: string, manifestDigest: string):
   console.log(lines.join('\n'));
   const body = `### Where the CPU goes (one profiled pull)
 
-\`npm run bench -- pull --profile\` on ${new Date().toISOString().slice(0, 16)}Z: one pull of the image above with
-the V8 sampling profiler (500 µs) on in the page and in every worker (Chrome DevTools Protocol through
-playwright-core's CDPSession; nested workers by Target.setAutoAttach), an unminified build so that
-function names survive. Wall time ${(b.ms / 1000).toFixed(1)} s (profiling included); Chromium's processes
-${chromiumCpu.toFixed(1)} CPU s (from /proc), of which the V8 threads below were busy ${(jsBusy / 1000).toFixed(1)} s;
-the rest is Chromium's browser process (network service, IndexedDB's LevelDB and blob files, IPC)
-and the GPU/utility processes. The app server (the proxy) used ${b.proxyCpu.toFixed(1)} CPU s.
-Each sample goes to the innermost frame of its stack that names the work.
+\`npm run bench -- pull --profile\` on ${new Date().toISOString().slice(0, 16)}Z (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}): one pull of the image above
+with the V8 sampling profiler (500 µs) on in the page and in every worker (Chrome DevTools Protocol
+through playwright-core's CDPSession; the hash workers, nested in the engine worker, by
+Target.setAutoAttach), from an unminified build whose module markers tell which source file each
+frame comes from (bench/pull-profile.ts). Wall time ${(b.ms / 1000).toFixed(1)} s (profiling included).
+From /proc: Chromium's processes used ${chromiumCpu.toFixed(1)} CPU s, the app server (the proxy) ${b.proxyCpu.toFixed(1)} CPU s.
+"Busy" is the profiler's time with the thread not idle, ${(jsBusy / 1000).toFixed(1)} s over these threads: it counts time a
+thread was runnable but waiting for a core, so on 2 shared cores it exceeds the CPU seconds; read the
+columns as shares. What is outside these threads (the network service, IndexedDB's LevelDB and blob
+files in the browser process, IPC) shows only in the /proc total.
 
 | thread | busy (s) | by kind of work (s) |
 |---|---|---|
@@ -496,7 +499,7 @@ async function main(): Promise<void> {
     app = await startApp({ PROXY_ALLOW_HOSTS: reg.host, LAYERSCOPE_DIST_DIR: dist });
 
     if (process.argv.includes('--profile')) {
-      await profileRun(app, ref, manifestDigest);
+      await profileRun(app, ref, manifestDigest, dist);
       return;
     }
     const abDir = process.argv[process.argv.indexOf('--ab') + 1];
