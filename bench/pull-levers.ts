@@ -120,7 +120,7 @@ try {
     const keys = Object.keys(rs[0]!).filter((k) => k !== 'cpu');
     const ms = (k: string) => median(rs.map((r) => r[k] ?? NaN));
     const figs = keys.map(
-      (k) => `${k === 'ms' ? '' : `${k} `}${(ms(k) / 1000).toFixed(2)} s (${(MB / (ms(k) / 1000)).toFixed(0)} MB/s)`,
+      (k) => `${k === 'ms' ? '' : `${k} `}${(ms(k) / 1000).toFixed(2)} s (${(MB / (ms(k) / 1000)).toFixed(0)} MiB/s)`,
     );
     return `| ${label} | ${figs.join('; ')} | ${median(rs.map((r) => r.cpu ?? NaN)).toFixed(2)} |`;
   });
