@@ -5,7 +5,7 @@
  * vs WebCrypto's one-shot digest. Variants interleaved, median of RUNS. Chromium's CPU seconds
  * (all its processes, from /proc) are noted per variant: IndexedDB's work is mostly in the
  * browser process, out of the worker's sight.
- *   npm run bench -- pull-levers [--no-write]   (node --import tsx bench/pull-levers.ts)
+ *   node --import tsx bench/pull-levers.ts [--no-write]
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
