@@ -10,7 +10,9 @@ import {
   BATCH,
   createHasherPool,
   hasherService,
+  byteBudget,
   MAX_IN_FLIGHT,
+  oneShotFirst,
   workerHasher,
   type FromHasher,
   type HasherPort,
@@ -219,6 +221,98 @@ describe('workerHasher', () => {
     const h = workerHasher();
     void h.update(bytes(1000));
     expect(await h.digest()).toBe(hex(bytes(1000)));
+  });
+});
+
+describe('oneShotFirst', () => {
+  // Records which path hashed: the one-shot digest (WebCrypto) or the streaming hash.
+  function setup(max: number, total: number, lag = 0) {
+    const world = fakeWorld(lag);
+    const pool = createHasherPool(world.spawn, 2);
+    const budget = byteBudget(total);
+    const used = { oneShot: 0, streaming: 0 };
+    const make = () =>
+      oneShotFirst(
+        () => {
+          used.streaming++;
+          return pool.hasher();
+        },
+        budget,
+        {
+          max,
+          oneShot: async (b) => {
+            used.oneShot++;
+            const d = new Uint8Array(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>));
+            return `sha256:${Buffer.from(d).toString('hex')}` as const;
+          },
+        },
+      );
+    return { make, budget, used, world };
+  }
+  async function feed(h: ReturnType<ReturnType<typeof setup>['make']>, data: Uint8Array, piece: number) {
+    // One reused buffer, as producers reuse theirs: a hash that kept a view would go wrong.
+    const scratch = new Uint8Array(piece);
+    for (let at = 0; at < data.length; at += piece) {
+      const n = Math.min(piece, data.length - at);
+      scratch.set(data.subarray(at, at + n));
+      const p = h.update(scratch.subarray(0, n));
+      if (p) await p;
+      scratch.fill(0xee);
+    }
+    return h.digest();
+  }
+
+  it('hashes blobs up to max in one shot, larger ones by handing over to the stream, all as node:crypto does', async () => {
+    for (const [n, piece, path] of [
+      [0, 1, 'oneShot'],
+      [1000, 7, 'oneShot'],
+      [64 << 10, 4096, 'oneShot'],
+      [(64 << 10) + 1, 4096, 'streaming'],
+      [3 * MAX_IN_FLIGHT + 5, 65536, 'streaming'],
+      [300 << 10, 300 << 10, 'streaming'],
+    ] as const) {
+      const s = setup(64 << 10, 1 << 20);
+      const data = bytes(n, n);
+      expect(await feed(s.make(), data, piece), `${n} bytes in ${piece}`).toBe(hex(data));
+      expect(s.used[path], `${n} bytes`).toBe(1);
+      expect(s.budget.free, 'the budget is whole again').toBe(1 << 20);
+    }
+  });
+
+  it('streams from the start of what the budget cannot hold, and gives the budget back', async () => {
+    const s = setup(64 << 10, 80 << 10, 1);
+    const a = s.make();
+    const b = s.make();
+    const da = bytes(60 << 10, 3);
+    const db = bytes(60 << 10, 4);
+    // a takes 60 KiB of the budget's 80; b then cannot grow past 20 and streams.
+    const ra = feed(a, da, 60 << 10);
+    const rb = feed(b, db, 4096);
+    expect(await ra).toBe(hex(da));
+    expect(await rb).toBe(hex(db));
+    expect(s.used).toEqual({ oneShot: 1, streaming: 1 });
+    expect(s.budget.free).toBe(80 << 10);
+  });
+
+  it('gives its budget back when disposed before its digest', async () => {
+    const s = setup(64 << 10, 1 << 20);
+    const h = s.make();
+    await h.update(bytes(5000));
+    expect(s.budget.free).toBeLessThan(1 << 20);
+    h.dispose?.();
+    expect(s.budget.free).toBe(1 << 20);
+    expect(() => h.update(bytes(1))).toThrow(/after digest/);
+  });
+
+  it('keeps the hand-over within the streaming hash’s bound in flight', async () => {
+    const s = setup(16 << 20, 32 << 20, 1);
+    const data = bytes(16 << 20, 9);
+    const h = s.make();
+    expect(await feed(h, data, 1 << 20)).toBe(hex(data)); // exactly max: one shot
+    const big = bytes((16 << 20) + 1, 10);
+    expect(await feed(s.make(), big, 1 << 20)).toBe(hex(big)); // one byte more: handed over
+    expect(s.used).toEqual({ oneShot: 1, streaming: 1 });
+    expect(Math.max(...s.world.ports.map((p) => p.maxOutstanding))).toBeLessThanOrEqual(MAX_IN_FLIGHT + BATCH);
   });
 });
 
