@@ -330,4 +330,6 @@ export const ja: Catalog = {
   'update.later': '後で',
   'offline.ready': 'オフラインで使えるようになりました。',
   'offline.now': 'オフライン: 保存済みのイメージは使えます。取得にはネットワークが必要です。',
+  'images.more': 'さらに {n} 行を表示（{total} 行中 {shown} 行を表示中。絞り込みで全件から探せます）',
+  'sharing.more': 'さらに {n} 件を表示（{total} 件中 {shown} 件を表示中）',
 };

@@ -334,6 +334,8 @@ export const en = {
   'update.later': 'Later',
   'offline.ready': 'Ready to work offline.',
   'offline.now': 'Offline: stored images stay available; pulling needs the network.',
+  'images.more': 'Show {n} more ({shown} of {total} rows shown; the filter finds any)',
+  'sharing.more': 'Show {n} more ({shown} of {total} shown)',
 } as const;
 
 export type MessageKey = keyof typeof en;

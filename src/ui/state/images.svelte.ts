@@ -5,6 +5,9 @@ import { sharingFigures } from './sharing-figures.ts';
 import type { EngineClient } from './engine-client.ts';
 import { filterRows, sortRows, type SortDir, type SortKey } from './image-rows.ts';
 
+/** How many rows of the images table are drawn at first, and added by each "Show more". */
+export const ROWS_PAGE = 100;
+
 export class ImagesState {
   rows = $state.raw<ImageRow[]>([]);
   summary = $state.raw<StoreSummary | null>(null);
@@ -16,10 +19,15 @@ export class ImagesState {
   sortKey = $state<SortKey>('created');
   sortDir = $state<SortDir>('desc');
   visible = $derived(sortRows(filterRows(this.rows, this.filter, this.showDangling), this.sortKey, this.sortDir));
+  /** Rows drawn: the first ROWS_PAGE, more on demand. A thousand rows at once cost the main
+   * thread seconds of layout (bench/RESULTS.md "Scale"); the filter finds the rest. */
+  limit = $state(ROWS_PAGE);
+  shown = $derived(this.visible.length > this.limit ? this.visible.slice(0, this.limit) : this.visible);
 
   /** The one source of the sharing figures the header and the sharing panel show. */
   figures = $derived(this.summary ? sharingFigures(this.summary, this.sharing) : null);
   #latest = new Latest();
+  #latestSharing = new Latest();
   #loaded!: () => void;
   /** Settles once the first listing has arrived (a link to an image waits for it). */
   ready = new Promise<void>((resolve) => (this.#loaded = resolve));
@@ -37,22 +45,31 @@ export class ImagesState {
     await this.refresh();
   }
 
-  /** Lists again; refreshes overlap (pull, import and another tab), so the latest wins. */
+  /** Lists again; refreshes overlap (pull, import and another tab), so the latest wins. The rows
+   * are shown as soon as they arrive; the sharing figures (a second pass over every image's
+   * layers) follow. */
   async refresh(): Promise<void> {
-    const out = await this.#latest.run(async () => {
-      const snap = await this.engine.api.images();
-      const sharing = snap.rows.length > 1 ? await this.engine.api.sharing() : null;
-      return { snap, sharing };
-    });
+    const out = await this.#latest.run(() => this.engine.api.images());
     if (!out) return;
     if (out.ok) {
-      this.rows = out.value.snap.rows;
-      this.summary = out.value.snap.summary;
-      this.sharing = out.value.sharing;
+      this.rows = out.value.rows;
+      this.summary = out.value.summary;
       this.error = null;
     } else this.error = toFailure(out.error);
     this.loaded = true;
     this.#loaded();
+    if (!out.ok) return;
+    const sharing = await this.#latestSharing.run(async () =>
+      out.value.rows.length > 1 ? await this.engine.api.sharing() : null,
+    );
+    if (!sharing) return;
+    if (sharing.ok) this.sharing = sharing.value;
+    else this.error = toFailure(sharing.error);
+  }
+
+  /** Draws ROWS_PAGE more rows. */
+  more(): void {
+    this.limit += ROWS_PAGE;
   }
 
   sortBy(key: SortKey): void {
