@@ -1,6 +1,9 @@
 /** Filtering and sorting the images table: pure, so the GUI's order is tested in Node. */
 import type { ImageRow } from '../../app/api.ts';
 
+/** How many rows of the images table are drawn at first, and added by each "Show more". */
+export const ROWS_PAGE = 100;
+
 export type SortKey = 'repository' | 'tag' | 'id' | 'created' | 'size';
 export type SortDir = 'asc' | 'desc';
 

@@ -3,10 +3,9 @@ import { toFailure, type Failure } from './failure.ts';
 import { Latest } from './latest.ts';
 import { sharingFigures } from './sharing-figures.ts';
 import type { EngineClient } from './engine-client.ts';
-import { filterRows, sortRows, type SortDir, type SortKey } from './image-rows.ts';
+import { filterRows, ROWS_PAGE, sortRows, type SortDir, type SortKey } from './image-rows.ts';
 
-/** How many rows of the images table are drawn at first, and added by each "Show more". */
-export const ROWS_PAGE = 100;
+export { ROWS_PAGE };
 
 export class ImagesState {
   rows = $state.raw<ImageRow[]>([]);
