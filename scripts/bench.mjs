@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// `npm run bench -- union` / `-- pull` / `-- compare` / `-- proxy`: bench/union.ts, bench/pull.ts, bench/compare.ts,
+// `npm run bench -- union` / `-- pull` / `-- compare` / `-- proxy` / `-- scale`: bench/union.ts, bench/pull.ts, bench/compare.ts,
 // bench/proxy.ts (their own RESULTS.md sections).
 const [first, ...rest] = process.argv.slice(2);
-const own = ['union', 'pull', 'compare', 'proxy'].includes(first);
+const own = ['union', 'pull', 'compare', 'proxy', 'scale'].includes(first);
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', own ? `bench/${first}.ts` : 'bench/ingest.ts', ...(own ? rest : process.argv.slice(2))],
