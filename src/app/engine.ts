@@ -170,7 +170,8 @@ export class Engine implements EngineApi, PackagesApi {
     ]);
     // What the same images would take if nothing were shared: every image's own blobs.
     const configSizes = new Map<string, number>();
-    for (const i of images) configSizes.set(i.id, (await store.getBlobRecord(i.id))?.size ?? 0);
+    const configs = await store.getBlobRecords(images.map((i) => i.id));
+    images.forEach((i, n) => configSizes.set(i.id, configs[n]?.size ?? 0));
     const now = this.#now();
     const rows: ImageRow[] = [];
     for (const v of buildViews(images, tags)) {

@@ -11,7 +11,7 @@ import {
   type FileTree,
   type TreeSort,
 } from '../core/analysis/index.ts';
-import { layerSharing, storeSizes } from '../core/analysis/store-sizes.ts';
+import { sharedLayers, storeSizes } from '../core/analysis/store-sizes.ts';
 import { wasted } from '../core/analysis/wasted.ts';
 import { buildViews } from '../core/commands/store-view.ts';
 import { historyItems, inspectObject, renderInspectJson } from '../core/commands/inspect.ts';
@@ -371,10 +371,10 @@ export class Explorer {
       return v?.tags[0]?.familiar ?? v?.digests[0]?.familiarName ?? id.slice(7, 19);
     };
     const sizes = storeSizes(images);
-    const sharing = layerSharing(images);
+    const layers = sharedLayers(images);
     return {
       sizes: { ...sizes, images: sizes.images.map((s) => ({ ...s, name: name(s.id) })) },
-      layers: sharing.layers
+      layers: layers
         .filter((l) => l.images.length > 1)
         .map((l) => ({ diffId: l.diffId, size: l.size, compressedSize: l.compressedSize, images: l.images.map(name) })),
     };

@@ -23,6 +23,15 @@ export async function getBlobRecord(k: StoreKernel, digest: Digest): Promise<Blo
   return k.read(['blobs'], 'read a blob record', (tx) => tx.objectStore('blobs').get(digest));
 }
 
+/** Several blob records in one transaction (absent ones undefined), in the order asked. */
+export async function getBlobRecords(k: StoreKernel, digests: readonly Digest[]): Promise<(BlobRecord | undefined)[]> {
+  digests.forEach((d, i) => checkDigest(d, `blob digest ${i}`));
+  return k.read(['blobs'], 'read blob records', (tx) => {
+    const blobs = tx.objectStore('blobs');
+    return Promise.all(digests.map((d) => blobs.get(d)));
+  });
+}
+
 export async function hasBlob(k: StoreKernel, digest: Digest): Promise<BlobState> {
   const rec = await getBlobRecord(k, digest);
   if (!rec) return 'absent';

@@ -6,7 +6,7 @@
  */
 import type { Digest } from '../core/digest.ts';
 import { manifestDigestsOf } from '../core/image-refs.ts';
-import { chunkRange, quiet, type StoreKernel } from './kernel.ts';
+import { quiet, type StoreKernel } from './kernel.ts';
 import { checkDigest } from './validate.ts';
 
 export interface GcResult {
@@ -23,6 +23,23 @@ export interface GcResult {
 
 export interface Lease {
   release(): void;
+}
+
+/** Maximal runs [first, last] of consecutive `keys` (sorted) for which `drop` holds. */
+function runs(keys: readonly string[], drop: (key: string) => boolean): [string, string][] {
+  const out: [string, string][] = [];
+  let start: string | undefined;
+  let prev: string | undefined;
+  for (const key of keys) {
+    if (drop(key)) start ??= key;
+    else if (start !== undefined) {
+      out.push([start, prev!]);
+      start = undefined;
+    }
+    prev = key;
+  }
+  if (start !== undefined) out.push([start, prev!]);
+  return out;
 }
 
 export async function lease(k: StoreKernel, digests: Digest[]): Promise<Lease> {
@@ -55,8 +72,8 @@ export function gc(k: StoreKernel): Promise<GcResult> {
       };
       const blobs = tx.objectStore('blobs');
       const chunks = tx.objectStore('chunks');
-      const ops: Promise<unknown>[] = [];
       const surviving = new Map<string, number>();
+      const gone = new Set<string>();
       for (const b of await blobs.getAll()) {
         if (marked.has(b.digest)) {
           if (!b.complete) r.keptPartials++; // held by a writer's lock or a lease
@@ -71,31 +88,42 @@ export function gc(k: StoreKernel): Promise<GcResult> {
         r.deletedBlobs++;
         r.reclaimedBytes += b.complete ? b.size : b.bytesWritten;
         r.deletedDigests.push(b.digest);
-        ops.push(quiet(blobs.delete(b.digest)), quiet(chunks.delete(chunkRange(b.digest))));
+        gone.add(b.digest);
       }
-      for (const key of await tx.objectStore('manifests').getAllKeys()) {
-        if (marked.has(key)) continue;
-        r.deletedManifests++;
-        ops.push(quiet(tx.objectStore('manifests').delete(key)));
+      // Orphan chunks (no record, or beyond the record's count): only a bug or an old schema
+      // could leave them, but they would otherwise hold space forever. Keys only, all in one
+      // request: a cursor would cost a round trip per chunk.
+      const ops: Promise<unknown>[] = [];
+      const chunkDigests = new Set<string>();
+      for (const key of await chunks.getAllKeys()) {
+        const [digest, n] = key;
+        if (gone.has(digest)) continue;
+        const count = surviving.get(digest);
+        if (count === undefined) {
+          r.deletedOrphanChunks++;
+          chunkDigests.add(digest); // all of this digest's chunks go
+        } else if (n >= count) {
+          r.deletedOrphanChunks++;
+          ops.push(quiet(chunks.delete(key)));
+        }
       }
-      for (const key of await tx.objectStore('layerIndex').getAllKeys()) {
-        if (marked.has(key)) continue;
-        r.deletedLayerIndexes++;
-        ops.push(quiet(tx.objectStore('layerIndex').delete(key)));
+      // Whole digests go by key ranges: a run of digests that all go, consecutive in key order
+      // among every digest with a record or a chunk, is one delete per store instead of one per
+      // blob (10,000 blobs: ~1,000 requests instead of 20,000).
+      const doomed = new Set([...gone, ...chunkDigests]);
+      const all = [...new Set([...surviving.keys(), ...doomed])].sort(); // code-unit order, as IndexedDB's
+      for (const [first, last] of runs(all, (d) => doomed.has(d))) {
+        ops.push(quiet(chunks.delete(IDBKeyRange.bound([first, 0], [last, Infinity]))));
+        ops.push(quiet(blobs.delete(first === last ? first : IDBKeyRange.bound(first, last))));
+      }
+      for (const name of ['manifests', 'layerIndex'] as const) {
+        const keys = (await tx.objectStore(name).getAllKeys()).map(String);
+        const drop = (key: string) => !marked.has(key);
+        for (const key of keys) if (drop(key)) r[name === 'manifests' ? 'deletedManifests' : 'deletedLayerIndexes']++;
+        for (const [first, last] of runs(keys, drop))
+          ops.push(quiet(tx.objectStore(name).delete(first === last ? first : IDBKeyRange.bound(first, last))));
       }
       await Promise.all(ops);
-      // Orphan chunks (no record, or beyond the record's count): only a bug or an old
-      // schema could leave them, but they would otherwise hold space forever.
-      let cursor = await chunks.openKeyCursor();
-      while (cursor) {
-        const [digest, n] = cursor.key;
-        const count = surviving.get(digest);
-        if (count === undefined || n >= count) {
-          r.deletedOrphanChunks++;
-          await chunks.delete(cursor.key);
-        }
-        cursor = await cursor.continue();
-      }
       return r;
     },
     {

@@ -475,3 +475,40 @@ describe('per-reference manifests and digest references', () => {
     store.close();
   });
 });
+
+describe('gc at scale', () => {
+  it('sweeps many loose blobs by key ranges, keeping every referenced or young one between them', async () => {
+    const e = env(100);
+    const store = await e.open();
+    const a = fakeImage('a', [bytesOf(250, 1), bytesOf(120, 2)]);
+    const b = fakeImage('b', [bytesOf(310, 3)]);
+    await pull(store, a, [UBUNTU]);
+    await pull(store, b, [UBUNTU_22]);
+    // 300 loose complete blobs (1–3 chunks each): their digests fall between the kept ones.
+    const loose: string[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 300; i++) {
+      const data = bytesOf(50 + ((i * 37) % 200), 100 + i);
+      loose.push(await writeBlob(store, data));
+      bytes += data.length;
+    }
+    // A young partial blob and a lease: both survive, wherever their digests sort.
+    const partial = bytesOf(500, 999);
+    const w = await store.beginBlob(sha(partial), { size: 500, mediaType: 'x' });
+    await w.write(partial.subarray(0, 200));
+    w.release();
+    const leased = await writeBlob(store, bytesOf(90, 998));
+    const lease = await store.lease([leased]);
+    const r = await store.gc();
+    expect(r).toMatchObject({ deletedBlobs: 300, reclaimedBytes: bytes, keptPartials: 1, deletedOrphanChunks: 0 });
+    expect([...r.deletedDigests].sort()).toEqual([...loose].sort());
+    for (const d of [...a.image.layers, ...b.image.layers].map((l) => l.digest))
+      expect(await store.hasBlob(d)).toBe('complete');
+    expect(await store.hasBlob(leased)).toBe('complete');
+    expect(await store.hasBlob(sha(partial))).toEqual({ partial: 200 });
+    for (const d of loose.slice(0, 20)) expect(await store.hasBlob(d as `sha256:${string}`)).toBe('absent');
+    await ok(store, true);
+    lease.release();
+    store.close();
+  });
+});

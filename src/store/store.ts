@@ -82,6 +82,11 @@ export class Store {
     return blobs.getBlobRecord(this.k, digest);
   }
 
+  /** Several blob records in one read (absent ones undefined), in the order asked. */
+  getBlobRecords(digests: readonly Digest[]): Promise<(BlobRecord | undefined)[]> {
+    return blobs.getBlobRecords(this.k, digests);
+  }
+
   /**
    * Starts (or resumes) writing a blob. Waits while another tab writes the same blob, then
    * returns a writer; finish it with complete(), abort() or release() (use try/finally: the

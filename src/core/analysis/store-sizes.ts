@@ -132,21 +132,40 @@ export interface LayerSharing {
   pairs: ImagePair[];
 }
 
-export function layerSharing(images: readonly ImageRecord[]): LayerSharing {
+/**
+ * Every distinct layer with the images that use it, most used first: layerSharing's `layers`
+ * without its image pairs (which grow with the square of the images sharing a base: 500,000
+ * pairs for a thousand images on one base).
+ */
+export function sharedLayers(images: readonly ImageRecord[]): SharedLayer[] {
   const byDiffId = new Map<Digest, SharedLayer>();
+  const seen = new Map<Digest, { digests: Set<string>; images: Set<string> }>();
   for (const img of images) {
     for (const l of img.layers) {
       let s = byDiffId.get(l.diffId);
-      if (!s)
+      let u = seen.get(l.diffId);
+      if (!s || !u) {
         byDiffId.set(l.diffId, (s = { diffId: l.diffId, digests: [], size: l.size, compressedSize: 0, images: [] }));
-      if (!s.digests.includes(l.digest)) s.digests.push(l.digest);
-      if (!s.images.includes(img.id)) s.images.push(img.id);
+        seen.set(l.diffId, (u = { digests: new Set(), images: new Set() }));
+      }
+      if (!u.digests.has(l.digest)) {
+        u.digests.add(l.digest);
+        s.digests.push(l.digest);
+      }
+      if (!u.images.has(img.id)) {
+        u.images.add(img.id);
+        s.images.push(img.id);
+      }
       if (l.compressedSize > s.compressedSize) s.compressedSize = l.compressedSize;
     }
   }
-  const layers = [...byDiffId.values()].sort(
+  return [...byDiffId.values()].sort(
     (x, y) => y.images.length - x.images.length || y.size - x.size || (x.diffId < y.diffId ? -1 : 1),
   );
+}
+
+export function layerSharing(images: readonly ImageRecord[]): LayerSharing {
+  const layers = sharedLayers(images);
   const pairs = new Map<string, ImagePair>();
   for (const l of layers) {
     if (l.images.length < 2) continue;

@@ -56,7 +56,11 @@ export function treeImages(images: readonly FilteredImage[], expanded = true): T
   });
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 function byteCompare(a: string, b: string): number {
+  // ASCII (every reference is): UTF-16 order is byte order.
+  if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const x = new TextEncoder().encode(a);
   const y = new TextEncoder().encode(b);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
@@ -64,10 +68,10 @@ function byteCompare(a: string, b: string): number {
 }
 
 function runeLength(s: string): number {
-  return Array.from(s).length;
+  return ASCII.test(s) ? s.length : Array.from(s).length;
 }
 function utf8Length(s: string): number {
-  return new TextEncoder().encode(s).length;
+  return ASCII.test(s) ? s.length : new TextEncoder().encode(s).length;
 }
 function fit(s: string, width: number, align: 'left' | 'right'): string {
   const n = runeLength(s);

@@ -153,20 +153,35 @@ export interface SharedSizes {
 
 /** `docker system df -v` shared/unique sizes, by layer chain across every stored image. */
 export function sharedSizes(views: readonly ImageView[]): SharedSizes {
-  const users = new Map<string, number>();
-  const sizes = new Map<string, number>();
-  for (const v of views) {
-    for (const c of new Map(chainKeys(v).map((c) => [c.key, c.size]))) {
+  // Chains as small integers (parent chain, diffId) → id, so that a thousand images' chains
+  // are not hashed as ever longer strings of digests: the same identity as chainKeys.
+  const ids = new Map<string, number>();
+  const chains = views.map((v) => {
+    const out: { key: number; size: number }[] = [];
+    let id = -1;
+    for (const l of v.image.layers) {
+      const k = `${id} ${l.diffId}`;
+      let n = ids.get(k);
+      if (n === undefined) ids.set(k, (n = ids.size));
+      id = n;
+      out.push({ key: n, size: l.size });
+    }
+    return out;
+  });
+  const users = new Map<number, number>();
+  const sizes = new Map<number, number>();
+  for (const cs of chains) {
+    for (const c of new Map(cs.map((c) => [c.key, c.size]))) {
       users.set(c[0], (users.get(c[0]) ?? 0) + 1);
       sizes.set(c[0], c[1]);
     }
   }
   const shared = new Map<Digest, number>();
-  for (const v of views) {
+  views.forEach((v, i) => {
     let s = 0;
-    for (const c of chainKeys(v)) if ((users.get(c.key) ?? 0) > 1) s += c.size;
+    for (const c of chains[i]!) if ((users.get(c.key) ?? 0) > 1) s += c.size;
     shared.set(v.image.id, s);
-  }
+  });
   let layersSize = 0;
   for (const s of sizes.values()) layersSize += s;
   return { shared, layersSize };

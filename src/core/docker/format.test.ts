@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   createdSince,
   ellipsis,
+  exactDecimal,
+  roundDigits,
+  roundedDigits,
   formatG,
   goJson,
   goTimeString,
@@ -178,5 +181,40 @@ describe('goJson', () => {
     expect(goJson({ a: '<none> & co' })).toBe('{"a":"\\u003cnone\\u003e \\u0026 co"}');
     expect(goJson({ a: '<none>' }, { escapeHTML: false })).toBe('{"a":"<none>"}');
     expect(goJson(['x'], { indent: '    ' })).toBe('[\n    "x"\n]');
+  });
+});
+
+describe('roundedDigits (the toPrecision fast path)', () => {
+  it('equals rounding the exact expansion, ties to even included', () => {
+    const xs = [
+      1,
+      1.5,
+      999.5,
+      999.6,
+      999.95,
+      0.125,
+      0.0625,
+      2.5,
+      3.5,
+      1.25,
+      12.25,
+      1e-7,
+      123456789,
+      2 ** 53,
+      1e21,
+      5e-324,
+    ];
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 10_000; i++) {
+      xs.push(1 + rnd() * 999); // a size divided down to [1, 1000)
+      xs.push(Math.floor(rnd() * 2 ** 40) / 1000);
+      xs.push(Math.round(rnd() * 99999) / 1000 + 0.0005); // near ties at 3-4 digits
+      xs.push(Math.floor(rnd() * 8192) / 64); // exact binary fractions: real ties
+      xs.push(Math.exp((rnd() - 0.5) * 100));
+    }
+    for (const x of xs)
+      for (const n of [1, 2, 3, 4, 6])
+        expect(roundedDigits(x, n), `${x} to ${n}`).toEqual(roundDigits(exactDecimal(x), n));
   });
 });

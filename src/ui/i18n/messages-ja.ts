@@ -402,4 +402,6 @@ export const ja: Catalog = {
   'image.removed.title': 'このイメージは削除されました',
   'image.removed.body':
     '{name} はもう保存されていません。別のタブかウィンドウで削除されました。ここに表示できるものはありません。',
+  'images.more': 'さらに {n} 行を表示（{total} 行中 {shown} 行を表示中。絞り込みで全件から探せます）',
+  'sharing.more': 'さらに {n} 件を表示（{total} 件中 {shown} 件を表示中）',
 };

@@ -405,6 +405,8 @@ export const en = {
   'image.removed.title': 'This image was removed',
   'image.removed.body':
     '{name} is no longer stored: another tab or window removed it. Nothing of it is left to show here.',
+  'images.more': 'Show {n} more ({shown} of {total} rows shown; the filter finds any)',
+  'sharing.more': 'Show {n} more ({shown} of {total} shown)',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -16,7 +16,15 @@ const MAX_OUTPUT = 512 * 1024;
 
 export class CommandState {
   input = $state('');
-  output = $state('');
+  /** The output as the pieces it arrived in: the log draws one text node per piece, so an
+   * append lays out only the new text, not all of it again (a `docker images` of a thousand
+   * images is 100 kB; the log keeps up to 512 kB). */
+  chunks = $state.raw<{ id: number; text: string }[]>([]);
+  #size = 0;
+  #nextId = 0;
+  get output(): string {
+    return this.chunks.map((c) => c.text).join('');
+  }
   busy = $state(false);
   history: string[] = [];
   #cursor = -1;
@@ -28,8 +36,27 @@ export class CommandState {
   ) {}
 
   #append(text: string): void {
-    const next = this.output + text;
-    this.output = next.length > MAX_OUTPUT ? next.slice(next.length - MAX_OUTPUT) : next;
+    if (text === '') return;
+    const chunks = [...this.chunks];
+    const last = chunks.at(-1);
+    // Small pieces (pull progress, echoes) join the last one, up to 4 kB.
+    if (last && last.text.length + text.length <= 4096)
+      chunks[chunks.length - 1] = { id: last.id, text: last.text + text };
+    else chunks.push({ id: this.#nextId++, text });
+    this.#size += text.length;
+    // Oldest text first out, to MAX_OUTPUT characters exactly.
+    while (this.#size > MAX_OUTPUT) {
+      const first = chunks[0]!;
+      const over = this.#size - MAX_OUTPUT;
+      if (first.text.length <= over) {
+        chunks.shift();
+        this.#size -= first.text.length;
+      } else {
+        chunks[0] = { id: first.id, text: first.text.slice(over) };
+        this.#size -= over;
+      }
+    }
+    this.chunks = chunks;
   }
 
   async run(): Promise<void> {
@@ -94,6 +121,7 @@ export class CommandState {
   }
 
   clear(): void {
-    this.output = '';
+    this.chunks = [];
+    this.#size = 0;
   }
 }

@@ -15,6 +15,9 @@ export const rowRef = (r: {
   reference?: string;
 }): string => r.reference ?? (r.dangling ? r.id.slice(7, 19) : `${r.repository}:${r.tag}`);
 
+/** How many rows of the images table are drawn at first, and added by each "Show more". */
+export const ROWS_PAGE = 100;
+
 export type SortKey = 'repository' | 'tag' | 'id' | 'created' | 'size';
 export type SortDir = 'asc' | 'desc';
 
