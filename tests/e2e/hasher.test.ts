@@ -1,6 +1,6 @@
 /**
  * Layer hashes in dedicated workers (src/workers/hasher.ts), in Chromium: the engine worker starts
- * nested sha256 workers, pulls of gzip and zstd layers of several MiB (many 512 KiB batches
+ * nested sha256 workers, pulls of gzip and zstd layers over 8 MiB (many 512 KiB batches
  * through the workers) verify against the registry's digests, and a blob whose bytes were
  * changed on the registry's disk is refused with the digest the workers computed, which is
  * sha256sum's.
@@ -26,8 +26,10 @@ const blobPath = (digest: string) =>
   join(reg.dir, 'data', 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data');
 
 function layers(seed: number): Files[] {
-  // Half noise (stays large compressed), half text (decompresses to much more than it weighs).
-  const noise = new Uint8Array(3 << 20);
+  // Noise (stays large compressed) and text (decompresses to much more than it weighs). The noise
+  // makes the layer larger than ONE_SHOT_MAX (8 MiB), the bound under which a blob is hashed by
+  // WebCrypto's one-shot digest instead of the workers (src/workers/hasher.ts).
+  const noise = new Uint8Array(9 << 20);
   for (let i = 0, x = seed; i < noise.length; i++) noise[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
   const text = Array.from({ length: 60_000 }, (_, i) => `line ${i} of layer ${seed}\n`).join('');
   return [{ 'data/noise.bin': noise, 'etc/text': text }, { 'usr/share/doc/more': text.repeat(2) }];
