@@ -147,6 +147,14 @@ describe('peek: index a layer, read every file through its checkpoints', () => {
       const pulled = await ingestLayer(streamOfBytes(blob));
       expect(layer.entries).toEqual(pulled.entries);
       expect(layer.size).toBe(pulled.size);
+      // Sparse windows: each is the tar bytes before its checkpoint, cut at the first byte
+      // decoding reads, with the bytes it never reads zeroed.
+      for (const p of layer.points.filter((q) => q.window >= 0)) {
+        const w = layer.windows[p.window]!;
+        expect(w.length).toBeLessThanOrEqual(32768);
+        const real = tar.subarray(p.out - w.length, p.out);
+        expect(w.every((b, i) => b === 0 || b === real[i])).toBe(true);
+      }
       // Checkpoints are spaced by compressed input: one per CP bytes of blob at least.
       if (layer.compression === 'gzip' && !name.includes('members'))
         expect(layer.windows.length).toBeGreaterThanOrEqual(Math.floor(blob.length / (2 * CP)));
@@ -256,5 +264,82 @@ describe('peek: the stored form', () => {
     expect(decodeLayerIndex(back.index)).toEqual(entries);
     expect(back.fileHashes).toEqual(fileHashes);
     expect(back.points).toEqual(layer.points);
+  });
+});
+
+describe('peek: records stored by version 1', () => {
+  /** The version-1 encoder as it shipped (commit 95775c7, src/core/peek/encode.ts): raw typed
+   * arrays, full windows, one hash per file. */
+  async function encodeV1(layer: PeekLayer) {
+    const { deflateSync } = await import('fflate');
+    const { encodeLayerIndex } = await import('../layer/entry.ts');
+    const idx = encodeLayerIndex(layer.entries);
+    const parts: { name: string; kind: string; bytes: number }[] = [];
+    const data: Uint8Array[] = [];
+    const add = (name: string, arr: ArrayBufferView): void => {
+      parts.push({ name, kind: arr.constructor.name, bytes: arr.byteLength });
+      data.push(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+    };
+    for (const n of [
+      'path',
+      'type',
+      'mode',
+      'uid',
+      'gid',
+      'size',
+      'mtime',
+      'offset',
+      'linkname',
+      'uname',
+      'gname',
+      'devmajor',
+      'devminor',
+      'xattrs',
+    ] as const)
+      add(n, idx[n]);
+    add('strings', new TextEncoder().encode(JSON.stringify(idx.strings)));
+    add('fileHashes', layer.fileHashes);
+    const pts = new Float64Array(layer.points.length * 3);
+    layer.points.forEach((p, i) => pts.set([p.out, p.inBit, p.window], i * 3));
+    add('points', pts);
+    add('windowSizes', new Uint32Array(layer.windows.map((w) => w.length)));
+    for (const [i, w] of layer.windows.entries()) add(`w${i}`, w);
+    const head = new TextEncoder().encode(JSON.stringify(parts));
+    const raw = new Uint8Array(4 + head.length + data.reduce((n, d) => n + d.length, 0));
+    new DataView(raw.buffer).setUint32(0, head.length, true);
+    raw.set(head, 4);
+    let at = 4 + head.length;
+    for (const d of data) {
+      raw.set(d, at);
+      at += d.length;
+    }
+    return {
+      version: 1 as const,
+      digest: layer.digest,
+      diffId: layer.diffId,
+      compression: layer.compression,
+      compressedSize: layer.compressedSize,
+      uncompressedSize: layer.uncompressedSize,
+      size: layer.size,
+      entryCount: layer.entries.length,
+      checkpointCount: layer.windows.length,
+      packed: deflateSync(raw, { level: 6 }),
+    };
+  }
+
+  it('still decode, and read the same bytes; the version-2 record is smaller', async () => {
+    const { encodePeekLayer, decodePeekLayer, decodeLayerIndex } = await import('./encode.ts');
+    const blob = gnuGzip(tar);
+    const layer = await peekIndexLayer(streamOfBytes(blob), { checkpointEvery: CP });
+    const v1 = await encodeV1(layer);
+    const back = decodePeekLayer(structuredClone(v1));
+    expect(decodeLayerIndex(back.index)).toEqual(layer.entries);
+    expect(back.fileHashes).toEqual(layer.fileHashes);
+    expect(back.points).toEqual(layer.points);
+    expect(back.windows).toEqual(layer.windows);
+    const e = layer.entries.find((x) => x.path === 'usr/lib/big.txt')!;
+    const got = await readPlanned(rangeOf(blob), planRead(back, e), fileHash(layer, e.path));
+    expect(Buffer.from(got.bytes).equals(Buffer.from(files.get(e.path)!))).toBe(true);
+    expect(encodePeekLayer(layer).packed.length).toBeLessThan(v1.packed.length);
   });
 });
