@@ -9,6 +9,7 @@
  * `containerd.io/snapshot/stargz/toc.digest` annotation, and every regular file opens with one
  * Range request per chunk, equal to the source bytes.
  */
+import 'fake-indexeddb/auto';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import {
 } from '../../src/core/peek/estargz.ts';
 import type { RangeFetch } from '../../src/core/peek/read.ts';
 import { noise, prng } from '../helpers/prng.ts';
+import { testEngine } from '../helpers/engine.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout } from '../helpers/registry-images.ts';
 
@@ -175,5 +177,35 @@ describe('eStargz (converted by ctr-remote, served by docker-registry)', () => {
     await expect(
       readEstargzToc(rangeOf(layer.digest), layer.size, { expectedTocDigest: `sha256:${'0'.repeat(64)}` }),
     ).rejects.toMatchObject({ code: 'LAYER_CORRUPT' });
+  });
+
+  it('the app indexes it from the TOC alone (no pass over the layer) and opens its files', async () => {
+    const blobReads: { range: string; bytes: number }[] = [];
+    const engine = await testEngine({
+      fetch: async (input, init) => {
+        const r = await fetch(input, init);
+        if (!input.includes('/blobs/')) return r;
+        const body = await r.arrayBuffer();
+        blobReads.push({ range: new Headers(init?.headers).get('range') ?? '', bytes: body.byteLength });
+        return new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
+      },
+    });
+    const s = await engine.peek(`${reg.host}/esgz/conv:esgz`);
+    blobReads.length = 0;
+    const done = await engine.peekIndex('j', s.id, () => {});
+    expect(done.allIndexed).toBe(true);
+    // Footer and TOC: two ranged reads, a few hundred bytes, nothing else of the layer.
+    expect(blobReads.map((r) => r.range)).toEqual([expect.stringMatching(/^bytes=/), expect.stringMatching(/^bytes=/)]);
+    expect(blobReads.reduce((n, r) => n + r.bytes, 0)).toBeLessThan(layer.size * 0.02);
+    expect(done.layers[0]!.indexBytes! / layer.size).toBeLessThan(0.02);
+    const paths = await engine.peeker.paths(s.id);
+    for (const f of Object.keys(FILES)) expect(paths).toContain(f);
+    for (const [name, content] of Object.entries(FILES)) {
+      const expected = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+      blobReads.length = 0;
+      const got = await engine.peeker.readFile(s.id, name, { whole: true });
+      expect(Buffer.from(got.bytes).equals(Buffer.from(expected)), name).toBe(true);
+      expect(blobReads.every((r) => r.range.startsWith('bytes='))).toBe(true);
+    }
   });
 });

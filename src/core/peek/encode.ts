@@ -16,6 +16,7 @@ import type { Compression } from '../compression.ts';
 import type { Digest } from '../digest.ts';
 import { decodeLayerIndex, encodeLayerIndex, type EncodedLayerIndex } from '../layer/entry.ts';
 import { LayerError } from '../layer/errors.ts';
+import type { EstargzToc } from './estargz.ts';
 import type { AccessPoint, PeekLayer } from './index-layer.ts';
 
 const PEEK_INDEX_VERSION = 2;
@@ -362,6 +363,7 @@ export function encodePeekLayer(layer: PeekLayer): StoredPeekLayer {
   p.varint('points', pts.bytes(), 'Float64Array');
   p.column('windowSizes', new Uint32Array(layer.windows.map((w) => w.length)));
   for (const [i, w] of layer.windows.entries()) p.raw(`w${i}`, w);
+  if (layer.toc) p.raw('toc', new TextEncoder().encode(JSON.stringify(layer.toc)));
   return {
     version: 2,
     digest: layer.digest,
@@ -520,7 +522,9 @@ export function decodePeekLayer(s: StoredPeekLayer): DecodedPeekLayer {
     if (w.length !== sizes[i]) throw bad(`window ${i}`);
     windows.push(w);
   }
-  return { ...figures(s), index, fileHashes, points, windows };
+  const toc = got.has('toc') ? (text('toc') as EstargzToc) : undefined;
+  if (toc && (!Array.isArray(toc.entries) || typeof toc.tocOffset !== 'number')) throw bad('toc');
+  return { ...figures(s), index, fileHashes, points, windows, ...(toc ? { toc } : {}) };
 }
 
 function figures(

@@ -17,14 +17,18 @@
  */
 import { CompressionError } from '../compression-error.ts';
 import type { Digest } from '../digest.ts';
+import type { EntryType, LayerEntry } from '../layer/entry.ts';
 import { LayerError } from '../layer/errors.ts';
+import { layerSize } from '../layer/size.ts';
 import { createSha256 } from '../sha256.ts';
 import { iteratorOf } from '../tar/bytes.ts';
 import { readTar } from '../tar/reader.ts';
+import type { PeekLayer } from './index-layer.ts';
 import { Inflater } from './inflate.ts';
 import type { RangeFetch } from './read.ts';
 
 export const ESTARGZ_TOC_DIGEST_ANNOTATION = 'containerd.io/snapshot/stargz/toc.digest';
+export const ESTARGZ_UNCOMPRESSED_SIZE_ANNOTATION = 'io.containers.estargz.uncompressed-size';
 export const ESTARGZ_FOOTER_SIZE = 51;
 export const ESTARGZ_TOC_NAME = 'stargz.index.json';
 /** Largest TOC accepted, compressed and inflated (a layer of 1M files has a TOC of ~300 MB
@@ -295,4 +299,85 @@ export async function readEstargzFile(
   }
   if (file.digest !== undefined && sha256Of(bytes) !== file.digest) throw mismatch(`its SHA-256 is not ${file.digest}`);
   return { bytes, fetched, requests };
+}
+
+const TOC_TYPES: Partial<Record<TocEntryType, EntryType>> = {
+  reg: 'file',
+  dir: 'dir',
+  symlink: 'symlink',
+  hardlink: 'hardlink',
+  char: 'char',
+  block: 'block',
+  fifo: 'fifo',
+};
+
+const normName = (n: string): string => n.replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
+
+/**
+ * The peek index of an eStargz layer, from its TOC alone (no pass over the layer): entries in
+ * the layerIndex format (a regular file's `offset` is its first chunk's compressed offset, the
+ * key readFile looks it up by), each file's SHA-256 from the TOC, no access points: files are
+ * read through the TOC. The diff_id cannot be checked without a pass: the config's is kept;
+ * the TOC itself is checked against the annotation in the (digest-checked) manifest.
+ */
+export function peekLayerFromToc(
+  toc: EstargzToc,
+  meta: { digest: Digest; diffId: Digest; compressedSize: number; uncompressedSize: number },
+): PeekLayer {
+  const entries: LayerEntry[] = [];
+  const hashes: Uint8Array[] = [];
+  for (const e of toc.entries) {
+    const type = TOC_TYPES[e.type];
+    if (!type) continue; // chunks
+    const path = normName(e.name);
+    if (path === '' && type === 'dir') continue; // the root
+    const t = e.modtime ? Date.parse(e.modtime) : 0;
+    const entry: LayerEntry = {
+      path,
+      type,
+      mode: (e.mode ?? 0) & 0o7777,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      size: type === 'file' ? (e.size ?? 0) : 0,
+      mtime: Number.isFinite(t) ? Math.floor(t / 1000) : 0,
+      offset: type === 'file' ? (e.offset ?? 0) : 0,
+    };
+    if (e.linkName !== undefined && (type === 'symlink' || type === 'hardlink')) {
+      entry.linkname = type === 'hardlink' ? normName(e.linkName) : e.linkName;
+    }
+    if (e.userName) entry.uname = e.userName;
+    if (e.groupName) entry.gname = e.groupName;
+    if (type === 'char' || type === 'block') {
+      entry.devmajor = e.devMajor ?? 0;
+      entry.devminor = e.devMinor ?? 0;
+    }
+    if (e.xattrs && Object.keys(e.xattrs).length) entry.xattrs = e.xattrs;
+    entries.push(entry);
+    if (type === 'file') {
+      const h = new Uint8Array(32);
+      const m = /^sha256:([0-9a-f]{64})$/.exec(e.digest ?? '');
+      if (m) for (let i = 0; i < 32; i++) h[i] = parseInt(m[1]!.slice(i * 2, i * 2 + 2), 16);
+      hashes.push(h);
+    }
+  }
+  const fileHashes = new Uint8Array(hashes.length * 32);
+  hashes.forEach((h, i) => fileHashes.set(h, i * 32));
+  return {
+    digest: meta.digest,
+    diffId: meta.diffId,
+    compression: 'gzip',
+    compressedSize: meta.compressedSize,
+    uncompressedSize: meta.uncompressedSize,
+    size: layerSize(entries),
+    entries,
+    fileHashes,
+    points: [],
+    windows: [],
+    toc,
+  };
+}
+
+/** The TOC entry of the regular file whose first chunk is at `offset` (peekLayerFromToc's key). */
+export function tocFileAt(toc: EstargzToc, offset: number): TocEntry | undefined {
+  return toc.entries.find((e) => e.type === 'reg' && e.offset === offset);
 }

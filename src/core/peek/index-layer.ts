@@ -35,6 +35,7 @@ import { createSha256 } from '../sha256.ts';
 import { iteratorOf } from '../tar/bytes.ts';
 import { TarError } from '../tar/errors.ts';
 import { readTar, type TarReadOptions } from '../tar/reader.ts';
+import type { EstargzToc } from './estargz.ts';
 import { Inflater } from './inflate.ts';
 import { ZstdFrameWalker } from './zstd-frames.ts';
 
@@ -62,6 +63,8 @@ export interface PeekLayer {
   fileHashes: Uint8Array;
   points: AccessPoint[];
   windows: Uint8Array[];
+  /** eStargz: indexed from its table of contents (estargz.ts); files are read through it. */
+  toc?: EstargzToc;
 }
 
 export interface PeekIndexOptions {
