@@ -60,6 +60,8 @@ export interface PeekLayerInfo {
   checkpoints?: number;
   indexBytes?: number;
   compression?: string;
+  /** Indexed from its eStargz table of contents, without a pass over the layer. */
+  estargz?: boolean;
 }
 
 export interface PeekSummary {
@@ -273,6 +275,7 @@ export class Peeker {
               checkpoints: s.checkpointCount,
               indexBytes: stored!.bytes,
               compression: s.compression,
+              ...(s.lazy === 'estargz' ? { estargz: true } : {}),
             }
           : {}),
       });

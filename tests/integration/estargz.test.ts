@@ -198,6 +198,7 @@ describe('eStargz (converted by ctr-remote, served by docker-registry)', () => {
     expect(blobReads.map((r) => r.range)).toEqual([expect.stringMatching(/^bytes=/), expect.stringMatching(/^bytes=/)]);
     expect(blobReads.reduce((n, r) => n + r.bytes, 0)).toBeLessThan(layer.size * 0.02);
     expect(done.layers[0]!.indexBytes! / layer.size).toBeLessThan(0.02);
+    expect(done.layers[0]!.estargz).toBe(true);
     const paths = await engine.peeker.paths(s.id);
     for (const f of Object.keys(FILES)) expect(paths).toContain(f);
     for (const [name, content] of Object.entries(FILES)) {

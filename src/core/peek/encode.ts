@@ -31,6 +31,8 @@ export interface StoredPeekLayer {
   size: number;
   entryCount: number;
   checkpointCount: number;
+  /** Indexed from an eStargz table of contents (no pass over the layer). */
+  lazy?: 'estargz';
   /** Deflated: see packParts. */
   packed: Uint8Array;
 }
@@ -374,6 +376,7 @@ export function encodePeekLayer(layer: PeekLayer): StoredPeekLayer {
     size: layer.size,
     entryCount: layer.entries.length,
     checkpointCount: layer.windows.length,
+    ...(layer.toc ? { lazy: 'estargz' as const } : {}),
     packed: p.pack(),
   };
 }
