@@ -25,6 +25,10 @@ const NEEDED = {
   dpkg: 'dpkg-query',
   python3: 'python3',
   diffutils: 'diff',
+  // eStargz fixtures: stargz-snapshotter's ctr-remote converts an image through a containerd
+  // daemon the test starts by PID (tests/integration/estargz.test.ts).
+  containerd: 'containerd',
+  'stargz-snapshotter': 'ctr-remote',
   // The main paths in other engines (tests/e2e/engines): Firefox ESR over WebDriver BiDi,
   // WebKitGTK through its WebDriver (which brings the MiniBrowser), on an Xvfb display.
   'firefox-esr': 'firefox-esr',

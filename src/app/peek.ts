@@ -25,6 +25,14 @@ import {
   type StoredPeekLayer,
 } from '../core/peek/encode.ts';
 import { planRead, readPlanned, type RangeFetch } from '../core/peek/read.ts';
+import {
+  ESTARGZ_TOC_DIGEST_ANNOTATION,
+  ESTARGZ_UNCOMPRESSED_SIZE_ANNOTATION,
+  peekLayerFromToc,
+  readEstargzFile,
+  readEstargzToc,
+  tocFileAt,
+} from '../core/peek/estargz.ts';
 import type { PeekPort } from '../core/peek/command.ts';
 import { parsePlatform } from '../core/platform.ts';
 import { familiarString, normalizedName, parseReference, referenceString, type Reference } from '../core/reference.ts';
@@ -52,6 +60,8 @@ export interface PeekLayerInfo {
   checkpoints?: number;
   indexBytes?: number;
   compression?: string;
+  /** Indexed from its eStargz table of contents, without a pass over the layer. */
+  estargz?: boolean;
 }
 
 export interface PeekSummary {
@@ -201,6 +211,19 @@ export class Peeker {
     return rec;
   }
 
+  /** Each layer descriptor's annotations, from the stored manifest. */
+  #annotations(rec: PeekImageRecord): (Record<string, string> | undefined)[] {
+    try {
+      const m = JSON.parse(dec.decode(rec.manifestBytes)) as { layers?: { annotations?: Record<string, string> }[] };
+      return rec.layers.map((_, i) => {
+        const a = m.layers?.[i]?.annotations;
+        return a && typeof a === 'object' ? a : undefined;
+      });
+    } catch {
+      return [];
+    }
+  }
+
   #config(rec: PeekImageRecord): Record<string, unknown> {
     return JSON.parse(dec.decode(rec.configBytes)) as Record<string, unknown>;
   }
@@ -252,6 +275,7 @@ export class Peeker {
               checkpoints: s.checkpointCount,
               indexBytes: stored!.bytes,
               compression: s.compression,
+              ...(s.lazy === 'estargz' ? { estargz: true } : {}),
             }
           : {}),
       });
@@ -324,9 +348,33 @@ export class Peeker {
     const ref = parseReference(rec.reference);
     const store = await this.deps.store();
     const present = await store.peekLayersPresent(rec.layers.map((l) => l.digest));
+    const annotated = this.#annotations(rec);
     for (const [i, l] of rec.layers.entries()) {
       if (present[i]) continue;
       signal?.throwIfAborted();
+      // eStargz: the TOC (two Range requests, checked against the manifest's annotation) is the
+      // index; no pass over the layer. A layer without the footer is indexed as any other.
+      const tocDigest = annotated[i]?.[ESTARGZ_TOC_DIGEST_ANNOTATION];
+      if (tocDigest && l.mediaType.includes('gzip')) {
+        const toc = await readEstargzToc(rangeFetcher(this.deps.client(), ref, l.digest), l.size, {
+          expectedTocDigest: tocDigest,
+          layer: l.digest,
+          ...(signal ? { signal } : {}),
+        });
+        if (toc) {
+          const declared = Number(annotated[i]?.[ESTARGZ_UNCOMPRESSED_SIZE_ANNOTATION]);
+          const layer = peekLayerFromToc(toc, {
+            digest: l.digest,
+            diffId: diffIds[i]!,
+            compressedSize: l.size,
+            uncompressedSize: Number.isSafeInteger(declared) && declared > 0 ? declared : 0,
+          });
+          const stored = encodePeekLayer(layer);
+          await store.putPeekLayer(l.digest, stored, stored.packed.length);
+          onProgress?.({ layer: i, digest: l.digest, bytes: l.size, total: l.size, done: true });
+          continue;
+        }
+      }
       const blob = await fetchBlob(this.deps.client(), ref, l.digest, signal ? { signal } : {});
       const layer = await peekIndexLayer(blob.stream, {
         expectedDigest: l.digest,
@@ -487,9 +535,29 @@ export class Peeker {
     const hash = k >= 0 ? fileHashLookup(layer.index, layer.fileHashes)(k) : undefined;
     const whole = opts.whole || entry.size <= MAX_PREVIEW_BYTES;
     const size = whole ? entry.size : MAX_PREVIEW_BYTES;
-    const plan = planRead(layer, { offset: entry.dataOffset, size });
     const ref = parseReference(p.rec.reference);
     const digest = p.rec.layers[li]!.digest;
+    if (layer.toc) {
+      // eStargz: the file's chunks, one Range request each, checked against the TOC's digests.
+      if (entry.size === 0) {
+        return { ...base, bytes: new Uint8Array(0), truncated: false, fetched: 0, range: [0, -1], rangeIgnored: false };
+      }
+      const te = tocFileAt(layer.toc, entry.dataOffset);
+      if (!te) throw new LayerscopeError('LAYER_CORRUPT', `/${resolved}: not in the layer's eStargz TOC`);
+      const got = await readEstargzFile(rangeFetcher(this.deps.client(), ref, digest), layer.toc, te.name, {
+        layer: digest,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      return {
+        ...base,
+        bytes: whole ? got.bytes : got.bytes.subarray(0, size),
+        truncated: !whole,
+        fetched: got.fetched,
+        range: [te.offset ?? 0, (te.offset ?? 0) + got.fetched - 1],
+        rangeIgnored: false,
+      };
+    }
+    const plan = planRead(layer, { offset: entry.dataOffset, size });
     // A preview of a large file cannot be checked against the whole file's hash: only whole reads are.
     const got = await readPlanned(
       rangeFetcher(this.deps.client(), ref, digest),

@@ -63,7 +63,9 @@ async function build(dir: string, salt: string): Promise<string> {
   writeFileSync(at('usr/lib/libx.so'), noise(700_000, 2));
   symlinkSync('libx.so', at('usr/lib/libx.so.1'));
   symlinkSync('usr/bin', at('bin'));
-  // ~14 MB of text: gzip checkpoints every 4 MiB of output fall inside it.
+  // ~14 MB of text, after 9 MB of incompressible bytes: gzip checkpoints (every ~4 MiB of
+  // compressed input) fall inside big.bin, and decoding from them crosses into big.txt.
+  writeFileSync(at('usr/share/big.bin'), noise(9_000_000, 4));
   writeFileSync(at('usr/share/big.txt'), text(14_000_000, 3));
   for (let i = 0; i < 30; i++) writeFileSync(at(`usr/share/doc/f${i}.txt`), text(500 + i * 4000, 10 + i));
   for (let i = 0; i < 30; i++) writeFileSync(at(`usr/share/man/m${i}.txt`), text(300 + i * 7000, 50 + i));
@@ -187,13 +189,14 @@ for (const which of ['gzip', 'zstd'] as const) {
         opened++;
       }
       expect(opened).toBeGreaterThan(35);
-      // A small file deep in the big gzip layer (after 14 MB of big.txt): from the nearest
-      // checkpoint, at most ~4 MiB of output back, not the whole layer. zstd as skopeo writes
-      // it is one frame: the read starts at the layer's start.
+      // A small file deep in the big gzip layer (after big.bin and big.txt): from the nearest
+      // checkpoint, at most ~4 MiB of compressed input back, not the whole layer. zstd as skopeo
+      // writes it is one frame: the read starts at the layer's start.
       const deep = await peekEngine.peeker.readFile(id, 'usr/share/man/m29.txt');
       if (which === 'gzip') {
         expect(deep.range[0]).toBeGreaterThan(0);
         expect(deep.fetched).toBeLessThan(img.layers[0]!.size / 2);
+        expect(deep.fetched).toBeLessThanOrEqual(4 * 2 ** 20 + 64 * 1024);
       }
       const conf = await peekEngine.peeker.readFile(id, 'etc/app.conf');
       expect(new TextDecoder().decode(conf.bytes)).toBe('listen 8080\nworkers 4\n');

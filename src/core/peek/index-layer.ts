@@ -11,8 +11,11 @@
  * Access points: every block boundary (gzip) or frame start (zstd) at least `markEvery` bytes
  * of output after the previous one, each with its compressed offset; they bound the end of a
  * Range request. Some of them are checkpoints, where decoding may start: a gzip member start,
- * a zstd frame start, or a gzip block boundary every `checkpointEvery` bytes of output, which
- * keeps the 32 KiB of output before it (the deflate dictionary). Uncompressed layers need none.
+ * a zstd frame start, or a gzip block boundary every `checkpointEvery` bytes of COMPRESSED input,
+ * which keeps the 32 KiB of output before it (the deflate dictionary). Spacing by input, not
+ * output, is what the fetch budget of an open is about (≤ checkpointEvery + the file's own
+ * compressed bytes), and it stores fewer windows on layers that compress well (README, "Peek").
+ * Uncompressed layers need none.
  */
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { CompressionError } from '../compression-error.ts';
@@ -32,6 +35,7 @@ import { createSha256 } from '../sha256.ts';
 import { iteratorOf } from '../tar/bytes.ts';
 import { TarError } from '../tar/errors.ts';
 import { readTar, type TarReadOptions } from '../tar/reader.ts';
+import type { EstargzToc } from './estargz.ts';
 import { Inflater } from './inflate.ts';
 import { ZstdFrameWalker } from './zstd-frames.ts';
 
@@ -59,13 +63,15 @@ export interface PeekLayer {
   fileHashes: Uint8Array;
   points: AccessPoint[];
   windows: Uint8Array[];
+  /** eStargz: indexed from its table of contents (estargz.ts); files are read through it. */
+  toc?: EstargzToc;
 }
 
 export interface PeekIndexOptions {
   expectedDigest?: Digest;
   expectedDiffId?: Digest;
   expectedSize?: number;
-  /** Output bytes between checkpoints with a window (gzip); default 4 MiB. */
+  /** Compressed bytes between checkpoints with a window (gzip); default 4 MiB − 256 KiB. */
   checkpointEvery?: number;
   /** Output bytes between access points; default 64 KiB. */
   markEvery?: number;
@@ -77,7 +83,10 @@ export interface PeekIndexOptions {
   maxZstdWindow?: number;
 }
 
-const DEFAULT_CHECKPOINT_EVERY = 4 << 20;
+/** 4 MiB less 256 KiB: the checkpoint falls at the first block boundary past the spacing, and
+ * a read ends at the first access point past the file, so the margin keeps what an open
+ * fetches within "4 MiB + the file's compressed size" (the issue's budget) in practice. */
+const DEFAULT_CHECKPOINT_EVERY = (4 << 20) - (256 << 10);
 const DEFAULT_MARK_EVERY = 64 << 10;
 
 function wrap(e: unknown, layer: string): unknown {
@@ -92,11 +101,32 @@ function wrap(e: unknown, layer: string): unknown {
   return e;
 }
 
-/** Builds the access points while a decoder reports where it is. */
+/** A window whose use is still being learnt: the 32 KiB of output after its checkpoint. */
+interface PendingWindow {
+  /** Output offset of the checkpoint (the window ends here). */
+  out: number;
+  k: number;
+  used: Uint8Array;
+}
+
+const WSIZE = 32768;
+
+/**
+ * Builds the access points while a decoder reports where it is.
+ *
+ * Sparse windows (gzip): while the 32 KiB of output after a checkpoint is decoded, every
+ * length/distance pair that reaches back before the checkpoint marks the window bytes it
+ * copies; then the window is cut to start at its first byte ever read and every byte never
+ * read is set to zero. Decoding from the checkpoint reads only marked bytes (the output after
+ * the checkpoint is the same bytes, so it copies the same sources), so it yields the same
+ * output, and the zeros cost next to nothing once the index is deflated (README, "Peek").
+ */
 class PointRecorder {
   readonly points: AccessPoint[] = [];
   readonly windows: Uint8Array[] = [];
+  private pending: PendingWindow[] = [];
   private lastMark = -Infinity;
+  /** Compressed bit offset of the last checkpoint. */
   private lastCheckpoint = 0;
   constructor(
     private readonly markEvery: number,
@@ -111,17 +141,48 @@ class PointRecorder {
     if (last && last.out === out) return;
     if (restart && out - this.lastMark >= this.markEvery) {
       this.points.push({ out, inBit, window: -2 });
-      this.lastCheckpoint = out;
-    } else if (window && out - this.lastCheckpoint >= this.checkpointEvery) {
-      this.windows.push(window());
+      this.lastCheckpoint = inBit;
+    } else if (window && inBit - this.lastCheckpoint >= this.checkpointEvery * 8) {
+      const w = window();
+      this.windows.push(w);
       this.points.push({ out, inBit, window: this.windows.length - 1 });
-      this.lastCheckpoint = out;
+      this.pending.push({ out, k: this.windows.length - 1, used: new Uint8Array(w.length) });
+      this.lastCheckpoint = inBit;
     } else if (out - this.lastMark >= this.markEvery) {
       this.points.push({ out, inBit, window: -1 });
     } else {
       return;
     }
     this.lastMark = out;
+  }
+
+  /** Output before this offset may still read a pending window. */
+  get watchUntil(): number {
+    const last = this.pending[this.pending.length - 1];
+    return last ? last.out + WSIZE : -Infinity;
+  }
+
+  /** A copy of `len` bytes from `dist` back, to output offset `out`. */
+  match(out: number, dist: number, len: number): void {
+    const from = out - dist;
+    for (const p of this.pending) {
+      const start = p.out - p.used.length;
+      const end = Math.min(from + len, p.out);
+      for (let x = Math.max(from, start); x < end; x++) p.used[x - start] = 1;
+    }
+  }
+
+  /** Settles the windows that no output from `out` on can read (all, at the end). */
+  settle(out = Infinity): void {
+    while (this.pending.length && this.pending[0]!.out + WSIZE <= out) {
+      const p = this.pending.shift()!;
+      const w = this.windows[p.k]!;
+      let first = 0;
+      while (first < w.length && !p.used[first]) first++;
+      const kept = w.slice(first);
+      for (let i = 0; i < kept.length; i++) if (!p.used[first + i]) kept[i] = 0;
+      this.windows[p.k] = kept;
+    }
   }
 }
 
@@ -275,7 +336,12 @@ const GZIP_SLICE = 8 << 10;
 
 async function* gunzipWithPoints(source: AsyncIterable<Uint8Array>, rec: PointRecorder): AsyncGenerator<Uint8Array> {
   const inf: Inflater = new Inflater({
-    onBoundary: (b) => rec.at(b.out, b.inBit, b.member, () => inf.window()),
+    onBoundary: (b) => {
+      rec.settle(b.out);
+      rec.at(b.out, b.inBit, b.member, () => inf.window());
+      inf.watchUntil = rec.watchUntil;
+    },
+    onMatch: (out, dist, len) => rec.match(out, dist, len),
   });
   for await (const chunk of source) {
     for (let i = 0; i < chunk.length; i += GZIP_SLICE) {
@@ -283,6 +349,7 @@ async function* gunzipWithPoints(source: AsyncIterable<Uint8Array>, rec: PointRe
     }
   }
   for (const p of inf.push(new Uint8Array(0), true)) yield p;
+  rec.settle();
 }
 
 const ZSTD_BLOCKS_PER_PUSH = 32;

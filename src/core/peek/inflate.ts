@@ -39,6 +39,10 @@ export interface InflaterOptions {
   outOffset?: number;
   /** Called at every block boundary and member start, before the block is read. */
   onBoundary?: (b: BlockBoundary) => void;
+  /** Called for each length/distance pair whose output starts before `watchUntil` (an
+   * absolute output offset, set between blocks): `out` is where the copy goes. The peek pass
+   * uses it to learn which bytes of a checkpoint's window are ever read. */
+  onMatch?: (out: number, dist: number, len: number) => void;
   /** Largest gzip header (FEXTRA, FNAME, FCOMMENT); default 1 MiB. */
   maxHeader?: number;
 }
@@ -151,6 +155,9 @@ export class Inflater {
   private memberKnown: boolean;
   private pieces: Uint8Array[] = [];
   private readonly onBoundary: ((b: BlockBoundary) => void) | undefined;
+  private readonly onMatch: ((out: number, dist: number, len: number) => void) | undefined;
+  /** Absolute output offset before which matches go to onMatch. */
+  watchUntil = -Infinity;
   private readonly maxHeader: number;
   private members = 0;
   /** The last boundary reported (a unit that waits for input is not reported twice). */
@@ -159,6 +166,7 @@ export class Inflater {
   constructor(opts: InflaterOptions = {}) {
     this.base = opts.inOffset ?? 0;
     this.onBoundary = opts.onBoundary;
+    this.onMatch = opts.onMatch;
     this.maxHeader = opts.maxHeader ?? 1 << 20;
     this.out = new Uint8Array(WSIZE + OUT_CHUNK + 512);
     const dict = opts.dictionary;
@@ -511,6 +519,8 @@ export class Inflater {
     let out = this.out;
     let opos = this.opos;
     const limit = stopAt - this.outBase; // stop when opos reaches this
+    const onMatch = this.onMatch;
+    let watch = onMatch ? this.watchUntil - this.outBase : -Infinity; // relative to out[0]
     let memberOut = this.memberOut;
     try {
       for (;;) {
@@ -520,6 +530,7 @@ export class Inflater {
           this.room();
           out = this.out;
           opos = this.opos;
+          if (onMatch) watch = this.watchUntil - this.outBase;
         }
         const start = pos;
         const e = lmap[bits32(b, pos) & lmask]!;
@@ -573,6 +584,7 @@ export class Inflater {
           break;
         }
         if (dist > opos) throw corrupt('distance too far back');
+        if (opos < watch) onMatch!(opos + this.outBase, dist, len);
         let from = opos - dist;
         const stop = opos + len;
         if (dist >= len) {
