@@ -17,7 +17,7 @@
  */
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
@@ -325,6 +325,15 @@ async function main(): Promise<void> {
     console.log(
       `table: cold ${cold.map((x) => x.toFixed(0)).join(' / ')} ms; after a change ${fmt(change)} ms (the write ${fmt(write)}, then the table ${fmt(table)})`,
     );
+    // `npm run bench -- scale --table-only`: the images table only (RESULTS.md untouched).
+    if (process.argv.includes('--table-only')) {
+      console.log(
+        `load average ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      );
+      return;
+    }
 
     // ── the command bar ──────────────────────────────────────────────────────────────────
     const images: number[] = [];

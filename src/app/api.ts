@@ -87,7 +87,8 @@ export interface ImportResult {
 
 export interface EngineApi extends PackagesApi, PeekApi {
   configure(settings: EngineSettings): Promise<void>;
-  images(): Promise<ImagesSnapshot>;
+  /** `change`: a store change the page heard from another tab (see Engine.images). */
+  images(change?: unknown): Promise<ImagesSnapshot>;
   pull(
     jobId: string,
     reference: string,

@@ -19,6 +19,7 @@ import type { DockerContext } from '../core/commands/context.ts';
 import type { Platform } from '../core/model.ts';
 import type { FetchLike } from '../core/registry/transport.ts';
 import { openStore, type Store, type StoreOptions } from '../store/index.ts';
+import type { StoreChange } from '../store/store.ts';
 import { LayerscopeError, toErrorData } from '../core/errors.ts';
 import type {
   CommandSink,
@@ -39,6 +40,7 @@ import type {
   StoreCheck,
 } from './api.ts';
 import { Explorer } from './explore.ts';
+import { ListingCache } from './listing-cache.ts';
 import { Comparer } from './compare.ts';
 import type {
   CompareRequest,
@@ -118,6 +120,7 @@ export class Engine implements EngineApi, PackagesApi {
   #client: RegistryClient | undefined;
   #store: Promise<Store> | undefined;
   #jobs = new Map<string, AbortController>();
+  #listing: ListingCache | undefined;
 
   constructor(env: EngineEnv) {
     this.#env = env;
@@ -160,18 +163,21 @@ export class Engine implements EngineApi, PackagesApi {
     return this.#client;
   }
 
-  async images(): Promise<ImagesSnapshot> {
+  /**
+   * The images table's rows and the store's summary. `change`: a store change the page heard
+   * from another tab (its channel may deliver before this worker's does), so the cached
+   * records it names are read again (src/app/listing-cache.ts).
+   */
+  async images(change?: unknown): Promise<ImagesSnapshot> {
     const store = await this.store();
-    const [images, tags, usage, estimate] = await Promise.all([
-      store.listImages(),
-      store.listTags(),
-      store.usage(),
-      store.estimate(),
-    ]);
+    this.#listing ??= new ListingCache(store);
+    this.#listing.note(change as Partial<StoreChange> | undefined);
+    const [{ images, tags, blobs }, estimate] = await Promise.all([this.#listing.read(), store.estimate()]);
+    let blobBytes = 0;
+    for (const b of blobs.values()) if (b.complete) blobBytes += b.size;
     // What the same images would take if nothing were shared: every image's own blobs.
     const configSizes = new Map<string, number>();
-    const configs = await store.getBlobRecords(images.map((i) => i.id));
-    images.forEach((i, n) => configSizes.set(i.id, configs[n]?.size ?? 0));
+    for (const i of images) configSizes.set(i.id, blobs.get(i.id)?.size ?? 0);
     const now = this.#now();
     const rows: ImageRow[] = [];
     for (const v of buildViews(images, tags)) {
@@ -191,7 +197,7 @@ export class Engine implements EngineApi, PackagesApi {
       summary: {
         images: images.length,
         logicalBytes: images.reduce((n, i) => n + i.size, 0),
-        storedBytes: usage.blobBytes,
+        storedBytes: blobBytes,
         unsharedBytes: images.reduce((n, i) => n + i.downloadSize + (configSizes.get(i.id) ?? 0), 0),
         ...(estimate?.quota !== undefined
           ? { quota: { usage: estimate.usage ?? 0, quota: estimate.quota, persisted: estimate.persisted ?? false } }

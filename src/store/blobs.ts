@@ -32,6 +32,10 @@ export async function getBlobRecords(k: StoreKernel, digests: readonly Digest[])
   });
 }
 
+export function listBlobRecords(k: StoreKernel): Promise<BlobRecord[]> {
+  return k.read(['blobs'], 'list blob records', (tx) => tx.objectStore('blobs').getAll());
+}
+
 export async function hasBlob(k: StoreKernel, digest: Digest): Promise<BlobState> {
   const rec = await getBlobRecord(k, digest);
   if (!rec) return 'absent';

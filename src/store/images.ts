@@ -223,6 +223,14 @@ export async function getImage(k: StoreKernel, id: Digest): Promise<ImageRecord 
   return k.read(['images'], 'read an image', (tx) => tx.objectStore('images').get(id));
 }
 
+export async function getImages(k: StoreKernel, ids: readonly Digest[]): Promise<(ImageRecord | undefined)[]> {
+  ids.forEach((id, i) => checkDigest(id, `image id ${i}`));
+  return k.read(['images'], 'read images', (tx) => {
+    const images = tx.objectStore('images');
+    return Promise.all(ids.map((id) => images.get(id)));
+  });
+}
+
 export function listImages(k: StoreKernel): Promise<ImageRecord[]> {
   return k.read(['images'], 'list images', (tx) => tx.objectStore('images').getAll());
 }

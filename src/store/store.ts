@@ -87,6 +87,11 @@ export class Store {
     return blobs.getBlobRecords(this.k, digests);
   }
 
+  /** Every blob record (complete and partial), in one transaction. */
+  listBlobRecords(): Promise<BlobRecord[]> {
+    return blobs.listBlobRecords(this.k);
+  }
+
   /**
    * Starts (or resumes) writing a blob. Waits while another tab writes the same blob, then
    * returns a writer; finish it with complete(), abort() or release() (use try/finally: the
@@ -186,6 +191,11 @@ export class Store {
 
   listImages(): Promise<ImageRecord[]> {
     return images.listImages(this.k);
+  }
+
+  /** Several images in one transaction (absent ones undefined), in the order asked. */
+  getImages(ids: readonly Digest[]): Promise<(ImageRecord | undefined)[]> {
+    return images.getImages(this.k, ids);
   }
 
   listTags(): Promise<TagRecord[]> {

@@ -53,9 +53,10 @@ export class ImagesState {
 
   /** Lists again; refreshes overlap (pull, import and another tab), so the latest wins. The rows
    * are shown as soon as they arrive; the sharing figures (a second pass over every image's
-   * layers) follow. */
-  async refresh(): Promise<void> {
-    const out = await this.#latest.run(() => this.engine.api.images());
+   * layers) follow. `change`: what another tab announced, passed to the engine so its cached
+   * records are current even if its own channel has not delivered the message yet. */
+  async refresh(change?: unknown): Promise<void> {
+    const out = await this.#latest.run(() => this.engine.api.images(change));
     if (!out) return;
     if (out.ok) {
       this.rows = out.value.rows;
