@@ -20,6 +20,7 @@ import type { EstargzToc } from '../../src/core/peek/estargz.ts';
 import type { RangeFetch } from '../../src/core/peek/read.ts';
 import { readZstdChunkedFile, readZstdChunkedToc, zstdChunkedAnnotations } from '../../src/core/peek/zstd-chunked.ts';
 import { testEngine } from '../helpers/engine.ts';
+import { pushZstdChunked } from '../helpers/lazy-images.ts';
 import { noise, prng } from '../helpers/prng.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout } from '../helpers/registry-images.ts';
@@ -60,17 +61,6 @@ const rangeOf =
     return { status: r.status, body: new Blob([b]).stream(), rangeStart: start };
   };
 
-async function podman(...args: string[]): Promise<string> {
-  const root = ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--storage-driver', 'vfs'];
-  const more = ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
-  try {
-    return (await run('podman', [...root, ...more, ...args], { maxBuffer: 1 << 26 })).stdout;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`podman ${args.join(' ')} failed: ${err.stderr || err.message}`, { cause: e });
-  }
-}
-
 beforeAll(async () => {
   src = await startRegistry();
   reg = await startRegistry();
@@ -78,15 +68,7 @@ beforeAll(async () => {
   await layout.build({ tag: 'src', layers: [FILES] });
   await pushLayoutImage(src, layout, 'src', 'zc/src', 'v1', { format: 'oci' });
   dir = mkdtempSync(join(tmpdir(), 'ls-zstd-chunked-'));
-  await podman('pull', '--tls-verify=false', `${src.host}/zc/src:v1`);
-  await podman(
-    'push',
-    '--tls-verify=false',
-    '--compression-format',
-    'zstd:chunked',
-    `${src.host}/zc/src:v1`,
-    `docker://${reg.host}/zc/conv:zc`,
-  );
+  await pushZstdChunked(`${src.host}/zc/src:v1`, `${reg.host}/zc/conv:zc`);
   const m = (await (
     await fetch(`${reg.url}/v2/zc/conv/manifests/zc`, {
       headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
