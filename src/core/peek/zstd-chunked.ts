@@ -37,8 +37,6 @@ import type { RangeFetch } from './read.ts';
 const PREFIXES = ['io.github.containers.zstd-chunked.', 'io.containers.zstd-chunked.'];
 export const ZSTD_CHUNKED_POSITION_ANNOTATIONS = PREFIXES.map((p) => `${p}manifest-position`);
 export const ZSTD_CHUNKED_CHECKSUM_ANNOTATIONS = PREFIXES.map((p) => `${p}manifest-checksum`);
-/** The footer frames: 8-byte skippable header + 64 bytes (current) or + 40 bytes (older). */
-export const ZSTD_CHUNKED_FOOTER_SIZES = [72, 48] as const;
 /** Largest file read in one request (its compressed frames). */
 export const MAX_ZSTD_CHUNKED_FILE = 1 << 30;
 
