@@ -116,4 +116,14 @@ describe('peek at lazy formats', () => {
       expect(total).toBeLessThan(layer.size * 0.02);
     });
   }
+
+  it('the layer list says how each was indexed, in Japanese too', async () => {
+    await page.goto(page.url().replace(/#.*$/, `#/peek/${encodeURIComponent(`${tap.host}/e2e/lazy:zc`)}`));
+    await expect.poll(() => page.getByTestId('peek-layers').textContent()).toContain('zstd:chunked, read from its TOC');
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('ja');
+    await expect.poll(() => page.getByTestId('peek-layers').textContent()).toContain('zstd:chunked、目次から読み取り');
+    await page.goto(page.url().replace(/#.*$/, `#/peek/${encodeURIComponent(`${tap.host}/e2e/lazy:esgz`)}`));
+    await expect.poll(() => page.getByTestId('peek-layers').textContent()).toContain('eStargz の目次から');
+    await page.getByRole('combobox', { name: '言語' }).selectOption('en');
+  });
 });
