@@ -272,7 +272,8 @@ export class Peeker {
         indexed: !!s,
         ...(s
           ? {
-              uncompressedSize: s.uncompressedSize,
+              // A TOC does not give the tar's size unless the producer annotated it: unknown, not 0.
+              ...(s.lazy && !s.uncompressedSize ? {} : { uncompressedSize: s.uncompressedSize }),
               size: s.size,
               entries: s.entryCount,
               checkpoints: s.checkpointCount,
