@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FileRowsWindow } from '../../src/app/api.ts';
 import type { EstargzToc } from '../../src/core/peek/estargz.ts';
 import type { RangeFetch } from '../../src/core/peek/read.ts';
 import { readZstdChunkedFile, readZstdChunkedToc, zstdChunkedAnnotations } from '../../src/core/peek/zstd-chunked.ts';
@@ -189,4 +190,28 @@ describe('zstd:chunked (pushed by podman, served by docker-registry)', () => {
       expect(blobReads[0]!.range).toMatch(/^bytes=/);
     }
   });
+
+  it('a full pull of it (skippable frames and all) shows the same tree as the peek', async () => {
+    const pullEngine = await testEngine();
+    const r = await pullEngine.pull('p', `${reg.host}/zc/conv:zc`, undefined, () => {});
+    expect(r.ok).toBe(true);
+    const peekEngine = await testEngine();
+    const s = await peekEngine.peek(`${reg.host}/zc/conv:zc`);
+    await peekEngine.peekIndex('j', s.id, () => {});
+    const rows = async (files: (start: number) => Promise<FileRowsWindow>): Promise<string[]> => {
+      const out: string[] = [];
+      for (let start = 0; ;) {
+        const w = await files(start);
+        for (const row of w.rows) out.push(`${row.path} ${row.isDir ? 'dir' : row.type} ${row.size}`);
+        start += w.rows.length;
+        if (w.rows.length === 0 || start >= w.total) break;
+      }
+      return out;
+    };
+    const q = { mode: 'upto' as const, sortBy: 'name' as const, search: '**', expanded: [], count: 500 };
+    const peeked = await rows((start) => peekEngine.peekFiles(s.id, { ...q, start }));
+    const pulled = await rows((start) => pullEngine.files(s.id, { ...q, start }));
+    expect(peeked.length).toBeGreaterThan(Object.keys(FILES).length);
+    expect(peeked).toEqual(pulled);
+  }, 120_000);
 });
