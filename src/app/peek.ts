@@ -33,6 +33,7 @@ import {
   readEstargzToc,
   tocFileAt,
 } from '../core/peek/estargz.ts';
+import { readZstdChunkedFile, readZstdChunkedToc, zstdChunkedAnnotations } from '../core/peek/zstd-chunked.ts';
 import type { PeekPort } from '../core/peek/command.ts';
 import { parsePlatform } from '../core/platform.ts';
 import { familiarString, normalizedName, parseReference, referenceString, type Reference } from '../core/reference.ts';
@@ -62,6 +63,8 @@ export interface PeekLayerInfo {
   compression?: string;
   /** Indexed from its eStargz table of contents, without a pass over the layer. */
   estargz?: boolean;
+  /** Indexed from its zstd:chunked manifest. */
+  zstdChunked?: boolean;
 }
 
 export interface PeekSummary {
@@ -269,13 +272,15 @@ export class Peeker {
         indexed: !!s,
         ...(s
           ? {
-              uncompressedSize: s.uncompressedSize,
+              // A TOC does not give the tar's size unless the producer annotated it: unknown, not 0.
+              ...(s.lazy && !s.uncompressedSize ? {} : { uncompressedSize: s.uncompressedSize }),
               size: s.size,
               entries: s.entryCount,
               checkpoints: s.checkpointCount,
               indexBytes: stored!.bytes,
               compression: s.compression,
               ...(s.lazy === 'estargz' ? { estargz: true } : {}),
+              ...(s.lazy === 'zstd:chunked' ? { zstdChunked: true } : {}),
             }
           : {}),
       });
@@ -368,6 +373,27 @@ export class Peeker {
             diffId: diffIds[i]!,
             compressedSize: l.size,
             uncompressedSize: Number.isSafeInteger(declared) && declared > 0 ? declared : 0,
+          });
+          const stored = encodePeekLayer(layer);
+          await store.putPeekLayer(l.digest, stored, stored.packed.length);
+          onProgress?.({ layer: i, digest: l.digest, bytes: l.size, total: l.size, done: true });
+          continue;
+        }
+      }
+      // zstd:chunked: the manifest (one Range request, checked against the checksum annotation)
+      // is the index, as for eStargz.
+      if (l.mediaType.includes('zstd') && zstdChunkedAnnotations(annotated[i])) {
+        const toc = await readZstdChunkedToc(rangeFetcher(this.deps.client(), ref, l.digest), l.size, {
+          ...(annotated[i] ? { annotations: annotated[i] } : {}),
+          layer: l.digest,
+          ...(signal ? { signal } : {}),
+        });
+        if (toc) {
+          const layer = peekLayerFromToc(toc, {
+            digest: l.digest,
+            diffId: diffIds[i]!,
+            compressedSize: l.size,
+            uncompressedSize: 0,
           });
           const stored = encodePeekLayer(layer);
           await store.putPeekLayer(l.digest, stored, stored.packed.length);
@@ -544,7 +570,8 @@ export class Peeker {
       }
       const te = tocFileAt(layer.toc, entry.dataOffset);
       if (!te) throw new LayerscopeError('LAYER_CORRUPT', `/${resolved}: not in the layer's eStargz TOC`);
-      const got = await readEstargzFile(rangeFetcher(this.deps.client(), ref, digest), layer.toc, te.name, {
+      const read = layer.toc.format === 'zstd:chunked' ? readZstdChunkedFile : readEstargzFile;
+      const got = await read(rangeFetcher(this.deps.client(), ref, digest), layer.toc, te.name, {
         layer: digest,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

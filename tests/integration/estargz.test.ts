@@ -10,8 +10,8 @@
  * Range request per chunk, equal to the source bytes.
  */
 import 'fake-indexeddb/auto';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,7 @@ import {
 import type { RangeFetch } from '../../src/core/peek/read.ts';
 import { noise, prng } from '../helpers/prng.ts';
 import { testEngine } from '../helpers/engine.ts';
+import { convertEstargz, startContainerd, type Containerd } from '../helpers/lazy-images.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 import { pushLayoutImage, TestLayout } from '../helpers/registry-images.ts';
 
@@ -47,7 +48,7 @@ const FILES: Record<string, string | Uint8Array> = {
 
 let reg: TestRegistry;
 let layout: TestLayout;
-let ctd: ChildProcess | undefined;
+let ctd: Containerd | undefined;
 let dir: string;
 let layer: { digest: string; size: number; annotations?: Record<string, string> };
 let plainLayer: { digest: string; size: number };
@@ -65,29 +66,14 @@ const rangeOf =
     return { status: r.status, body: new Blob([b]).stream(), rangeStart: start };
   };
 
-async function ctr(...args: string[]): Promise<string> {
-  const { stdout } = await run('ctr-remote', ['--address', join(dir, 'ctd.sock'), ...args], { maxBuffer: 1 << 24 });
-  return stdout;
-}
-
 beforeAll(async () => {
   reg = await startRegistry();
   layout = await TestLayout.create();
   await layout.build({ tag: 'src', layers: [FILES] });
   await pushLayoutImage(reg, layout, 'src', 'esgz/conv', 'src', { format: 'oci' });
   dir = mkdtempSync(join(tmpdir(), 'ls-estargz-'));
-  writeFileSync(
-    join(dir, 'ctd.toml'),
-    `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${dir}/ctd.sock"\n` +
-      `[plugins."io.containerd.grpc.v1.cri"]\n  disable = true\n`,
-  );
-  ctd = spawn('containerd', ['--config', join(dir, 'ctd.toml')], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !existsSync(join(dir, 'ctd.sock')); i++) await new Promise((r) => setTimeout(r, 100));
-  const src = `${reg.host}/esgz/conv:src`;
-  const dst = `${reg.host}/esgz/conv:esgz`;
-  await ctr('image', 'pull', '--plain-http', src);
-  await ctr('image', 'convert', '--estargz', '--oci', src, dst);
-  await ctr('image', 'push', '--plain-http', dst);
+  ctd = await startContainerd();
+  await convertEstargz(ctd, `${reg.host}/esgz/conv:src`, `${reg.host}/esgz/conv:esgz`);
   const get = async (tag: string) =>
     (await (
       await fetch(`${reg.url}/v2/esgz/conv/manifests/${tag}`, {
@@ -99,10 +85,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (ctd && ctd.exitCode === null) {
-    ctd.kill('SIGTERM');
-    await new Promise((r) => ctd!.once('exit', r));
-  }
+  await ctd?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
   await layout?.cleanup();
   await reg?.stop();

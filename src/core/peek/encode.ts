@@ -32,7 +32,7 @@ export interface StoredPeekLayer {
   entryCount: number;
   checkpointCount: number;
   /** Indexed from an eStargz table of contents (no pass over the layer). */
-  lazy?: 'estargz';
+  lazy?: 'estargz' | 'zstd:chunked';
   /** Deflated: see packParts. */
   packed: Uint8Array;
 }
@@ -376,7 +376,9 @@ export function encodePeekLayer(layer: PeekLayer): StoredPeekLayer {
     size: layer.size,
     entryCount: layer.entries.length,
     checkpointCount: layer.windows.length,
-    ...(layer.toc ? { lazy: 'estargz' as const } : {}),
+    ...(layer.toc
+      ? { lazy: layer.toc.format === 'zstd:chunked' ? ('zstd:chunked' as const) : ('estargz' as const) }
+      : {}),
     packed: p.pack(),
   };
 }

@@ -55,15 +55,21 @@ export interface TocEntry {
   chunkSize?: number;
   digest?: string;
   chunkDigest?: string;
+  /** zstd:chunked: the compressed offset just past the entry's frames. */
+  endOffset?: number;
+  /** zstd:chunked: "zeros" marks a hole. */
+  chunkType?: string;
   devMajor?: number;
   devMinor?: number;
   xattrs?: Record<string, string>;
 }
 
 export interface EstargzToc {
+  /** Absent: eStargz; 'zstd:chunked': read by zstd-chunked.ts. */
+  format?: 'zstd:chunked';
   version: number;
   entries: TocEntry[];
-  /** Compressed offset of the TOC member. */
+  /** Compressed offset of the TOC member (zstd:chunked: of the manifest). */
   tocOffset: number;
   /** SHA-256 of stargz.index.json. */
   tocDigest: Digest;
@@ -92,20 +98,21 @@ export function parseFooter(footer: Uint8Array): number | undefined {
   return Number.isSafeInteger(off) ? off : undefined;
 }
 
-async function fetchAll(
+export async function fetchAll(
   fetch: RangeFetch,
   start: number,
   end: number,
   max: number,
   layer: string | undefined,
   signal?: AbortSignal,
+  kind = 'eStargz',
 ): Promise<{ bytes: Uint8Array; fetched: number }> {
   const res = await fetch(start, end, signal);
   if (res.status !== 206 || (res.rangeStart !== undefined && res.rangeStart !== start)) {
     await res.body.cancel().catch(() => {});
     throw new LayerError(
       'LAYER_CORRUPT',
-      `eStargz layer ${layer ?? 'blob'}: the server did not answer the Range request ${start}-${end} (HTTP ${res.status})`,
+      `${kind} layer ${layer ?? 'blob'}: the server did not answer the Range request ${start}-${end} (HTTP ${res.status})`,
       layer,
     );
   }
@@ -115,7 +122,12 @@ async function fetchAll(
   try {
     for (let r = await it.next(); !r.done; r = await it.next()) {
       n += r.value.length;
-      if (n > max || n > end - start + 1) throw corrupt(layer, `more bytes than asked for at ${start}-${end}`);
+      if (n > max || n > end - start + 1)
+        throw new LayerError(
+          'LAYER_CORRUPT',
+          `${kind} layer ${layer ?? 'blob'}: more bytes than asked for at ${start}-${end}`,
+          layer,
+        );
       parts.push(r.value);
     }
   } finally {
@@ -156,7 +168,7 @@ function gunzip(b: Uint8Array, limit: number, layer: string | undefined, what: s
   return all;
 }
 
-function sha256Of(b: Uint8Array): Digest {
+export function sha256Of(b: Uint8Array): Digest {
   const h = createSha256();
   h.update(b);
   return h.digest();
@@ -365,7 +377,7 @@ export function peekLayerFromToc(
   return {
     digest: meta.digest,
     diffId: meta.diffId,
-    compression: 'gzip',
+    compression: toc.format === 'zstd:chunked' ? 'zstd' : 'gzip',
     compressedSize: meta.compressedSize,
     uncompressedSize: meta.uncompressedSize,
     size: layerSize(entries),

@@ -29,6 +29,7 @@ export const ja: Catalog = {
   'peek.pull': 'このイメージを取得',
   'peek.indexedYes': '済み：{entries} 項目、チェックポイント {checkpoints}',
   'peek.indexedToc': '済み：{entries} 項目（eStargz の目次から）',
+  'peek.indexedZstdChunked': '済み：{entries} 項目（zstd:chunked、目次から読み取り）',
   'peek.indexedNo': 'まだ',
   'peek.filesNeedIndex': 'ファイルを一覧して開くには、レイヤーを索引付けしてください。',
   'peek.more': '{total} 行のうち最初の {shown} 行です。検索で絞り込んでください。',

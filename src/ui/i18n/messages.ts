@@ -31,6 +31,7 @@ export const en = {
   'peek.pull': 'Pull this image',
   'peek.indexedYes': 'yes: {entries} entries, {checkpoints} checkpoints',
   'peek.indexedToc': 'yes: {entries} entries, from its eStargz table of contents',
+  'peek.indexedZstdChunked': 'yes: {entries} entries, zstd:chunked, read from its TOC',
   'peek.indexedNo': 'not yet',
   'peek.filesNeedIndex': 'Index the layers to list and open the files.',
   'peek.more': 'First {shown} of {total} rows: search to narrow them.',
