@@ -584,15 +584,16 @@ export class Peeker {
         rangeIgnored: false,
       };
     }
-    const plan = planRead(layer, { offset: entry.dataOffset, size });
-    // A preview of a large file cannot be checked against the whole file's hash: only whole reads are.
+    // The whole file is read and checked against its SHA-256; a preview keeps its first 2 MiB.
+    const plan = planRead(layer, { offset: entry.dataOffset, size: entry.size });
     const got = await readPlanned(
       rangeFetcher(this.deps.client(), ref, digest),
       plan,
-      whole && hash ? bytesHex(hash) : undefined,
+      hash ? bytesHex(hash) : undefined,
       {
         layer: digest,
         path: resolved,
+        ...(whole ? {} : { keep: size }),
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );

@@ -213,6 +213,27 @@ describe('peek: index a layer, read every file through its checkpoints', () => {
     });
   });
 
+  it('a preview keeps the first bytes only, yet checks the whole file: a change past them fails', async () => {
+    const blob = gnuGzip(tar);
+    const layer = await peekIndexLayer(streamOfBytes(blob), { checkpointEvery: 512 << 10 });
+    const e = layer.entries.find((x) => x.path === 'usr/lib/big.txt')!;
+    const plan = planRead(layer, e);
+    const got = await readPlanned(rangeOf(blob), plan, fileHash(layer, e.path), { keep: 1000 });
+    expect(Buffer.from(got.bytes).equals(Buffer.from(files.get(e.path)!.subarray(0, 1000)))).toBe(true);
+    // Uncompressed, the file's last byte changed in place: not in the preview, still refused.
+    const plainLayer = await peekIndexLayer(streamOfBytes(tar));
+    const last = e.offset + e.size - 1;
+    const changed = new Uint8Array(tar);
+    changed[last] = changed[last]! ^ 1;
+    const plainPlan = planRead(plainLayer, e);
+    const hash = fileHash(plainLayer, e.path);
+    const ok = await readPlanned(rangeOf(tar), plainPlan, hash, { keep: 1000 });
+    expect(ok.bytes.length).toBe(1000);
+    await expect(readPlanned(rangeOf(changed), plainPlan, hash, { keep: 1000 })).rejects.toMatchObject({
+      code: 'LAYER_FILE_MISMATCH',
+    });
+  });
+
   it('refuses a blob whose digest or diff_id is not the expected one, as a pull does', async () => {
     const blob = gnuGzip(tar);
     await expect(peekIndexLayer(streamOfBytes(blob), { expectedDigest: sha(tar) })).rejects.toMatchObject({

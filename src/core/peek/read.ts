@@ -91,6 +91,9 @@ export interface PeekReadOptions {
   layer?: string;
   path?: string;
   signal?: AbortSignal;
+  /** Keep only the file's first `keep` bytes (a viewer's preview): the whole file is still read
+   * and hashed as it streams past, so a preview is checked against the file's SHA-256 too. */
+  keep?: number;
 }
 
 function changed(layer: string | undefined, path: string | undefined, why: string): LayerError {
@@ -110,7 +113,9 @@ export async function readPlanned(
   opts: PeekReadOptions = {},
 ): Promise<PeekRead> {
   const { offset, size } = plan;
-  const bytes = new Uint8Array(size);
+  const keep = Math.min(size, opts.keep ?? size);
+  const bytes = new Uint8Array(keep);
+  const hash = sha256 !== undefined ? createSha256() : undefined;
   if (size === 0) {
     return { bytes, fetched: 0, rangeIgnored: false, plan };
   }
@@ -130,7 +135,9 @@ export async function readPlanned(
     const from = Math.max(at, offset);
     const to = Math.min(at + piece.length, fileEnd);
     if (to > from) {
-      bytes.set(piece.subarray(from - at, to - at), from - offset);
+      const part = piece.subarray(from - at, to - at);
+      hash?.update(part);
+      if (from - offset < keep) bytes.set(part.subarray(0, keep - (from - offset)), from - offset);
       filled += to - from;
     }
     at += piece.length;
@@ -193,10 +200,8 @@ export async function readPlanned(
     await it.return?.().catch(() => {});
   }
   if (filled < size) throw changed(opts.layer, opts.path, `the blob ends before the file's last byte`);
-  if (sha256 !== undefined) {
-    const h = createSha256();
-    h.update(bytes);
-    const got = h.digest();
+  if (hash && sha256 !== undefined) {
+    const got = hash.digest();
     if (got !== sha256) throw changed(opts.layer, opts.path, `its SHA-256 is ${got}, expected ${sha256}`);
   }
   return { bytes, fetched, rangeIgnored, plan };
