@@ -84,15 +84,33 @@ describe('storage quota', () => {
   });
 
   it('a quota hit mid-blob keeps the chunks written; after the quota is lifted the pull resumes with Range', async () => {
-    // Room for the first 4 MiB chunk of the big layer, not for its second one.
-    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 4 * MiB + 600_000 });
+    // Room for the first 4 MiB chunk of the big layer, not for its second one. Chromium enforces
+    // the override against its own usage figure, which drifts from estimate() by hundreds of kB
+    // (seen here: the whole pull fitting, or not even the first chunk, in 2 runs of 4, on this
+    // code and on the code before it): when the quota missed, the margin moves and it is tried
+    // again, from an empty store each time. The claim checked is the same in every attempt.
     const big = image.layers[1]!;
-    let out = await runCommand(page, `docker pull ${ref}`);
+    let margin = 4 * MiB + 600_000;
+    let out: string;
+    let written: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + margin });
+      out = await runCommand(page, `docker pull ${ref}`);
+      written = await blobBytes(big.digest);
+      const failed = /^Error response from daemon: /.test(out.trimEnd().split('\n').at(-1)!);
+      if (failed && written !== undefined && written > 0) break;
+      console.log(`quota: attempt ${attempt}: margin ${margin} B, ${failed ? 'no chunk fitted' : 'the pull fitted'}`);
+      expect(attempt, 'the quota never landed mid-blob').toBeLessThan(5);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+      if (!failed) await runCommand(page, `docker rmi ${ref}`);
+      await runCommand(page, 'docker image prune -f');
+      margin += failed ? 512 * 1024 : -512 * 1024;
+    }
     expect(out.trimEnd().split('\n').at(-1)).toMatch(
       /^Error response from daemon: The browser's storage quota is full/,
     );
-    expect(await blobBytes(big.digest)).toBe(4 * MiB);
+    expect(written).toBe(4 * MiB);
     expect(await checkStore(page)).toMatch(/^All good: 0 images, \d+ blobs? \([12] partial/);
 
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
